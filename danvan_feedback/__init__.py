@@ -1,0 +1,100 @@
+"""danvan_feedback: hear citizens, handle their letters on time, report on it."""
+from __future__ import annotations
+
+import logging
+import os
+
+from dotenv import load_dotenv
+from flask import Flask, g, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import load_config
+from .extensions import babel, csrf, db, limiter, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The application factory. ``test_config`` overrides settings read from the environment."""
+    if not (test_config or {}).get("SKIP_DOTENV"):
+        load_dotenv(os.path.join(PROJECT_ROOT, ".env"), override=False)
+    instance_path = ((test_config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+                     or os.path.join(PROJECT_ROOT, "instance"))
+    app = Flask(__name__, instance_path=instance_path,
+                template_folder=os.path.join(PROJECT_ROOT, "templates"),
+                static_folder=os.path.join(PROJECT_ROOT, "static"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    env = dict(os.environ)
+    for key in ("APP_ENV", "SECRET_KEY"):
+        if test_config and key in test_config:
+            env[key] = test_config[key]
+    app.config.update(load_config(app.instance_path, env))
+    if test_config:
+        app.config.update(test_config)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    register_extensions(app)
+    register_blueprints(app)
+    from .web import register_errorhandlers, register_hooks
+    register_hooks(app)
+    register_errorhandlers(app)
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in ("vi", "en"):
+        return lang
+    return "vi"
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  registers the tables
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api.views import bp as api_bp
+    from .public.views import bp as public_bp
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp, url_prefix="/open311/v2")
+    csrf.exempt(api_bp)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_conn, _record):
+    """SQLite: WAL with synchronous=FULL (a commit survives a power cut), foreign keys, and a busy
+    timeout so concurrent gunicorn workers wait for the write lock instead of failing."""
+    module = type(dbapi_conn).__module__
+    if not module.startswith("sqlite3"):
+        return
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin), so writers can ask for BEGIN IMMEDIATE.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    """On SQLite a write transaction must take the write lock when it begins (``BEGIN IMMEDIATE``):
+    a deferred transaction that read first and writes later fails at once with SQLITE_BUSY when
+    another worker wrote in between, and the busy timeout cannot help it."""
+    if conn.dialect.name == "sqlite":
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")

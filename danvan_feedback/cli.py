@@ -1,0 +1,147 @@
+"""Flask commands: users, api-keys, seed-demo, outbox, attachments."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sys
+import time
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(api_keys_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(attachments_cli)
+    app.cli.add_command(seed_demo)
+
+
+@click.group("users", help="Manage staff accounts.")
+def users_cli():
+    pass
+
+
+@users_cli.command("create", help="Create a staff user. The password is read from stdin when stdin "
+                   "is not a terminal (one line), else prompted twice.")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "inspector", "unit", "office", "viewer"]))
+@click.option("--unit", "unit_code", default=None, help="Unit code (required for role 'unit').")
+@click.option("--full-name", default="", help="Display name.")
+@click.option("--email", default=None, help="Email for notifications.")
+def users_create(username, role, unit_code, full_name, email):
+    from .models import Unit, User
+    from .passwords import hash_password, password_problem
+    unit = None
+    if unit_code:
+        unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+        if unit is None:
+            raise click.UsageError(f"no unit with code {unit_code!r}")
+    elif role == "unit":
+        raise click.UsageError("role 'unit' needs --unit CODE")
+    if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
+        raise click.UsageError(f"user {username!r} already exists")
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    problem = password_problem(password)
+    if problem:
+        raise click.UsageError(problem)
+    db.session.add(User(username=username, role=role, unit_id=unit.id if unit else None,
+                        full_name=full_name, email=email, password_hash=hash_password(password),
+                        created_at=_now()))
+    db.session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@click.group("api-keys", help="Manage keys for the Open311 API.")
+def api_keys_cli():
+    pass
+
+
+@api_keys_cli.command("create", help="Create an API key; it is printed once and only its hash is stored.")
+@click.argument("name")
+def api_keys_create(name):
+    from .models import ApiKey
+    if db.session.execute(select(ApiKey).where(ApiKey.name == name)).scalar_one_or_none():
+        raise click.UsageError(f"an API key named {name!r} already exists")
+    key = "dvk_" + secrets.token_urlsafe(32)
+    db.session.add(ApiKey(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(),
+                          prefix=key[:10], created_at=_now()))
+    db.session.commit()
+    click.echo(key)
+
+
+@api_keys_cli.command("revoke", help="Revoke the API key with this name.")
+@click.argument("name")
+def api_keys_revoke(name):
+    from .models import ApiKey
+    row = db.session.execute(select(ApiKey).where(ApiKey.name == name)).scalar_one_or_none()
+    if row is None:
+        raise click.UsageError(f"no API key named {name!r}")
+    row.revoked_at = _now()
+    db.session.commit()
+    click.echo(f"revoked {name}")
+
+
+@click.group("outbox", help="The email outbox.")
+def outbox_cli():
+    pass
+
+
+@outbox_cli.command("send", help="Send due emails over SMTP (MAIL_* settings); failures are retried with back-off.")
+@click.option("--loop", is_flag=True, help="Keep running, polling every --interval seconds.")
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between polls with --loop.")
+@click.option("--limit", default=100, show_default=True, help="At most this many messages per pass.")
+@click.option("--max-passes", default=0, help="With --loop, stop after this many passes (0: never).")
+def outbox_send(loop, interval, limit, max_passes):
+    from .services.outbox import send_pending
+    passes = 0
+    while True:
+        counts = send_pending(current_app.config, _now(), limit=limit)
+        passes += 1
+        click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
+        if not loop or (max_passes and passes >= max_passes):
+            break
+        time.sleep(interval)
+
+
+@outbox_cli.command("status", help="Count messages by status.")
+def outbox_status():
+    from sqlalchemy import func
+    from .models import OutboxMessage
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+    for status, n in rows:
+        click.echo(f"{status}: {n}")
+
+
+@click.group("attachments", help="Stored attachments.")
+def attachments_cli():
+    pass
+
+
+@attachments_cli.command("sweep", help="Delete stored files that no attachment row refers to (orphans of failed submissions).")
+@click.option("--older-than", default=3600, show_default=True, help="Only files older than this many seconds.")
+def attachments_sweep(older_than):
+    from .models import Attachment
+    from .storage import LocalStorage
+    known = set(db.session.execute(select(Attachment.storage_key)).scalars())
+    removed = LocalStorage(current_app.config["UPLOAD_DIR"]).sweep(known, older_than)
+    click.echo(f"removed {len(removed)} orphan file(s)")
+
+
+@click.command("seed-demo", help="Add demo services and a handful of demo cases in different states (idempotent).")
+def seed_demo():
+    from .demo import seed
+    created = seed(current_app.config, _now())
+    click.echo(f"demo data: {created} new case(s)")

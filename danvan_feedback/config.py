@@ -1,0 +1,120 @@
+"""Settings, read from the environment (and an optional ``.env``) when the app is created.
+
+Nothing here is read at import time: :func:`load_config` is called by ``create_app``.
+Every setting is documented in ``.env.example``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+_DEV_ENVS = {"development", "testing"}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the app refuses to start."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _secret_key(env: dict, app_env: str, instance_path: Path) -> str:
+    key = env.get("SECRET_KEY", "")
+    key_file = env.get("SECRET_KEY_FILE")
+    if not key and key_file:
+        key = Path(key_file).read_text(encoding="utf-8").strip()
+    if key:
+        if app_env not in _DEV_ENVS and len(key.encode()) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 bytes in production")
+        return key
+    if app_env not in _DEV_ENVS:
+        raise ConfigError("SECRET_KEY (or SECRET_KEY_FILE) is required when APP_ENV=production")
+    # Development: a random key kept in instance/ so sessions survive a restart.
+    path = instance_path / "dev-secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def load_config(instance_path: str, env: dict | None = None) -> dict:
+    env = dict(os.environ if env is None else env)
+    inst = Path(instance_path)
+    app_env = env.get("APP_ENV", "development").strip().lower()
+    if app_env not in _DEV_ENVS | {"production"}:
+        raise ConfigError(f"APP_ENV must be development, testing or production, got {app_env!r}")
+    production = app_env == "production"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{inst / 'danvan.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    max_file_mb = _int(env, "UPLOAD_MAX_FILE_MB", 10)
+    max_files = _int(env, "UPLOAD_MAX_FILES", 5)
+    secret = _secret_key(env, app_env, inst)
+    fallbacks = [k for k in env.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
+    return {
+        "APP_ENV": app_env,
+        "TESTING": app_env == "testing",
+        "DEBUG": False,
+        "SECRET_KEY": secret,
+        "SECRET_KEY_FALLBACKS": fallbacks,
+        # PINs are stored as HMAC(PIN_HMAC_KEY, pin); defaults to a key derived from SECRET_KEY.
+        "PIN_HMAC_KEY": env.get("PIN_HMAC_KEY") or ("pin:" + secret),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(inst / "uploads"),
+        "UPLOAD_MAX_FILE_BYTES": max_file_mb * 1024 * 1024,
+        "UPLOAD_MAX_FILES": max_files,
+        # The whole request may carry every file plus the form text.
+        "MAX_CONTENT_LENGTH": max_files * max_file_mb * 1024 * 1024 + 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_NAME": "dv_session",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),
+        "WTF_CSRF_ENABLED": _bool(env.get("WTF_CSRF_ENABLED"), True),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SUBMIT": env.get("RATELIMIT_SUBMIT", "10 per hour;3 per minute"),
+        "RATELIMIT_LOOKUP": env.get("RATELIMIT_LOOKUP", "30 per hour;10 per minute"),
+        "RATELIMIT_API": env.get("RATELIMIT_API", "600 per hour"),
+        "LOOKUP_MAX_FAILURES": _int(env, "LOOKUP_MAX_FAILURES", 5),
+        "LOOKUP_LOCK_MINUTES": _int(env, "LOOKUP_LOCK_MINUTES", 30),
+        "RECEIPT_VISIBLE_MINUTES": _int(env, "RECEIPT_VISIBLE_MINUTES", 30),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "khong-tra-loi@localhost"),
+        "MAIL_TIMEOUT": _int(env, "MAIL_TIMEOUT", 10),
+        "OUTBOX_MAX_ATTEMPTS": _int(env, "OUTBOX_MAX_ATTEMPTS", 8),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": env.get("APP_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "LANGUAGES": ["vi", "en"],
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 2,
+    }

@@ -1,0 +1,77 @@
+"""Demo data for ``make run`` and ``flask seed-demo``: services and a few cases in different states."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Case, Service, Unit
+from .services.events import append_event
+from .services.intake import Submission, submit_case
+from .storage import LocalStorage
+
+DEMO_SERVICES = [
+    ("VP", "DV-VP-01", "Tiếp nhận và trả kết quả hồ sơ hành chính (một cửa)"),
+    ("CCTT", "DV-TT-01", "Cấp giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm"),
+    ("CCTT", "DV-TT-02", "Cấp giấy phép vận chuyển thuốc bảo vệ thực vật"),
+    ("CCCNTY", "DV-TY-01", "Cấp giấy chứng nhận kiểm dịch động vật"),
+    ("CCKL", "DV-KL-01", "Phê duyệt phương án khai thác rừng trồng"),
+    ("CCTL", "DV-TL-01", "Cấp phép hoạt động trong phạm vi bảo vệ công trình thuỷ lợi"),
+]
+
+DEMO_CASES = [
+    # kind, subject, content, identity, anonymous, final status, public reply
+    ("gop_y", "Đề nghị có thêm chỗ ngồi chờ tại bộ phận một cửa",
+     "Buổi sáng thứ Hai đông người, nhiều người phải đứng chờ lâu. Đề nghị bố trí thêm ghế.",
+     {}, True, None, None),
+    ("phan_anh", "Cán bộ hẹn trả kết quả trễ hai lần",
+     "Hồ sơ cấp giấy chứng nhận an toàn thực phẩm nộp ngày 02/10 được hẹn trả ngày 16/10 nhưng đến nay chưa có kết quả.",
+     {"full_name": "Nguyễn Văn An", "address": "Phường Trấn Biên, Đồng Nai", "phone": "+84912345678"},
+     False, "accepted", None),
+    ("kien_nghi", "Kiến nghị hướng dẫn thủ tục kiểm dịch trực tuyến",
+     "Đề nghị Sở đăng hướng dẫn chi tiết thủ tục kiểm dịch động vật trên cổng dịch vụ công.",
+     {"full_name": "Công ty TNHH Chăn nuôi Xanh", "address": "Xã Trảng Bom, Đồng Nai",
+      "email": "lienhe@example.com", "company_name": "Công ty TNHH Chăn nuôi Xanh", "tax_code": "0300588569"},
+     False, "resolved", "Sở đã đăng hướng dẫn tại mục Thủ tục hành chính; cảm ơn doanh nghiệp đã kiến nghị."),
+    ("khieu_nai", "Khiếu nại quyết định xử phạt vi phạm hành chính",
+     "Tôi không đồng ý với quyết định xử phạt vì đã nộp đủ hồ sơ đúng hạn.",
+     {"full_name": "Trần Thị Bình", "address": "Xã Long Thành, Đồng Nai", "cccd": "075190001234",
+      "phone": "0987654321"}, False, "received", None),
+    ("to_cao", "Tố cáo hành vi vòi vĩnh khi cấp giấy phép",
+     "Một cán bộ gợi ý nộp thêm tiền ngoài lệ phí để được giải quyết nhanh.",
+     {}, True, "stored", None),
+]
+
+
+def seed(cfg: dict, now: datetime) -> int:
+    """Idempotent: services by code; demo cases only when no case exists yet."""
+    units = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
+    for unit_code, code, name in DEMO_SERVICES:
+        if unit_code in units and not db.session.execute(
+                select(Service).where(Service.code == code)).scalar_one_or_none():
+            db.session.add(Service(unit_id=units[unit_code].id, code=code, name=name, active=True))
+    db.session.commit()
+    if db.session.execute(select(func.count()).select_from(Case)).scalar_one():
+        return 0
+    storage = LocalStorage(cfg["UPLOAD_DIR"])
+    for i, (kind, subject, content, identity, anonymous, status, reply) in enumerate(DEMO_CASES):
+        when = now - timedelta(days=10 - 2 * i)
+        consent = bool(identity)
+        receipt = submit_case(
+            Submission(kind_code=kind, subject=subject, content=content, token=f"demo{i:04d}seed",
+                       identity=identity, anonymous=anonymous, consent=consent,
+                       submitter_type="business" if identity.get("company_name") else "citizen",
+                       unit_id=units["CCTT"].id if "CCTT" in units and kind == "phan_anh" else None,
+                       request_text="Huỷ quyết định xử phạt." if kind == "khieu_nai" else None,
+                       complained_decision="Quyết định số 123/QĐ-XPHC ngày 01/10/2026." if kind == "khieu_nai" else None),
+            [], storage=storage, pin_key=cfg["PIN_HMAC_KEY"], now=when, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+        case = receipt.case
+        if status:
+            append_event(case, action="status_changed", now=when + timedelta(days=1), actor_type="system",
+                         to_status=status, is_public=True)
+        if reply:
+            append_event(case, action="public_reply", now=when + timedelta(days=2), actor_type="system",
+                         note=reply, is_public=True)
+        db.session.commit()
+    return len(DEMO_CASES)

@@ -1,0 +1,11 @@
+"""SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
+from .base import utcnow
+from .org import CaseKind, Commune, DeadlineRule, HolidayOverride, OrgSetting, Service, Unit
+from .case import Attachment, Case, CaseEvent, CaseIdentity
+from .outbox import OutboxMessage
+from .auth import ApiKey, User
+
+__all__ = [
+    "utcnow", "CaseKind", "Commune", "DeadlineRule", "HolidayOverride", "OrgSetting", "Service",
+    "Unit", "Attachment", "Case", "CaseEvent", "CaseIdentity", "OutboxMessage", "ApiKey", "User",
+]

@@ -1,0 +1,116 @@
+"""The case aggregate: a submission, the identity of who sent it, its files and its history."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("group_size IS NULL OR group_size >= 2", name="group_size"),
+        CheckConstraint("submitter_type IN ('citizen','business')", name="submitter_type"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Opaque id for the Open311 API; never set for denunciations, which the API never lists.
+    open311_id: Mapped[str | None] = mapped_column(String(24), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(64))
+    submission_token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind_code: Mapped[str] = mapped_column(ForeignKey("case_kinds.code"), index=True)
+    status: Mapped[str] = mapped_column(String(24), default="received", index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    submitter_type: Mapped[str] = mapped_column(String(16), default="citizen")
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    incident_date: Mapped[date | None] = mapped_column(Date)
+    incident_place: Mapped[str | None] = mapped_column(String(300))
+    complained_decision: Mapped[str | None] = mapped_column(Text)
+    request_text: Mapped[str | None] = mapped_column(Text)
+    is_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_size: Mapped[int | None] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The legal clock running now (acceptance at first), computed from deadline_rules.
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    due_rule_code: Mapped[str | None] = mapped_column(String(64))
+    lookup_failures: Mapped[int] = mapped_column(Integer, default=0)
+    lookup_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    kind: Mapped["CaseKind"] = relationship()  # noqa: F821
+    unit: Mapped["Unit | None"] = relationship()  # noqa: F821
+    service: Mapped["Service | None"] = relationship()  # noqa: F821
+    commune: Mapped["Commune | None"] = relationship()  # noqa: F821
+    identity: Mapped["CaseIdentity | None"] = relationship(back_populates="case", uselist=False)
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="case", order_by="Attachment.id")
+    events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.seq")
+
+
+class CaseIdentity(db.Model):
+    """Who sent the case, kept apart from the case so lists and exports never load it.
+
+    For a denunciation these fields are secret (Law on Denunciations 2018 arts. 8, 9, 47).
+    """
+
+    __tablename__ = "case_identities"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    cccd: Mapped[str | None] = mapped_column(String(12))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    company_name: Mapped[str | None] = mapped_column(String(300))
+    tax_code: Mapped[str | None] = mapped_column(String(14))
+    representative: Mapped[str | None] = mapped_column(String(200))
+    case: Mapped[Case] = relationship(back_populates="identity")
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class CaseEvent(db.Model):
+    """One append-only entry of a case's history; a database trigger refuses UPDATE and DELETE.
+
+    Events of a case form a hash chain (``prev_hash`` → ``hash``) so an edited row is detectable.
+    """
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(Text, default="")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    case: Mapped[Case] = relationship(back_populates="events")

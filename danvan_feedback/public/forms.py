@@ -1,0 +1,113 @@
+"""Public forms. Format checks call ``domain.validation``; what each kind requires is decided by
+``domain.validation.submission_errors`` in the view, so the rules live in one place."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField,
+                     RadioField, SelectField, StringField, TextAreaField)
+from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
+
+from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_tax_code, clean_text
+
+MESSAGES = {
+    "required": _l("Vui lòng điền mục này."),
+    "contact_required": _l("Vui lòng cho biết số điện thoại hoặc email để cơ quan liên hệ với bạn."),
+    "anonymous_refused": _l("Khiếu nại không thể gửi ẩn danh: theo quy định (Thông tư 05/2021/TT-TTCP, Điều 6), đơn khiếu nại không ghi rõ họ tên, địa chỉ sẽ không được xử lý. Vui lòng điền thông tin của bạn."),
+    "info_only_ack_required": _l("Vui lòng xác nhận bạn đã hiểu: tố cáo ẩn danh chỉ được lưu làm thông tin, không được giải quyết theo Luật Tố cáo."),
+    "consent_required": _l("Vui lòng đánh dấu đồng ý với thông báo xử lý dữ liệu cá nhân để gửi đơn có thông tin cá nhân."),
+    "group_size": _l("Đơn đông người cần ghi số người (từ 2 người trở lên)."),
+    "cccd_format": _l("Số CCCD phải gồm đúng 12 chữ số."),
+    "cccd_province": _l("Số CCCD không hợp lệ: 3 chữ số đầu không phải mã tỉnh."),
+    "cccd_birth_year": _l("Số CCCD không hợp lệ: năm sinh trong số CCCD ở tương lai."),
+    "tax_format": _l("Mã số thuế gồm 10 chữ số (hoặc 10 chữ số, dấu gạch ngang và 3 chữ số cho chi nhánh)."),
+    "tax_checksum": _l("Mã số thuế không đúng (chữ số kiểm tra không khớp). Vui lòng kiểm tra lại."),
+    "phone_format": _l("Số điện thoại không đúng định dạng. Ví dụ: 0912 345 678."),
+    "phone_invalid": _l("Đây không phải là số điện thoại Việt Nam hợp lệ."),
+    "file_empty": _l("Tệp %(name)s rỗng."),
+    "file_too_big": _l("Tệp %(name)s vượt quá %(mb)s MB."),
+    "file_type": _l("Tệp %(name)s không được chấp nhận: chỉ nhận ảnh JPEG, PNG, WebP hoặc tệp PDF."),
+    "file_broken": _l("Tệp %(name)s bị hỏng hoặc không đúng định dạng như tên tệp."),
+    "file_bomb": _l("Ảnh %(name)s quá lớn (số điểm ảnh vượt giới hạn)."),
+    "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
+    "too_many_files": _l("Chỉ được gửi tối đa %(n)s tệp."),
+    "unit_service": _l("Dịch vụ đã chọn không thuộc đơn vị đã chọn."),
+    "case_closed": _l("Hồ sơ đã kết thúc nên không thể bổ sung thêm."),
+}
+
+
+def _domain_check(fn):
+    def check(form, field):
+        if field.data:
+            try:
+                field.data = fn(field.data)
+            except Invalid as exc:
+                raise ValidationError(str(MESSAGES[exc.code])) from None
+    return check
+
+
+def _cccd(form, field):
+    if field.data:
+        try:
+            field.data = clean_cccd(field.data, date.today())
+        except Invalid as exc:
+            raise ValidationError(str(MESSAGES[exc.code])) from None
+
+
+def _strip(value):
+    return clean_text(value) if isinstance(value, str) else value
+
+
+F = {"filters": [_strip]}
+
+
+class CaseForm(FlaskForm):
+    class Meta:
+        locales = ["vi_VN", "vi"]
+
+    submitter_type = RadioField(_l("Bạn gửi với tư cách"), choices=[
+        ("citizen", _l("Cá nhân")), ("business", _l("Doanh nghiệp, tổ chức"))], default="citizen")
+    anonymous = BooleanField(_l("Gửi ẩn danh (không ghi họ tên, địa chỉ)"))
+    info_only_ack = BooleanField(_l("Tôi hiểu rằng tố cáo ẩn danh chỉ được lưu làm thông tin, không được giải quyết theo Luật Tố cáo."))
+    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)], **F)
+    company_name = StringField(_l("Tên doanh nghiệp, tổ chức"), validators=[Optional(), Length(max=300)], **F)
+    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), _domain_check(clean_tax_code)], **F)
+    address = StringField(_l("Địa chỉ liên hệ"), validators=[Optional(), Length(max=300)], **F)
+    cccd = StringField(_l("Số căn cước công dân (CCCD, 12 số)"), validators=[Optional(), _cccd], **F)
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), _domain_check(clean_phone)], **F)
+    email = StringField(_l("Email (không bắt buộc)"), validators=[
+        Optional(), Length(max=254), Email(message=_l("Địa chỉ email không hợp lệ."), check_deliverability=False)], **F)
+    commune_id = SelectField(_l("Xã, phường nơi xảy ra sự việc"), coerce=str, validate_choice=True)
+    unit_id = SelectField(_l("Đơn vị liên quan"), coerce=str, validate_choice=True)
+    service_id = SelectField(_l("Dịch vụ, thủ tục liên quan"), coerce=str, validate_choice=True)
+    subject = StringField(_l("Tiêu đề ngắn"), validators=[Optional(), Length(max=200)], **F)
+    content = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=20000)], **F)
+    incident_date = DateField(_l("Ngày xảy ra sự việc"), validators=[Optional()])
+    incident_place = StringField(_l("Nơi xảy ra sự việc"), validators=[Optional(), Length(max=300)], **F)
+    complained_decision = TextAreaField(_l("Quyết định hoặc hành vi hành chính bị khiếu nại"), validators=[Optional(), Length(max=5000)], **F)
+    request_text = TextAreaField(_l("Yêu cầu của người khiếu nại"), validators=[Optional(), Length(max=5000)], **F)
+    is_group = BooleanField(_l("Đơn của nhiều người (đông người)"))
+    group_size = IntegerField(_l("Số người cùng ký đơn"), validators=[
+        Optional(), NumberRange(min=2, max=100000, message=_l("Số người phải từ 2 trở lên."))])
+    representative = StringField(_l("Người đại diện"), validators=[Optional(), Length(max=200)], **F)
+    attachments = MultipleFileField(_l("Tệp đính kèm (ảnh JPEG, PNG, WebP hoặc PDF)"))
+    consent = BooleanField(_l("Tôi đã đọc thông báo về xử lý dữ liệu cá nhân ở trên và đồng ý để cơ quan xử lý thông tin tôi cung cấp; tôi cam đoan nội dung trình bày là đúng sự thật."))
+    token = HiddenField()
+    website = StringField(_l("Để trống ô này"))  # honeypot: people never see it
+
+    def validate_incident_date(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(str(_l("Ngày xảy ra không thể ở tương lai.")))
+
+
+class LookupForm(FlaskForm):
+    code = StringField(_l("Mã tra cứu"), validators=[Length(max=40)], **F)
+    secret = StringField(_l("Mã PIN, hoặc số điện thoại / email đã khai"), validators=[Length(max=254)], **F)
+
+
+class AddInfoForm(FlaskForm):
+    text = TextAreaField(_l("Thông tin bổ sung"), validators=[Optional(), Length(max=10000)], **F)
+    attachments = MultipleFileField(_l("Tệp đính kèm (ảnh JPEG, PNG, WebP hoặc PDF)"))
+    website = StringField(_l("Để trống ô này"))

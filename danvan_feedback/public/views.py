@@ -1,0 +1,317 @@
+"""Public pages: pick a kind, file it, get a receipt, follow the case. No account needed."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   send_file, session, url_for)
+from flask_babel import gettext as _
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from ..domain import status as st
+from ..domain.codes import normalize_tracking_code
+from ..domain.validation import IDENTITY_FIELDS, KindPolicy, submission_errors
+from ..extensions import db, limiter
+from ..labels import event_label, status_label
+from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
+from ..services.intake import Submission, submit_case
+from ..services.tracking import LookupFailed, add_information, lookup
+from ..storage import LocalStorage, RejectedFile, clean_upload
+from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm
+
+bp = Blueprint("public", __name__)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def storage() -> LocalStorage:
+    return LocalStorage(current_app.config["UPLOAD_DIR"])
+
+
+def _submit_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT"]
+
+
+def _lookup_limit() -> str:
+    return current_app.config["RATELIMIT_LOOKUP"]
+
+
+def _active_kinds() -> list[CaseKind]:
+    return list(db.session.execute(
+        select(CaseKind).where(CaseKind.active.is_(True)).order_by(CaseKind.sort_order)).scalars())
+
+
+@bp.get("/")
+def home():
+    return render_template("public/home.html", kinds=_active_kinds(), locale=str(get_locale()))
+
+
+@bp.get("/quyen-rieng-tu")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@bp.get("/ngon-ngu/<lang>")
+def set_language(lang: str):
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("public.home")
+    return redirect(target)
+
+
+def _fill_choices(form: CaseForm) -> None:
+    units = db.session.execute(select(Unit).where(Unit.active.is_(True))
+                               .order_by(Unit.sort_order, Unit.name)).scalars().all()
+    services = db.session.execute(select(Service).where(Service.active.is_(True))
+                                  .order_by(Service.name)).scalars().all()
+    communes = db.session.execute(select(Commune.id, Commune.name).where(Commune.active.is_(True))
+                                  .order_by(Commune.name)).all()
+    none = ("", _("— Không chọn —"))
+    form.unit_id.choices = [none] + [(str(u.id), u.name) for u in units]
+    by_unit: dict[str, list] = {"": [none]}
+    unit_names = {u.id: u.name for u in units}
+    for s in services:
+        if s.unit_id in unit_names:
+            by_unit.setdefault(unit_names[s.unit_id], []).append((str(s.id), s.name))
+    form.service_id.choices = by_unit
+    form.commune_id.choices = [none] + [(str(c.id), c.name) for c in communes]
+    g.service_units = {str(s.id): s.unit_id for s in services}
+
+
+def _read_files(field_name: str) -> tuple[list, list[str]]:
+    """Check every uploaded file by content; return the cleaned files and error messages."""
+    cfg = current_app.config
+    uploads = [f for f in request.files.getlist(field_name) if f and f.filename]
+    errors: list[str] = []
+    if len(uploads) > cfg["UPLOAD_MAX_FILES"]:
+        return [], [str(MESSAGES["too_many_files"]) % {"n": cfg["UPLOAD_MAX_FILES"]}]
+    cleaned = []
+    for up in uploads:
+        raw = up.stream.read(cfg["UPLOAD_MAX_FILE_BYTES"] + 1)
+        try:
+            cleaned.append(clean_upload(raw, up.filename, cfg["UPLOAD_MAX_FILE_BYTES"]))
+        except RejectedFile as exc:
+            errors.append(str(MESSAGES[exc.code]) % {
+                "name": exc.filename[:80], "mb": cfg["UPLOAD_MAX_FILE_BYTES"] // (1024 * 1024)})
+    return cleaned, errors
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.route("/gui/<kind_code>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def file_case(kind_code: str):
+    kind = db.session.get(CaseKind, kind_code)
+    if kind is None or not kind.active:
+        abort(404)
+    form = CaseForm()
+    _fill_choices(form)
+    locale = str(get_locale())
+    if request.method == "GET":
+        form.token.data = uuid.uuid4().hex
+        return render_template("public/case_form.html", form=form, kind=kind, locale=locale)
+
+    form_ok = form.validate()
+    errors: dict[str, str] = {}
+    if form.website.data:
+        errors["website"] = _("Biểu mẫu không gửi được. Nếu bạn thấy ô “Để trống ô này”, hãy xoá nội dung trong ô đó rồi gửi lại.")
+    token = form.token.data or ""
+    if not (8 <= len(token) <= 64 and token.isalnum()):
+        errors["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
+    data = {name: form[name].data for name in (
+        "submitter_type", "anonymous", "info_only_ack", "subject", "content", "is_group",
+        "group_size", "consent", *IDENTITY_FIELDS)}
+    if data["submitter_type"] not in ("citizen", "business"):
+        data["submitter_type"] = "citizen"
+    policy = KindPolicy(kind.code, kind.anonymous, tuple(kind.required_fields))
+    for name, code in submission_errors(policy, data).items():
+        if not form[name].errors:
+            errors[name] = str(MESSAGES[code])
+    unit_id, service_id = _int_or_none(form.unit_id.data), _int_or_none(form.service_id.data)
+    if service_id is not None:
+        owner = g.service_units.get(str(service_id))
+        if unit_id is None:
+            unit_id = owner
+        elif owner != unit_id:
+            errors["service_id"] = str(MESSAGES["unit_service"])
+    files, file_errors = _read_files("attachments")
+    if file_errors:
+        errors["attachments"] = " ".join(file_errors)
+    if not form_ok or errors:
+        for name, message in errors.items():
+            if name in form and name != "token":
+                form[name].errors = list(form[name].errors) + [message]
+        return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
+                               extra_errors={k: v for k, v in errors.items() if k == "token"},
+                               files_dropped=bool(request.files.getlist("attachments")) and any(
+                                   f.filename for f in request.files.getlist("attachments"))), 422
+
+    anonymous = bool(data["anonymous"]) and kind.anonymous != "refused"
+    identity = {} if anonymous else {name: (data.get(name) or None) for name in IDENTITY_FIELDS}
+    if not anonymous and data["submitter_type"] != "business":
+        identity["company_name"] = identity["tax_code"] = None
+    if identity and not data["is_group"]:
+        identity["representative"] = None
+    sub = Submission(
+        kind_code=kind.code, subject=data["subject"], content=data["content"], token=token,
+        channel="web", locale=locale, submitter_type=data["submitter_type"], anonymous=anonymous,
+        identity=identity, unit_id=unit_id, service_id=service_id,
+        commune_id=_int_or_none(form.commune_id.data), incident_date=form.incident_date.data,
+        incident_place=form.incident_place.data or None,
+        complained_decision=form.complained_decision.data or None,
+        request_text=form.request_text.data or None, is_group=bool(data["is_group"]),
+        group_size=data["group_size"] if data["is_group"] else None,
+        consent=bool(data["consent"]) and not anonymous)
+    cfg = current_app.config
+    receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
+                          tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+    if receipt.pin is not None:
+        session["receipt"] = {"code": receipt.case.tracking_code, "pin": receipt.pin,
+                              "at": _now().isoformat()}
+    else:
+        held = session.get("receipt") or {}
+        if held.get("code") != receipt.case.tracking_code:
+            session["receipt"] = {"code": receipt.case.tracking_code, "pin": None,
+                                  "at": _now().isoformat()}
+    return redirect(url_for("public.receipt"), code=303)
+
+
+@bp.get("/bien-nhan")
+def receipt():
+    g.no_store = True
+    held = session.get("receipt")
+    if not held:
+        return redirect(url_for("public.track"))
+    at = datetime.fromisoformat(held["at"])
+    if _now() - at > timedelta(minutes=current_app.config["RECEIPT_VISIBLE_MINUTES"]):
+        session.pop("receipt", None)
+        flash(_("Biên nhận chỉ hiển thị trong thời gian ngắn sau khi gửi. Bạn vẫn tra cứu được bằng mã và mã PIN đã ghi lại."), "info")
+        return redirect(url_for("public.track"))
+    from ..models import Case
+    case = db.session.execute(select(Case).where(Case.tracking_code == held["code"])).scalar_one_or_none()
+    if case is None:
+        session.pop("receipt", None)
+        return redirect(url_for("public.track"))
+    _remember_tracked(case.tracking_code)
+    return render_template("public/receipt.html", case=case, pin=held.get("pin"),
+                           status=status_label(case.status))
+
+
+def _remember_tracked(code: str) -> None:
+    tracked = {k: v for k, v in (session.get("tracked") or {}).items()
+               if datetime.fromisoformat(v) > _now()}
+    tracked[code] = (_now() + timedelta(hours=2)).isoformat()
+    session["tracked"] = dict(list(tracked.items())[-10:])
+
+
+def _is_tracked(code: str) -> bool:
+    until = (session.get("tracked") or {}).get(code)
+    return bool(until) and datetime.fromisoformat(until) > _now()
+
+
+@bp.route("/tra-cuu", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"])
+def track():
+    g.no_store = True
+    form = LookupForm()
+    if request.method == "GET":
+        form.code.data = request.args.get("ma", "")[:40]
+        return render_template("public/track.html", form=form)
+    if not form.validate():
+        return render_template("public/track.html", form=form), 422
+    cfg = current_app.config
+    try:
+        case = lookup(form.code.data, form.secret.data, pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
+                      max_failures=cfg["LOOKUP_MAX_FAILURES"], lock_minutes=cfg["LOOKUP_LOCK_MINUTES"])
+    except LookupFailed:
+        return render_template("public/track.html", form=form, failed=True,
+                               lock_minutes=cfg["LOOKUP_LOCK_MINUTES"]), 422
+    _remember_tracked(case.tracking_code)
+    return redirect(url_for("public.case_status", code=case.tracking_code), code=303)
+
+
+def _tracked_case_or_redirect(code: str):
+    from ..models import Case
+    norm = normalize_tracking_code(code)
+    if norm is None or not _is_tracked(norm):
+        return None, redirect(url_for("public.track", ma=code[:40]))
+    case = db.session.execute(select(Case).where(Case.tracking_code == norm)).scalar_one_or_none()
+    if case is None:
+        return None, redirect(url_for("public.track"))
+    return case, None
+
+
+def _case_page(case, form, status_code=200, **extra):
+    events = db.session.execute(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.is_public.is_(True))
+        .order_by(CaseEvent.seq)).scalars().all()
+    files = db.session.execute(select(Attachment).where(Attachment.case_id == case.id)
+                               .order_by(Attachment.id)).scalars().all()
+    return render_template("public/case_status.html", case=case, events=events, files=files,
+                           form=form, status=status_label(case.status), event_label=event_label,
+                           may_add=st.citizen_may_add(case.status), **extra), status_code
+
+
+@bp.get("/ho-so/<code>")
+def case_status(code: str):
+    g.no_store = True
+    case, redirect_resp = _tracked_case_or_redirect(code)
+    if redirect_resp:
+        return redirect_resp
+    return _case_page(case, AddInfoForm())
+
+
+@bp.post("/ho-so/<code>/bo-sung")
+@limiter.limit(_submit_limit)
+def add_info(code: str):
+    g.no_store = True
+    case, redirect_resp = _tracked_case_or_redirect(code)
+    if redirect_resp:
+        return redirect_resp
+    form = AddInfoForm()
+    ok = form.validate()
+    if form.website.data:
+        form.text.errors = list(form.text.errors) + [_("Biểu mẫu không gửi được.")]
+        ok = False
+    files, file_errors = _read_files("attachments")
+    if file_errors:
+        form.attachments.errors = list(form.attachments.errors) + file_errors
+        ok = False
+    if ok and not form.text.data and not files:
+        form.text.errors = list(form.text.errors) + [_("Vui lòng nhập thông tin hoặc chọn tệp để bổ sung.")]
+        ok = False
+    if ok and not st.citizen_may_add(case.status):
+        form.text.errors = list(form.text.errors) + [str(MESSAGES["case_closed"])]
+        ok = False
+    if not ok:
+        return _case_page(case, form, 422)
+    try:
+        add_information(case, form.text.data or "", files, storage=storage(), now=_now())
+    except ValueError:
+        form.text.errors = list(form.text.errors) + [str(MESSAGES["case_closed"])]
+        return _case_page(case, form, 422)
+    flash(_("Đã ghi nhận thông tin bổ sung của bạn."), "success")
+    return redirect(url_for("public.case_status", code=case.tracking_code), code=303)
+
+
+@bp.get("/ho-so/<code>/tep/<int:file_id>")
+def attachment(code: str, file_id: int):
+    case, redirect_resp = _tracked_case_or_redirect(code)
+    if redirect_resp:
+        return redirect_resp
+    att = db.session.get(Attachment, file_id)
+    if att is None or att.case_id != case.id:
+        abort(404)
+    resp = send_file(storage().open(att.storage_key), mimetype=att.content_type,
+                     as_attachment=True, download_name=att.original_name, max_age=0)
+    resp.headers["Content-Security-Policy"] = "sandbox"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -1,0 +1,153 @@
+"""Filing a case: the citizen's submission becomes a durable case before the code is shown."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.calendar import WorkCalendar
+from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
+from ..extensions import db
+from ..models import Attachment, Case, CaseIdentity, CaseKind, DeadlineRule, HolidayOverride
+from ..storage import CleanFile, LocalStorage
+from .db import begin_write
+from .events import append_event
+from .notify import enqueue
+
+CODE_ATTEMPTS = 5
+
+
+@dataclass
+class Submission:
+    """What a citizen filed, already validated and cleaned by the form or the API."""
+
+    kind_code: str
+    subject: str
+    content: str
+    token: str
+    channel: str = "web"
+    locale: str = "vi"
+    submitter_type: str = "citizen"
+    anonymous: bool = False
+    identity: dict = field(default_factory=dict)
+    unit_id: int | None = None
+    service_id: int | None = None
+    commune_id: int | None = None
+    incident_date: date | None = None
+    incident_place: str | None = None
+    complained_decision: str | None = None
+    request_text: str | None = None
+    is_group: bool = False
+    group_size: int | None = None
+    consent: bool = False
+
+
+@dataclass
+class Receipt:
+    case: Case
+    pin: str | None  # None when the token had already been used (a double tap): the PIN is not shown again
+    duplicate: bool = False
+
+
+def load_calendar(start: date, days_ahead: int = 400) -> WorkCalendar:
+    rows = db.session.execute(
+        select(HolidayOverride.day, HolidayOverride.is_working)
+        .where(HolidayOverride.day.between(start, start + timedelta(days=days_ahead)))).all()
+    return WorkCalendar({r.day: r.is_working for r in rows})
+
+
+def local_date(moment: datetime, tz: str) -> date:
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def _acceptance_due(kind: CaseKind, received: date, anonymous: bool) -> tuple[date | None, str | None]:
+    """The first legal clock: decide whether to accept (thụ lý), from the kind's ``accept`` rule.
+
+    An anonymous denunciation is kept as information, not handled under the law: no clock runs.
+    """
+    if anonymous and kind.anonymous == "info_only":
+        return None, None
+    rule = db.session.execute(
+        select(DeadlineRule).where(DeadlineRule.kind_code == kind.code, DeadlineRule.step == "accept",
+                                   DeadlineRule.variant == "normal", DeadlineRule.active.is_(True))
+    ).scalar_one_or_none()
+    if rule is None:
+        return None, None
+    return load_calendar(received).deadline(received, rule.days, rule.day_unit), rule.code
+
+
+def find_by_token(token: str) -> Case | None:
+    return db.session.execute(select(Case).where(Case.submission_token == token)).scalar_one_or_none()
+
+
+def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorage, pin_key: str,
+                now: datetime, tz: str) -> Receipt:
+    """Store the files durably, then commit the case, its identity, files, first event and the
+    receipt email in one transaction. Only then may the caller show the code.
+
+    A token already used (a double tap, a retried POST) returns the existing case. On any failure
+    the files written here are deleted and the error propagates: nothing is acknowledged.
+    """
+    existing = find_by_token(sub.token)
+    if existing is not None:
+        return Receipt(existing, None, duplicate=True)
+    keys = [storage.put(f.data) for f in files]
+    try:
+        for _attempt in range(CODE_ATTEMPTS):
+            try:
+                begin_write()
+                receipt = _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz)
+                db.session.commit()
+                return receipt
+            except IntegrityError:
+                db.session.rollback()
+                existing = find_by_token(sub.token)
+                if existing is not None:  # a concurrent retry of the same form won
+                    for key in keys:
+                        storage.delete(key)
+                    return Receipt(existing, None, duplicate=True)
+                # else: a tracking-code collision; draw another code
+        raise RuntimeError("could not draw a unique tracking code")
+    except BaseException:
+        db.session.rollback()
+        for key in keys:
+            storage.delete(key)
+        raise
+
+
+def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key: str,
+            now: datetime, tz: str) -> Receipt:
+    kind = db.session.get(CaseKind, sub.kind_code)
+    code, pin = new_tracking_code(), new_pin()
+    due_on, rule_code = _acceptance_due(kind, local_date(now, tz), sub.anonymous)
+    case = Case(
+        tracking_code=code, pin_hash=hash_pin(pin_key, code, pin), submission_token=sub.token,
+        open311_id=None if kind.anonymous == "info_only" else new_opaque_id(),
+        kind_code=kind.code, status="received", channel=sub.channel, locale=sub.locale,
+        submitter_type=sub.submitter_type, is_anonymous=sub.anonymous, unit_id=sub.unit_id,
+        service_id=sub.service_id, commune_id=sub.commune_id, subject=sub.subject,
+        content=sub.content, incident_date=sub.incident_date, incident_place=sub.incident_place,
+        complained_decision=sub.complained_decision, request_text=sub.request_text,
+        is_group=sub.is_group, group_size=sub.group_size if sub.is_group else None,
+        consent_at=now if sub.consent else None, received_at=now, updated_at=now,
+        due_on=due_on, due_rule_code=rule_code, lookup_failures=0)
+    db.session.add(case)
+    identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
+    if identity:
+        case.identity = CaseIdentity(**identity)
+    for f, key in zip(files, keys):
+        case.attachments.append(Attachment(
+            storage_key=key, original_name=f.original_name, content_type=f.content_type,
+            size=len(f.data), sha256=f.sha256, created_at=now))
+    append_event(case, action="submitted", now=now, actor_type="api" if sub.channel == "api" else "citizen",
+                 to_status="received", is_public=True, first=True)
+    email = identity.get("email")
+    if email:
+        enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),
+                template="receipt", context={"case": case, "kind": kind, "locale": sub.locale},
+                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id)
+    return Receipt(case, pin)

@@ -1,0 +1,83 @@
+"""Following a case without an account: code + a second factor, with lockout per code."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..domain import status as st
+from ..domain.codes import check_pin, normalize_tracking_code
+from ..domain.validation import same_phone
+from ..extensions import db
+from ..models import Attachment, Case
+from ..storage import CleanFile, LocalStorage
+from .db import begin_write
+from .events import append_event
+
+
+class LookupFailed(Exception):
+    """One answer for a wrong code, a wrong PIN and a locked code: nothing is revealed."""
+
+
+def lookup(raw_code: str, secret: str, *, pin_key: str, now: datetime, max_failures: int,
+           lock_minutes: int) -> Case:
+    """Find a case by tracking code and PIN (or the phone or email given). Commits the counters."""
+    code = normalize_tracking_code(raw_code)
+    secret = (secret or "").strip()
+    if code is None or not secret:
+        raise LookupFailed()
+    case = db.session.execute(select(Case).where(Case.tracking_code == code)).scalar_one_or_none()
+    if case is None:
+        raise LookupFailed()
+    if case.lookup_locked_until is not None and case.lookup_locked_until > now:
+        raise LookupFailed()
+    ident = case.identity
+    ok = check_pin(pin_key, code, secret.replace(" ", ""), case.pin_hash) or (
+        ident is not None and (same_phone(secret, ident.phone) or (
+            ident.email is not None and "@" in secret and secret.lower() == ident.email.lower())))
+    if ok:
+        if case.lookup_failures:
+            case_id = case.id
+            begin_write()
+            case = db.session.get(Case, case_id)
+            case.lookup_failures = 0
+            db.session.commit()
+        return case
+    case_id = case.id
+    begin_write()
+    case = db.session.get(Case, case_id)
+    case.lookup_failures = (case.lookup_failures or 0) + 1
+    if case.lookup_failures >= max_failures:
+        case.lookup_locked_until = now + timedelta(minutes=lock_minutes)
+        case.lookup_failures = 0
+    db.session.commit()
+    raise LookupFailed()
+
+
+def add_information(case: Case, text: str, files: list[CleanFile], *, storage: LocalStorage,
+                    now: datetime) -> None:
+    """The citizen adds information or files to an open case; committed before returning."""
+    if not st.citizen_may_add(case.status):
+        raise ValueError("case_closed")
+    case_id = case.id
+    keys = [storage.put(f.data) for f in files]
+    try:
+        begin_write()
+        case = db.session.get(Case, case_id)
+        if not st.citizen_may_add(case.status):
+            raise ValueError("case_closed")
+        to = st.IN_PROGRESS if case.status == st.WAITING_CITIZEN else None
+        event = append_event(case, action="citizen_added", now=now, actor_type="citizen",
+                             to_status=to, note=text, is_public=True)
+        db.session.flush()
+        for f, key in zip(files, keys):
+            db.session.add(Attachment(case_id=case.id, event_id=event.id, storage_key=key,
+                                      original_name=f.original_name, content_type=f.content_type,
+                                      size=len(f.data), sha256=f.sha256, created_at=now))
+        case.updated_at = now
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for key in keys:
+            storage.delete(key)
+        raise
