@@ -89,14 +89,24 @@ def fresh_pg_database(name_suffix: str) -> str:
     return url
 
 
+def drop_pg_database(url: str) -> None:
+    dbname = urlsplit(url).path.lstrip("/")
+    admin = create_engine(_pg_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def pg_database(tmp_path_factory, worker_id="master"):
+def pg_database(tmp_path_factory):
+    """A database of its own for this pytest process (parallel runs do not collide), dropped at the end."""
     reason = pg_reason()
     if reason:
-        pytest.skip(reason)
-    url = fresh_pg_database(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        skip_or_fail(reason, "REQUIRE_PG")
+    url = fresh_pg_database(f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}")
     upgrade(url, tmp_path_factory.mktemp("pg"))
-    return url
+    yield url
+    drop_pg_database(url)
 
 
 def truncate_all(db_url: str) -> None:
@@ -108,10 +118,17 @@ def truncate_all(db_url: str) -> None:
     eng.dispose()
 
 
+def skip_or_fail(reason: str, required_env: str):
+    """Skip with a visible reason; fail instead when CI says the thing is required (``REQUIRE_*=1``)."""
+    if os.environ.get(required_env) == "1":
+        pytest.fail(f"{reason} (and {required_env}=1)")
+    pytest.skip(reason)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def engine_name(request):
     if request.param == "postgresql" and pg_reason():
-        pytest.skip(pg_reason())
+        skip_or_fail(pg_reason(), "REQUIRE_PG")
     return request.param
 
 
@@ -135,9 +152,11 @@ def config_overrides():
 
 @pytest.fixture
 def app(db_url, tmp_path, config_overrides):
+    """The app, without an app context pushed: requests must not share ``g`` (Flask-WTF caches the
+    CSRF token there). Tests that touch the database directly use ``with app.app_context():``."""
     app = create_app({**base_config(tmp_path, db_url), **config_overrides})
+    yield app
     with app.app_context():
-        yield app
         db.session.remove()
         db.engine.dispose()
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, MultipleFileField,
                      RadioField, SelectField, StringField, TextAreaField)
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
@@ -56,6 +57,21 @@ def _cccd(form, field):
             raise ValidationError(str(MESSAGES[exc.code])) from None
 
 
+class Choice(SelectField):
+    """A select whose missing value means "none chosen", with a message in the user's language."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, coerce=str, default="", validate_choice=True, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            self.data = ""
+            return
+        values = [c.value for c in self.choices]
+        if self.data not in values:
+            raise ValidationError(str(_l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách.")))
+
+
 def _strip(value):
     return clean_text(value) if isinstance(value, str) else value
 
@@ -68,7 +84,8 @@ class CaseForm(FlaskForm):
         locales = ["vi_VN", "vi"]
 
     submitter_type = RadioField(_l("Bạn gửi với tư cách"), choices=[
-        ("citizen", _l("Cá nhân")), ("business", _l("Doanh nghiệp, tổ chức"))], default="citizen")
+        SelectChoice("citizen", _l("Cá nhân")), SelectChoice("business", _l("Doanh nghiệp, tổ chức"))],
+        default="citizen")
     anonymous = BooleanField(_l("Gửi ẩn danh (không ghi họ tên, địa chỉ)"))
     info_only_ack = BooleanField(_l("Tôi hiểu rằng tố cáo ẩn danh chỉ được lưu làm thông tin, không được giải quyết theo Luật Tố cáo."))
     full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)], **F)
@@ -79,9 +96,9 @@ class CaseForm(FlaskForm):
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), _domain_check(clean_phone)], **F)
     email = StringField(_l("Email (không bắt buộc)"), validators=[
         Optional(), Length(max=254), Email(message=_l("Địa chỉ email không hợp lệ."), check_deliverability=False)], **F)
-    commune_id = SelectField(_l("Xã, phường nơi xảy ra sự việc"), coerce=str, validate_choice=True)
-    unit_id = SelectField(_l("Đơn vị liên quan"), coerce=str, validate_choice=True)
-    service_id = SelectField(_l("Dịch vụ, thủ tục liên quan"), coerce=str, validate_choice=True)
+    commune_id = Choice(_l("Xã, phường nơi xảy ra sự việc"))
+    unit_id = Choice(_l("Đơn vị liên quan"))
+    service_id = Choice(_l("Dịch vụ, thủ tục liên quan"))
     subject = StringField(_l("Tiêu đề ngắn"), validators=[Optional(), Length(max=200)], **F)
     content = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=20000)], **F)
     incident_date = DateField(_l("Ngày xảy ra sự việc"), validators=[Optional()])

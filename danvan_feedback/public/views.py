@@ -9,6 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_babel import gettext as _
 from flask_babel import get_locale
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
@@ -72,15 +73,14 @@ def _fill_choices(form: CaseForm) -> None:
                                   .order_by(Service.name)).scalars().all()
     communes = db.session.execute(select(Commune.id, Commune.name).where(Commune.active.is_(True))
                                   .order_by(Commune.name)).all()
-    none = ("", _("— Không chọn —"))
-    form.unit_id.choices = [none] + [(str(u.id), u.name) for u in units]
-    by_unit: dict[str, list] = {"": [none]}
+    none = SelectChoice("", _("— Không chọn —"))
+    form.unit_id.choices = [none] + [SelectChoice(str(u.id), u.name) for u in units]
     unit_names = {u.id: u.name for u in units}
-    for s in services:
-        if s.unit_id in unit_names:
-            by_unit.setdefault(unit_names[s.unit_id], []).append((str(s.id), s.name))
-    form.service_id.choices = by_unit
-    form.commune_id.choices = [none] + [(str(c.id), c.name) for c in communes]
+    form.service_id.choices = [none] + [
+        SelectChoice(str(s.id), s.name, optgroup=unit_names[s.unit_id])
+        for s in sorted(services, key=lambda s: (unit_names.get(s.unit_id, ""), s.name))
+        if s.unit_id in unit_names]
+    form.commune_id.choices = [none] + [SelectChoice(str(c.id), c.name) for c in communes]
     g.service_units = {str(s.id): s.unit_id for s in services}
 
 
@@ -126,9 +126,7 @@ def file_case(kind_code: str):
     token = form.token.data or ""
     if not (8 <= len(token) <= 64 and token.isalnum()):
         errors["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
-    data = {name: form[name].data for name in (
-        "submitter_type", "anonymous", "info_only_ack", "subject", "content", "is_group",
-        "group_size", "consent", *IDENTITY_FIELDS)}
+    data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
     if data["submitter_type"] not in ("citizen", "business"):
         data["submitter_type"] = "citizen"
     policy = KindPolicy(kind.code, kind.anonymous, tuple(kind.required_fields))

@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := wsgi
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev translations db bench clean help
+
+help:
+	@echo "make run    - install, migrate, seed demo data on first run, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install dev dependencies and run the whole test suite"
+	@echo "make bench  - run the benchmarks in bench/ (prints figures)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d danvan_feedback/translations 2>/dev/null || $(BIN)/pybabel compile -q -d danvan_feedback/translations
+
+db: install
+	$(BIN)/flask db upgrade
+	@if [ ! -f instance/.demo-seeded ]; then $(BIN)/flask seed-demo && touch instance/.demo-seeded; fi
+
+run: db
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache
