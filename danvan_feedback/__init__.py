@@ -70,7 +70,10 @@ def register_blueprints(app: Flask) -> None:
     from .public.views import bp as public_bp
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp, url_prefix="/open311/v2")
-    csrf.exempt(api_bp)
+    csrf.exempt(api_bp)  # key-authenticated, no cookies
+    # Public forms check their CSRF token as a form field (FlaskForm), so a missing or stale token
+    # re-renders the form with what the citizen typed instead of a bare error page.
+    csrf.exempt(public_bp)
 
 
 @event.listens_for(Engine, "connect")

@@ -39,6 +39,9 @@ MESSAGES = {
 }
 
 
+TOO_LONG = _l("Tối đa %(max)d ký tự; bạn đã nhập %(length)d ký tự.")
+
+
 def _domain_check(fn):
     def check(form, field):
         if field.data:
@@ -88,27 +91,28 @@ class CaseForm(FlaskForm):
         default="citizen")
     anonymous = BooleanField(_l("Gửi ẩn danh (không ghi họ tên, địa chỉ)"))
     info_only_ack = BooleanField(_l("Tôi hiểu rằng tố cáo ẩn danh chỉ được lưu làm thông tin, không được giải quyết theo Luật Tố cáo."))
-    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200)], **F)
-    company_name = StringField(_l("Tên doanh nghiệp, tổ chức"), validators=[Optional(), Length(max=300)], **F)
+    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
+    company_name = StringField(_l("Tên doanh nghiệp, tổ chức"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
     tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), _domain_check(clean_tax_code)], **F)
-    address = StringField(_l("Địa chỉ liên hệ"), validators=[Optional(), Length(max=300)], **F)
+    address = StringField(_l("Địa chỉ liên hệ"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
     cccd = StringField(_l("Số căn cước công dân (CCCD, 12 số)"), validators=[Optional(), _cccd], **F)
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), _domain_check(clean_phone)], **F)
     email = StringField(_l("Email (không bắt buộc)"), validators=[
-        Optional(), Length(max=254), Email(message=_l("Địa chỉ email không hợp lệ."), check_deliverability=False)], **F)
+        Optional(), Length(max=254, message=TOO_LONG), Email(message=_l("Địa chỉ email không hợp lệ."), check_deliverability=False)], **F)
     commune_id = Choice(_l("Xã, phường nơi xảy ra sự việc"))
     unit_id = Choice(_l("Đơn vị liên quan"))
     service_id = Choice(_l("Dịch vụ, thủ tục liên quan"))
-    subject = StringField(_l("Tiêu đề ngắn"), validators=[Optional(), Length(max=200)], **F)
-    content = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=20000)], **F)
-    incident_date = DateField(_l("Ngày xảy ra sự việc"), validators=[Optional()])
-    incident_place = StringField(_l("Nơi xảy ra sự việc"), validators=[Optional(), Length(max=300)], **F)
-    complained_decision = TextAreaField(_l("Quyết định hoặc hành vi hành chính bị khiếu nại"), validators=[Optional(), Length(max=5000)], **F)
-    request_text = TextAreaField(_l("Yêu cầu của người khiếu nại"), validators=[Optional(), Length(max=5000)], **F)
+    subject = StringField(_l("Tiêu đề ngắn"), validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
+    content = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=20000, message=TOO_LONG)], **F)
+    incident_date = DateField(_l("Ngày xảy ra sự việc"), validators=[Optional()],
+                              invalid_value_message=_l("Ngày không hợp lệ; vui lòng chọn lại ngày."))
+    incident_place = StringField(_l("Nơi xảy ra sự việc"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
+    complained_decision = TextAreaField(_l("Quyết định hoặc hành vi hành chính bị khiếu nại"), validators=[Optional(), Length(max=5000, message=TOO_LONG)], **F)
+    request_text = TextAreaField(_l("Yêu cầu của người khiếu nại"), validators=[Optional(), Length(max=5000, message=TOO_LONG)], **F)
     is_group = BooleanField(_l("Đơn của nhiều người (đông người)"))
-    group_size = IntegerField(_l("Số người cùng ký đơn"), validators=[
+    group_size = IntegerField(_l("Số người cùng ký đơn"), invalid_value_message=_l("Số người phải là một số nguyên."), validators=[
         Optional(), NumberRange(min=2, max=100000, message=_l("Số người phải từ 2 trở lên."))])
-    representative = StringField(_l("Người đại diện"), validators=[Optional(), Length(max=200)], **F)
+    representative = StringField(_l("Người đại diện"), validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
     attachments = MultipleFileField(_l("Tệp đính kèm (ảnh JPEG, PNG, WebP hoặc PDF)"))
     consent = BooleanField(_l("Tôi đã đọc thông báo về xử lý dữ liệu cá nhân ở trên và đồng ý để cơ quan xử lý thông tin tôi cung cấp; tôi cam đoan nội dung trình bày là đúng sự thật."))
     token = HiddenField()
@@ -120,11 +124,11 @@ class CaseForm(FlaskForm):
 
 
 class LookupForm(FlaskForm):
-    code = StringField(_l("Mã tra cứu"), validators=[Length(max=40)], **F)
-    secret = StringField(_l("Mã PIN, hoặc số điện thoại / email đã khai"), validators=[Length(max=254)], **F)
+    code = StringField(_l("Mã tra cứu"), validators=[Length(max=40, message=TOO_LONG)], **F)
+    secret = StringField(_l("Mã PIN, hoặc số điện thoại / email đã khai"), validators=[Length(max=254, message=TOO_LONG)], **F)
 
 
 class AddInfoForm(FlaskForm):
-    text = TextAreaField(_l("Thông tin bổ sung"), validators=[Optional(), Length(max=10000)], **F)
+    text = TextAreaField(_l("Thông tin bổ sung"), validators=[Optional(), Length(max=10000, message=TOO_LONG)], **F)
     attachments = MultipleFileField(_l("Tệp đính kèm (ảnh JPEG, PNG, WebP hoặc PDF)"))
     website = StringField(_l("Để trống ô này"))
