@@ -5,7 +5,7 @@ import logging
 import os
 
 from dotenv import load_dotenv
-from flask import Flask, g, request, session
+from flask import Flask, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
@@ -26,7 +27,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
 
 
-@click.group("users", help="Manage staff accounts.")
+@click.group("users", cls=AppGroup, help="Manage staff accounts.")
 def users_cli():
     pass
 
@@ -64,7 +65,7 @@ def users_create(username, role, unit_code, full_name, email):
     click.echo(f"created {role} {username}")
 
 
-@click.group("api-keys", help="Manage keys for the Open311 API.")
+@click.group("api-keys", cls=AppGroup, help="Manage keys for the Open311 API.")
 def api_keys_cli():
     pass
 
@@ -94,7 +95,7 @@ def api_keys_revoke(name):
     click.echo(f"revoked {name}")
 
 
-@click.group("outbox", help="The email outbox.")
+@click.group("outbox", cls=AppGroup, help="The email outbox.")
 def outbox_cli():
     pass
 
@@ -125,7 +126,7 @@ def outbox_status():
         click.echo(f"{status}: {n}")
 
 
-@click.group("attachments", help="Stored attachments.")
+@click.group("attachments", cls=AppGroup, help="Stored attachments.")
 def attachments_cli():
     pass
 
@@ -141,6 +142,7 @@ def attachments_sweep(older_than):
 
 
 @click.command("seed-demo", help="Add demo services and a handful of demo cases in different states (idempotent).")
+@with_appcontext
 def seed_demo():
     from .demo import seed
     created = seed(current_app.config, _now())

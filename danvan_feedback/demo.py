@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Case, Service, Unit
+from .models import Case, CaseKind, Service, Unit
 from .services.events import append_event
 from .services.intake import Submission, submit_case
 from .storage import LocalStorage
@@ -59,14 +59,14 @@ def seed(cfg: dict, now: datetime) -> int:
         when = now - timedelta(days=10 - 2 * i)
         consent = bool(identity)
         receipt = submit_case(
-            Submission(kind_code=kind, subject=subject, content=content, token=f"demo{i:04d}seed",
+            Submission(kind_code=kind, kind_anonymous=db.session.get(CaseKind, kind).anonymous, subject=subject, content=content, token=f"demo{i:04d}seed",
                        identity=identity, anonymous=anonymous, consent=consent,
                        submitter_type="business" if identity.get("company_name") else "citizen",
                        unit_id=units["CCTT"].id if "CCTT" in units and kind == "phan_anh" else None,
                        request_text="Huỷ quyết định xử phạt." if kind == "khieu_nai" else None,
                        complained_decision="Quyết định số 123/QĐ-XPHC ngày 01/10/2026." if kind == "khieu_nai" else None),
             [], storage=storage, pin_key=cfg["PIN_HMAC_KEY"], now=when, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
-        case = receipt.case
+        case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
         if status:
             append_event(case, action="status_changed", now=when + timedelta(days=1), actor_type="system",
                          to_status=status, is_public=True)

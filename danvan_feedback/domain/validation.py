@@ -85,12 +85,15 @@ def same_phone(a: str | None, b: str | None) -> bool:
         return False
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1, but tab and line breaks
 
 
 def clean_text(raw: str | None) -> str:
-    """Trim, normalise to NFC (Vietnamese typed on phones arrives decomposed), drop control characters."""
-    return _CONTROL.sub("", unicodedata.normalize("NFC", raw or "")).strip()
+    """Trim, normalise to NFC (Vietnamese typed on phones arrives decomposed), drop control characters.
+
+    Controls go first: removed after normalising, one between a letter and its accent would leave
+    the pair decomposed."""
+    return unicodedata.normalize("NFC", _CONTROL.sub("", raw or "")).strip()
 
 
 def fold_diacritics(text: str) -> str:

@@ -35,6 +35,7 @@ MESSAGES = {
     "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
     "too_many_files": _l("Chỉ được gửi tối đa %(n)s tệp."),
     "unit_service": _l("Dịch vụ đã chọn không thuộc đơn vị đã chọn."),
+    "invalid_choice": _l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách."),
     "case_closed": _l("Hồ sơ đã kết thúc nên không thể bổ sung thêm."),
 }
 
@@ -61,18 +62,15 @@ def _cccd(form, field):
 
 
 class Choice(SelectField):
-    """A select whose missing value means "none chosen", with a message in the user's language."""
+    """A select whose missing value means "none chosen"; the view checks the chosen id."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, coerce=str, default="", validate_choice=True, **kwargs)
 
     def pre_validate(self, form):
-        if self.data in (None, ""):
+        """Membership is checked by the view against the database (only what was chosen)."""
+        if self.data is None:
             self.data = ""
-            return
-        values = [c.value for c in self.choices]
-        if self.data not in values:
-            raise ValidationError(str(_l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách.")))
 
 
 def _strip(value):

@@ -13,11 +13,11 @@ from wtforms.fields.choices import SelectChoice
 
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
-from ..domain.validation import IDENTITY_FIELDS, KindPolicy, submission_errors
+from ..domain.validation import KindPolicy, submission_errors
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
-from ..services.intake import Submission, submit_case
+from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import LocalStorage, RejectedFile, clean_upload
 from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm
@@ -67,10 +67,11 @@ def set_language(lang: str):
 
 
 def _fill_choices(form: CaseForm) -> None:
-    units = db.session.execute(select(Unit).where(Unit.active.is_(True))
-                               .order_by(Unit.sort_order, Unit.name)).scalars().all()
-    services = db.session.execute(select(Service).where(Service.active.is_(True))
-                                  .order_by(Service.name)).scalars().all()
+    """The unit, service (grouped by unit) and commune lists, for rendering the form."""
+    units = db.session.execute(select(Unit.id, Unit.name).where(Unit.active.is_(True))
+                               .order_by(Unit.sort_order, Unit.name)).all()
+    services = db.session.execute(select(Service.id, Service.name, Service.unit_id)
+                                  .where(Service.active.is_(True))).all()
     communes = db.session.execute(select(Commune.id, Commune.name).where(Commune.active.is_(True))
                                   .order_by(Commune.name)).all()
     none = SelectChoice("", _("— Không chọn —"))
@@ -81,7 +82,36 @@ def _fill_choices(form: CaseForm) -> None:
         for s in sorted(services, key=lambda s: (unit_names.get(s.unit_id, ""), s.name))
         if s.unit_id in unit_names]
     form.commune_id.choices = [none] + [SelectChoice(str(c.id), c.name) for c in communes]
-    g.service_units = {str(s.id): s.unit_id for s in services}
+
+
+def _resolve_choices(form: CaseForm, errors: dict) -> tuple[int | None, int | None, int | None]:
+    """Check the chosen unit, service and commune with one small query each, only when chosen.
+
+    On the POST path the full lists are not built (they are only needed to re-render the form).
+    A service implies its unit; a service of another unit is refused.
+    """
+    invalid = str(MESSAGES["invalid_choice"])
+
+    def pick(field, query):
+        raw = field.data or ""
+        if not raw:
+            return None
+        row = db.session.execute(query(int(raw))).first() if raw.isdigit() else None
+        if row is None:
+            errors[field.name] = invalid
+        return row
+
+    unit = pick(form.unit_id, lambda i: select(Unit.id).where(Unit.id == i, Unit.active.is_(True)))
+    service = pick(form.service_id, lambda i: select(Service.id, Service.unit_id).where(
+        Service.id == i, Service.active.is_(True)))
+    commune = pick(form.commune_id, lambda i: select(Commune.id).where(Commune.id == i, Commune.active.is_(True)))
+    unit_id = unit.id if unit else None
+    if service is not None:
+        if unit_id is None and not form.unit_id.data:
+            unit_id = service.unit_id
+        elif unit_id is not None and service.unit_id != unit_id:
+            errors["service_id"] = str(MESSAGES["unit_service"])
+    return unit_id, service.id if service else None, commune.id if commune else None
 
 
 def _read_files(field_name: str) -> tuple[list, list[str]]:
@@ -102,10 +132,6 @@ def _read_files(field_name: str) -> tuple[list, list[str]]:
     return cleaned, errors
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @bp.route("/gui/<kind_code>", methods=["GET", "POST"])
 @limiter.limit(_submit_limit, methods=["POST"])
 def file_case(kind_code: str):
@@ -113,9 +139,9 @@ def file_case(kind_code: str):
     if kind is None or not kind.active:
         abort(404)
     form = CaseForm()
-    _fill_choices(form)
     locale = str(get_locale())
     if request.method == "GET":
+        _fill_choices(form)
         form.token.data = uuid.uuid4().hex
         return render_template("public/case_form.html", form=form, kind=kind, locale=locale)
 
@@ -127,19 +153,11 @@ def file_case(kind_code: str):
     if not (8 <= len(token) <= 64 and token.isalnum()):
         errors["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
     data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
-    if data["submitter_type"] not in ("citizen", "business"):
-        data["submitter_type"] = "citizen"
     policy = KindPolicy(kind.code, kind.anonymous, tuple(kind.required_fields))
     for name, code in submission_errors(policy, data).items():
         if not form[name].errors:
             errors[name] = str(MESSAGES[code])
-    unit_id, service_id = _int_or_none(form.unit_id.data), _int_or_none(form.service_id.data)
-    if service_id is not None:
-        owner = g.service_units.get(str(service_id))
-        if unit_id is None:
-            unit_id = owner
-        elif owner != unit_id:
-            errors["service_id"] = str(MESSAGES["unit_service"])
+    unit_id, service_id, commune_id = _resolve_choices(form, errors)
     files, file_errors = _read_files("attachments")
     if file_errors:
         errors["attachments"] = " ".join(file_errors)
@@ -147,38 +165,22 @@ def file_case(kind_code: str):
         for name, message in errors.items():
             if name in form and name != "token":
                 form[name].errors = list(form[name].errors) + [message]
+        _fill_choices(form)
+        chosen = [f for f in request.files.getlist("attachments") if f.filename]
         return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
                                extra_errors={k: v for k, v in errors.items() if k == "token"},
-                               files_dropped=bool(request.files.getlist("attachments")) and any(
-                                   f.filename for f in request.files.getlist("attachments"))), 422
+                               files_dropped=bool(chosen)), 422
 
-    anonymous = bool(data["anonymous"]) and kind.anonymous != "refused"
-    identity = {} if anonymous else {name: (data.get(name) or None) for name in IDENTITY_FIELDS}
-    if not anonymous and data["submitter_type"] != "business":
-        identity["company_name"] = identity["tax_code"] = None
-    if identity and not data["is_group"]:
-        identity["representative"] = None
-    sub = Submission(
-        kind_code=kind.code, subject=data["subject"], content=data["content"], token=token,
-        channel="web", locale=locale, submitter_type=data["submitter_type"], anonymous=anonymous,
-        identity=identity, unit_id=unit_id, service_id=service_id,
-        commune_id=_int_or_none(form.commune_id.data), incident_date=form.incident_date.data,
-        incident_place=form.incident_place.data or None,
-        complained_decision=form.complained_decision.data or None,
-        request_text=form.request_text.data or None, is_group=bool(data["is_group"]),
-        group_size=data["group_size"] if data["is_group"] else None,
-        consent=bool(data["consent"]) and not anonymous)
+    sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
+                          unit_id=unit_id, service_id=service_id, commune_id=commune_id,
+                          incident_date=form.incident_date.data,
+                          incident_place=form.incident_place.data or None)
     cfg = current_app.config
     receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
                           tz=cfg["BABEL_DEFAULT_TIMEZONE"])
-    if receipt.pin is not None:
-        session["receipt"] = {"code": receipt.case.tracking_code, "pin": receipt.pin,
-                              "at": _now().isoformat()}
-    else:
-        held = session.get("receipt") or {}
-        if held.get("code") != receipt.case.tracking_code:
-            session["receipt"] = {"code": receipt.case.tracking_code, "pin": None,
-                                  "at": _now().isoformat()}
+    held = session.get("receipt") or {}
+    if receipt.pin is not None or held.get("code") != receipt.code:
+        session["receipt"] = {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}
     return redirect(url_for("public.receipt"), code=303)
 
 

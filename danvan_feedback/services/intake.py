@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.calendar import WorkCalendar
+from ..domain.validation import IDENTITY_FIELDS
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
-from ..models import Attachment, Case, CaseIdentity, CaseKind, DeadlineRule, HolidayOverride
+from ..models import Attachment, Case, CaseIdentity, DeadlineRule, HolidayOverride
 from ..storage import CleanFile, LocalStorage
 from .db import begin_write
 from .events import append_event
@@ -29,6 +30,7 @@ class Submission:
     subject: str
     content: str
     token: str
+    kind_anonymous: str = "allowed"  # the kind's policy: allowed | refused | info_only
     channel: str = "web"
     locale: str = "vi"
     submitter_type: str = "citizen"
@@ -48,9 +50,34 @@ class Submission:
 
 @dataclass
 class Receipt:
-    case: Case
+    code: str
     pin: str | None  # None when the token had already been used (a double tap): the PIN is not shown again
     duplicate: bool = False
+
+
+def submission_from(kind_code: str, kind_anonymous: str, data: dict, *, token: str, channel: str,
+                    locale: str, **extra) -> Submission:
+    """A :class:`Submission` from cleaned form or API values, the same way for every channel.
+
+    An anonymous submission keeps no identity, whatever was typed; company fields are kept only
+    for a business, and a representative only for a group. ``extra`` passes the optional fields
+    (unit_id, service_id, commune_id, incident_date, incident_place).
+    """
+    anonymous = bool(data.get("anonymous")) and kind_anonymous != "refused"
+    submitter_type = data.get("submitter_type") if data.get("submitter_type") in ("citizen", "business") else "citizen"
+    identity = {} if anonymous else {name: (data.get(name) or None) for name in IDENTITY_FIELDS}
+    if identity and submitter_type != "business":
+        identity["company_name"] = identity["tax_code"] = None
+    if identity and not data.get("is_group"):
+        identity["representative"] = None
+    return Submission(
+        kind_code=kind_code, kind_anonymous=kind_anonymous, subject=data["subject"],
+        content=data["content"], token=token, channel=channel, locale=locale,
+        submitter_type=submitter_type, anonymous=anonymous, identity=identity,
+        complained_decision=data.get("complained_decision") or None,
+        request_text=data.get("request_text") or None, is_group=bool(data.get("is_group")),
+        group_size=data.get("group_size") if data.get("is_group") else None,
+        consent=bool(data.get("consent")) and not anonymous, **extra)
 
 
 def load_calendar(start: date, days_ahead: int = 400) -> WorkCalendar:
@@ -64,17 +91,19 @@ def local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
-def _acceptance_due(kind: CaseKind, received: date, anonymous: bool) -> tuple[date | None, str | None]:
+def _acceptance_due(kind_code: str, kind_anonymous: str, received: date,
+                    anonymous: bool) -> tuple[date | None, str | None]:
     """The first legal clock: decide whether to accept (thụ lý), from the kind's ``accept`` rule.
 
     An anonymous denunciation is kept as information, not handled under the law: no clock runs.
     """
-    if anonymous and kind.anonymous == "info_only":
+    if anonymous and kind_anonymous == "info_only":
         return None, None
     rule = db.session.execute(
-        select(DeadlineRule).where(DeadlineRule.kind_code == kind.code, DeadlineRule.step == "accept",
+        select(DeadlineRule.code, DeadlineRule.days, DeadlineRule.day_unit).where(
+            DeadlineRule.kind_code == kind_code, DeadlineRule.step == "accept",
                                    DeadlineRule.variant == "normal", DeadlineRule.active.is_(True))
-    ).scalar_one_or_none()
+    ).first()
     if rule is None:
         return None, None
     return load_calendar(received).deadline(received, rule.days, rule.day_unit), rule.code
@@ -89,12 +118,10 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
     """Store the files durably, then commit the case, its identity, files, first event and the
     receipt email in one transaction. Only then may the caller show the code.
 
-    A token already used (a double tap, a retried POST) returns the existing case. On any failure
-    the files written here are deleted and the error propagates: nothing is acknowledged.
+    A token already used (a double tap, a retried POST) returns the existing case's code; the unique
+    constraint detects it, so the common path costs no extra query. On any failure the files
+    written here are deleted and the error propagates: nothing is acknowledged.
     """
-    existing = find_by_token(sub.token)
-    if existing is not None:
-        return Receipt(existing, None, duplicate=True)
     keys = [storage.put(f.data) for f in files]
     try:
         for _attempt in range(CODE_ATTEMPTS):
@@ -106,10 +133,10 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
             except IntegrityError:
                 db.session.rollback()
                 existing = find_by_token(sub.token)
-                if existing is not None:  # a concurrent retry of the same form won
+                if existing is not None:  # a double tap, or a retry of the same form
                     for key in keys:
                         storage.delete(key)
-                    return Receipt(existing, None, duplicate=True)
+                    return Receipt(existing.tracking_code, None, duplicate=True)
                 # else: a tracking-code collision; draw another code
         raise RuntimeError("could not draw a unique tracking code")
     except BaseException:
@@ -121,13 +148,12 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
 
 def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key: str,
             now: datetime, tz: str) -> Receipt:
-    kind = db.session.get(CaseKind, sub.kind_code)
     code, pin = new_tracking_code(), new_pin()
-    due_on, rule_code = _acceptance_due(kind, local_date(now, tz), sub.anonymous)
+    due_on, rule_code = _acceptance_due(sub.kind_code, sub.kind_anonymous, local_date(now, tz), sub.anonymous)
     case = Case(
         tracking_code=code, pin_hash=hash_pin(pin_key, code, pin), submission_token=sub.token,
-        open311_id=None if kind.anonymous == "info_only" else new_opaque_id(),
-        kind_code=kind.code, status="received", channel=sub.channel, locale=sub.locale,
+        open311_id=None if sub.kind_anonymous == "info_only" else new_opaque_id(),
+        kind_code=sub.kind_code, status="received", channel=sub.channel, locale=sub.locale,
         submitter_type=sub.submitter_type, is_anonymous=sub.anonymous, unit_id=sub.unit_id,
         service_id=sub.service_id, commune_id=sub.commune_id, subject=sub.subject,
         content=sub.content, incident_date=sub.incident_date, incident_place=sub.incident_place,
@@ -148,6 +174,6 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
     email = identity.get("email")
     if email:
         enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),
-                template="receipt", context={"case": case, "kind": kind, "locale": sub.locale},
+                template="receipt", context={"case": case, "locale": sub.locale},
                 purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id)
-    return Receipt(case, pin)
+    return Receipt(code, pin)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date
 
 import pytest
 from PIL import Image

@@ -1,0 +1,506 @@
+"""Open311 GeoReport v2 shapes: service definitions, reading a POSTed request, list filters, and
+the JSON of a request.
+
+What a submission requires is decided by ``domain.validation`` (the rules the web form uses); this
+module only maps Open311 names to ours, reads loosely typed form or JSON bodies strictly, and turns
+the domain's error codes into English descriptions for partner developers. Nothing here writes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from email_validator import EmailNotValidError, validate_email
+from wtforms.fields.core import UnboundField
+from wtforms.validators import Length, NumberRange
+
+from ..domain import status as st
+from ..domain.validation import (Invalid, KindPolicy, clean_cccd, clean_phone,
+                                 clean_tax_code, clean_text, fold_diacritics, submission_errors)
+from ..public.forms import CaseForm
+
+# Kinds whose cases the API never shows (denunciations: Law on Denunciations 2018 arts. 8, 47).
+# ``open311_id`` is never set for them either; this is the second lock on the same door.
+HIDDEN_KINDS = frozenset({"to_cao"})
+LIST_MAX = 1000
+LIST_DEFAULT_DAYS = 90
+MAX_IDS = 200
+IDEMPOTENCY_KEY_MAX = 200
+
+
+class ApiBadRequest(Exception):
+    """One or more problems with what the client sent; each becomes one spec error entry."""
+
+    def __init__(self, *descriptions: str):
+        super().__init__("; ".join(descriptions))
+        self.descriptions = list(descriptions)
+
+
+def _form_limits() -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    """Length and number limits of the web form's fields, so the API enforces the same ones."""
+    lengths: dict[str, int] = {}
+    ranges: dict[str, tuple[int, int]] = {}
+    for name, unbound in vars(CaseForm).items():
+        if not isinstance(unbound, UnboundField):
+            continue
+        for v in unbound.kwargs.get("validators") or []:
+            if isinstance(v, Length) and v.max and v.max > 0:
+                lengths[name] = v.max
+            elif isinstance(v, NumberRange):
+                ranges[name] = (v.min, v.max)
+    return lengths, ranges
+
+
+MAX_LEN, RANGES = _form_limits()
+
+# Domain field name -> the Open311 parameter a partner sends (error descriptions use these).
+API_NAME = {"content": "description", "full_name": "first_name", "address": "address_string"}
+
+MESSAGES_EN = {
+    "required": "required",
+    "contact_required": "give a phone number or an email address so the department can reach the citizen",
+    "anonymous_refused": ("a complaint cannot be anonymous (Circular 05/2021/TT-TTCP, art. 6): give the "
+                          "complainant's name, address and CCCD"),
+    "info_only_ack_required": ("an anonymous denunciation is kept as information only and is not handled "
+                               "under the Law on Denunciations (art. 25); set info_only_ack to true to "
+                               "acknowledge this"),
+    "consent_required": ("personal data was given: set consent to true once the citizen has agreed to "
+                         "the personal data notice"),
+    "group_size": "a submission by a group needs group_size, 2 or more",
+    "cccd_format": "must be exactly 12 digits",
+    "cccd_province": "the first 3 digits are not a province code",
+    "cccd_birth_year": "the birth year in the number is in the future",
+    "tax_format": "must be 10 digits, or 10 digits, a hyphen and 3 digits for a branch",
+    "tax_checksum": "the check digit does not match",
+    "phone_format": "not a phone number (e.g. 0912 345 678)",
+    "phone_invalid": "not a valid Vietnamese phone number",
+    "email": "not a valid email address",
+    "string": "must be a string",
+    "boolean": "must be true or false",
+    "integer": "must be a whole number",
+    "submitter_type": "must be citizen or business",
+}
+
+
+def describe(name: str, code: str) -> str:
+    return f"{API_NAME.get(name, name)}: {MESSAGES_EN.get(code, code)}"
+
+
+# ---------------------------------------------------------------- service definitions
+
+def _loc(locale: str, vi: str, en: str) -> str:
+    return en if locale == "en" else vi
+
+
+_BOOL_VALUES = {"vi": [{"key": "true", "name": "Có"}, {"key": "false", "name": "Không"}],
+                "en": [{"key": "true", "name": "Yes"}, {"key": "false", "name": "No"}]}
+
+# code -> (datatype, datatype_description, description vi, description en)
+_ATTRS: dict[str, tuple[str, str | None, str, str]] = {
+    "subject": ("string", "max 200 characters",
+                "Tiêu đề ngắn; nếu bỏ trống, lấy 100 ký tự đầu của nội dung (description).",
+                "Short title; when empty, the first 100 characters of description are used."),
+    "submitter_type": ("singlevaluelist", None,
+                       "Người gửi là cá nhân hay doanh nghiệp, tổ chức (mặc định: cá nhân).",
+                       "Whether a person or a business/organisation files it (default: citizen)."),
+    "anonymous": ("singlevaluelist", "true or false",
+                  "Gửi ẩn danh: thông tin cá nhân gửi kèm sẽ không được lưu.",
+                  "File anonymously: any personal data sent with it is not stored."),
+    "info_only_ack": ("singlevaluelist", "true or false",
+                      "Bắt buộc khi tố cáo ẩn danh: người gửi xác nhận đã hiểu tố cáo ẩn danh chỉ được "
+                      "lưu làm thông tin, không được giải quyết theo Luật Tố cáo (Điều 25).",
+                      "Required for an anonymous denunciation: the citizen acknowledges it is kept as "
+                      "information only, not handled under the Law on Denunciations (art. 25)."),
+    "cccd": ("string", "12 digits",
+             "Số căn cước công dân (CCCD) của người gửi.",
+             "The citizen's identity card number (CCCD)."),
+    "complained_decision": ("text", "max 5000 characters",
+                            "Quyết định hoặc hành vi hành chính bị khiếu nại.",
+                            "The administrative decision or act complained about."),
+    "request_text": ("text", "max 5000 characters",
+                     "Yêu cầu của người khiếu nại.",
+                     "What the complainant asks for."),
+    "company_name": ("string", "max 300 characters",
+                     "Tên doanh nghiệp, tổ chức (bắt buộc khi submitter_type là business).",
+                     "Name of the business or organisation (required when submitter_type is business)."),
+    "tax_code": ("string", "10 digits, or 10 digits-3 digits for a branch",
+                 "Mã số thuế (bắt buộc khi submitter_type là business).",
+                 "Enterprise tax code (required when submitter_type is business)."),
+    "is_group": ("singlevaluelist", "true or false",
+                 "Đơn của nhiều người (đông người).",
+                 "Filed jointly by several people."),
+    "group_size": ("number", "whole number, 2 or more",
+                   "Số người cùng ký đơn (bắt buộc khi is_group là true).",
+                   "How many people signed (required when is_group is true)."),
+    "representative": ("string", "max 200 characters",
+                       "Người đại diện (bắt buộc khi is_group là true và không ẩn danh).",
+                       "The group's representative (required when is_group is true and not anonymous)."),
+    "consent": ("singlevaluelist", "true or false",
+                "Người gửi đã đọc thông báo xử lý dữ liệu cá nhân và đồng ý; bắt buộc khi có thông tin cá nhân.",
+                "The citizen has read and agreed to the personal data notice; required whenever personal "
+                "data is given."),
+    "idempotency_key": ("string", f"max {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
+                        "Khoá chống gửi trùng: gửi lại cùng khoá chỉ tạo một hồ sơ (có thể dùng header "
+                        "Idempotency-Key).",
+                        "Retrying with the same key files one case, not two (the Idempotency-Key header "
+                        "works too)."),
+}
+BOOLEAN_ATTRS = ("anonymous", "info_only_ack", "is_group", "consent")
+
+
+def kind_attributes(kind) -> list[str]:
+    """The attribute codes a kind takes: what its web form shows (templates/public/case_form.html)."""
+    req = kind.required_fields
+    codes = ["subject", "submitter_type"]
+    if kind.anonymous != "refused":
+        codes.append("anonymous")
+    if kind.anonymous == "info_only":
+        codes.append("info_only_ack")
+    if "cccd" in req:
+        codes.append("cccd")
+    if kind.code == "khieu_nai" or "complained_decision" in req:
+        codes += ["complained_decision", "request_text"]
+    codes += ["company_name", "tax_code"]
+    if kind.code != "gop_y":
+        codes += ["is_group", "group_size", "representative"]
+    codes += ["consent", "idempotency_key"]
+    return codes
+
+
+def _standard_fields_notice(kind, locale: str) -> str:
+    req = kind.required_fields
+    need = []
+    if "full_name" in req:
+        need.append("last_name/first_name")
+    if "address" in req:
+        need.append("address_string")
+    if "contact" in req:
+        need.append("phone " + _loc(locale, "hoặc", "or") + " email")
+    need_text = ", ".join(need) if need else _loc(locale, "không có", "none")
+    text = _loc(
+        locale,
+        "Trường chuẩn Open311: description là nội dung (bắt buộc); last_name là họ, first_name là tên "
+        "(ghép thành họ và tên theo thứ tự tiếng Việt); address_string là địa chỉ liên hệ. "
+        f"Bắt buộc khi không ẩn danh: {need_text}.",
+        "Standard Open311 fields: description is the content (required); last_name is the family name "
+        "and first_name the given name (joined in Vietnamese order); address_string is the contact "
+        f"address. Required unless anonymous: {need_text}.")
+    if kind.legal_basis:
+        text += " " + _loc(locale, "Căn cứ: ", "Legal basis: ") + kind.legal_basis
+    return text
+
+
+def service_definition(kind, locale: str) -> dict:
+    req = set(kind.required_fields)
+    attrs = [{"variable": False, "code": "notice", "datatype": "string", "required": False,
+              "datatype_description": None, "order": 1,
+              "description": _standard_fields_notice(kind, locale), "values": []}]
+    for order, code in enumerate(kind_attributes(kind), start=2):
+        datatype, dt_desc, vi, en = _ATTRS[code]
+        if code == "submitter_type":
+            values = [{"key": "citizen", "name": _loc(locale, "Cá nhân", "Citizen")},
+                      {"key": "business", "name": _loc(locale, "Doanh nghiệp, tổ chức", "Business or organisation")}]
+        elif code in BOOLEAN_ATTRS:
+            values = _BOOL_VALUES[locale]
+        else:
+            values = []
+        required = code in req or (code == "consent" and kind.anonymous == "refused")
+        attrs.append({"variable": True, "code": code, "datatype": datatype, "required": required,
+                      "datatype_description": dt_desc, "order": order,
+                      "description": _loc(locale, vi, en), "values": values})
+    return {"service_code": kind.code, "attributes": attrs}
+
+
+def service_group(kind, locale: str) -> str:
+    """Kinds handled under the Laws on Complaints and Denunciations (anonymity restricted) form one
+    group; suggestions, reports and recommendations the other."""
+    if kind.anonymous == "allowed":
+        return _loc(locale, "Góp ý, phản ánh, kiến nghị", "Feedback, reports and recommendations")
+    return _loc(locale, "Khiếu nại, tố cáo", "Complaints and denunciations")
+
+
+def service_entry(kind, locale: str) -> dict:
+    words = [kind.name_vi.lower(), fold_diacritics(kind.name_vi), kind.name_en.lower(), kind.code]
+    keywords = ", ".join(dict.fromkeys(words))
+    return {"service_code": kind.code, "service_name": kind.name(locale),
+            "description": kind.summary(locale), "metadata": True, "type": "realtime",
+            "keywords": keywords, "group": service_group(kind, locale)}
+
+
+# ---------------------------------------------------------------- reading a POST
+
+def read_body(req) -> dict:
+    """The POSTed fields as a flat dict (``attribute[x]`` keys), from a form or a JSON object.
+
+    JSON may carry attributes flat (``"attribute[cccd]": "..."``) or nested (``"attribute": {...}``).
+    A name given twice is refused rather than guessed.
+    """
+    out: dict = {}
+
+    def put(key: str, value) -> None:
+        if key in out:
+            raise ApiBadRequest(f"{key[:60]}: given more than once")
+        out[key] = value
+
+    if req.is_json:
+        body = req.get_json(silent=True)
+        if body is None:
+            raise ApiBadRequest("body: malformed JSON")
+        if not isinstance(body, dict):
+            raise ApiBadRequest("body: must be a JSON object")
+        for key, value in body.items():
+            if key == "attribute":
+                if not isinstance(value, dict):
+                    raise ApiBadRequest("attribute: must be a JSON object")
+                for code, v in value.items():
+                    put(f"attribute[{code}]", v)
+            else:
+                put(key, value)
+        return out
+    for key in req.form.keys():
+        values = req.form.getlist(key)
+        if len(values) > 1:
+            raise ApiBadRequest(f"{key[:60]}: given more than once")
+        put(key, values[0])
+    return out
+
+
+_TRUE = {"true", "1", "yes", "y", "on"}
+_FALSE = {"false", "0", "no", "n", "off", ""}
+
+
+@dataclass
+class Parsed:
+    """A POSTed request read and checked: ``data`` uses the web form's field names."""
+
+    data: dict
+    idempotency_key: str | None
+    locale: str
+    errors: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, fields: dict):
+        self.fields = fields
+        self.errors: dict[str, str] = {}  # our field name -> description
+
+    def fail(self, name: str, code: str) -> None:
+        self.errors.setdefault(name, describe(name, code))
+
+    def text(self, key: str, name: str) -> str:
+        raw = self.fields.get(key)
+        if raw is None:
+            return ""
+        if not isinstance(raw, str):
+            self.fail(name, "string")
+            return ""
+        value = clean_text(raw)
+        limit = MAX_LEN.get(name)
+        if limit and len(value) > limit:
+            self.errors.setdefault(name, f"{API_NAME.get(name, name)}: at most {limit} characters")
+        return value
+
+    def boolean(self, key: str, name: str) -> bool:
+        raw = self.fields.get(key)
+        if raw is None or isinstance(raw, bool):
+            return bool(raw)
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        self.fail(name, "boolean")
+        return False
+
+    def integer(self, key: str, name: str) -> int | None:
+        raw = self.fields.get(key)
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, bool):
+            self.fail(name, "integer")
+            return None
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+            raw = int(raw.strip())
+        if not isinstance(raw, int):
+            self.fail(name, "integer")
+            return None
+        low, high = RANGES.get(name, (None, None))
+        if (low is not None and raw < low) or (high is not None and raw > high):
+            self.errors.setdefault(name, f"{name}: must be between {low} and {high}")
+            return None
+        return raw
+
+    def cleaned(self, name: str, value: str, fn) -> str:
+        """Apply a domain cleaner; on failure keep the raw value (as the web form does) and note it."""
+        if not value:
+            return value
+        try:
+            return fn(value)
+        except Invalid as exc:
+            self.fail(name, exc.code)
+            return value
+
+
+def parse_request(fields: dict, kind, *, today: date) -> Parsed:
+    """Check a POSTed request for ``kind`` with the web form's rules; problems are in ``errors``."""
+    # ``anonymous`` is read for every kind so that an anonymous complaint gets the legal answer
+    # from the domain rules rather than "unknown attribute".
+    allowed = set(kind_attributes(kind)) | {"anonymous"}
+    refused: dict[str, str] = {}
+    for key in fields:
+        if key.startswith("attribute"):
+            code = key[len("attribute["):-1] if key.startswith("attribute[") and key.endswith("]") else key
+            if code not in allowed:
+                refused[key] = f"{code[:60]}: not an attribute of service {kind.code}"
+    r = _Reader({k: v for k, v in fields.items() if k not in refused})
+    r.errors.update({f"attr:{k}": d for k, d in refused.items()})
+
+    def attr(code: str) -> str:
+        return f"attribute[{code}]"
+
+    last, first = r.text("last_name", "full_name"), r.text("first_name", "full_name")
+    full_name = " ".join(p for p in (last, first) if p)
+    if MAX_LEN.get("full_name") and len(full_name) > MAX_LEN["full_name"]:
+        r.errors.setdefault("full_name", f"first_name: last_name and first_name together at most "
+                                         f"{MAX_LEN['full_name']} characters")
+    content = r.text("description", "content")
+    subject = r.text(attr("subject"), "subject") or " ".join(content.split())[:100].strip()
+    data = {
+        "full_name": full_name,
+        "address": r.text("address_string", "address"),
+        "phone": r.cleaned("phone", r.text("phone", "phone"), clean_phone),
+        "email": r.text("email", "email"),
+        "cccd": r.cleaned("cccd", r.text(attr("cccd"), "cccd"), lambda v: clean_cccd(v, today)),
+        "company_name": r.text(attr("company_name"), "company_name"),
+        "tax_code": r.cleaned("tax_code", r.text(attr("tax_code"), "tax_code"), clean_tax_code),
+        "representative": r.text(attr("representative"), "representative"),
+        "subject": subject,
+        "content": content,
+        "complained_decision": r.text(attr("complained_decision"), "complained_decision"),
+        "request_text": r.text(attr("request_text"), "request_text"),
+        "submitter_type": r.text(attr("submitter_type"), "submitter_type") or "citizen",
+        "anonymous": r.boolean(attr("anonymous"), "anonymous"),
+        "info_only_ack": r.boolean(attr("info_only_ack"), "info_only_ack"),
+        "consent": r.boolean(attr("consent"), "consent"),
+        "is_group": r.boolean(attr("is_group"), "is_group"),
+        "group_size": r.integer(attr("group_size"), "group_size"),
+    }
+    if data["email"] and "email" not in r.errors:
+        try:
+            validate_email(data["email"], check_deliverability=False)
+        except EmailNotValidError:
+            r.fail("email", "email")
+    if data["submitter_type"] not in ("citizen", "business"):
+        r.fail("submitter_type", "submitter_type")
+        data["submitter_type"] = "citizen"
+
+    idem = fields.get(attr("idempotency_key"))
+    if idem is not None and not (isinstance(idem, str) and 0 < len(idem) <= IDEMPOTENCY_KEY_MAX
+                                 and idem.isascii() and idem.isprintable()):
+        r.errors.setdefault("idempotency_key", f"idempotency_key: {_ATTRS['idempotency_key'][1]}")
+        idem = None
+
+    locale_raw = fields.get("locale")
+    locale = "en" if isinstance(locale_raw, str) and locale_raw.lower().startswith("en") else "vi"
+
+    policy = KindPolicy(kind.code, kind.anonymous, tuple(kind.required_fields))
+    for name, code in submission_errors(policy, data).items():
+        if name == "subject" and not fields.get(attr("subject")) and not content:
+            continue  # the subject comes from the description, whose error says it all
+        if name not in r.errors:
+            r.fail(name, code)
+    return Parsed(data=data, idempotency_key=idem or None, locale=locale, errors=list(r.errors.values()))
+
+
+# ---------------------------------------------------------------- listing
+
+@dataclass
+class Filters:
+    ids: list[str] | None
+    service_code: str | None
+    start: datetime | None
+    end: datetime | None
+    statuses: set[str] | None  # case statuses to include; None: all
+
+
+def _parse_moment(raw: str, name: str, tz: str, end: bool) -> datetime:
+    s = raw.strip()
+    try:
+        moment = datetime.fromisoformat(s)
+    except ValueError:
+        raise ApiBadRequest(f"{name}: not an ISO 8601 date-time (e.g. 2025-03-01T00:00:00+07:00)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    if end and len(s) <= 10 and moment.time() == time(0):  # a bare date: the whole day
+        moment = moment + timedelta(days=1) - timedelta(microseconds=1)
+    return moment
+
+
+def parse_filters(args, *, tz: str, now: datetime) -> Filters:
+    raw_ids = args.get("service_request_id")
+    if raw_ids is not None:
+        ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
+        if not ids:
+            raise ApiBadRequest("service_request_id: empty")
+        if len(ids) > MAX_IDS:
+            raise ApiBadRequest(f"service_request_id: at most {MAX_IDS} ids")
+        # The spec: service_request_id overrides every other argument.
+        return Filters(ids=ids, service_code=None, start=None, end=None, statuses=None)
+    errors = []
+    start = end = None
+    try:
+        if args.get("start_date"):
+            start = _parse_moment(args["start_date"], "start_date", tz, end=False)
+    except ApiBadRequest as exc:
+        errors += exc.descriptions
+    try:
+        if args.get("end_date"):
+            end = _parse_moment(args["end_date"], "end_date", tz, end=True)
+    except ApiBadRequest as exc:
+        errors += exc.descriptions
+    statuses = None
+    if args.get("status"):
+        wanted = {s.strip().lower() for s in args["status"].split(",") if s.strip()}
+        if not wanted or not wanted <= {"open", "closed"}:
+            errors.append("status: must be open, closed or open,closed")
+        else:
+            statuses = set()
+            if "open" in wanted:
+                statuses |= set(st.OPEN)
+            if "closed" in wanted:
+                statuses |= set(st.ALL) - set(st.OPEN)
+    if start and end and start > end:
+        errors.append("start_date: after end_date")
+    if errors:
+        raise ApiBadRequest(*errors)
+    if start is None and end is None:
+        start = now - timedelta(days=LIST_DEFAULT_DAYS)
+    elif start is None:
+        start = end - timedelta(days=LIST_DEFAULT_DAYS)
+    service_code = (args.get("service_code") or "").strip() or None
+    return Filters(ids=None, service_code=service_code, start=start, end=end, statuses=statuses)
+
+
+# ---------------------------------------------------------------- a request as JSON
+
+def _iso(moment: datetime | None, tz: str) -> str | None:
+    return moment.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if moment else None
+
+
+def request_json(case, kind, unit_name: str | None, status_notes: str, *, locale: str, tz: str) -> dict:
+    """What the API tells about a case: its state and clock only. Nothing from its identity, its
+    content or its place: a partner portal shows this to anyone holding the opaque id."""
+    expected = None
+    if case.due_on is not None:  # due by the end of that day, local time
+        expected = datetime.combine(case.due_on, time(23, 59, 59), tzinfo=ZoneInfo(tz))
+    return {
+        "service_request_id": case.open311_id,
+        "status": "open" if case.status in st.OPEN else "closed",
+        "status_notes": status_notes,
+        "service_name": kind.name(locale),
+        "service_code": kind.code,
+        "agency_responsible": unit_name,
+        "requested_datetime": _iso(case.received_at, tz),
+        "updated_datetime": _iso(case.updated_at, tz),
+        "expected_datetime": _iso(expected, tz),
+    }
