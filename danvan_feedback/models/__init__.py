@@ -1,11 +1,12 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 from .base import utcnow
-from .org import CaseKind, Commune, DeadlineRule, HolidayOverride, OrgSetting, Service, Unit
-from .case import Attachment, Case, CaseEvent, CaseIdentity
+from .org import CaseKind, Commune, DeadlineRule, HolidayOverride, OrgSetting, ReplyTemplate, Service, Unit
+from .case import Attachment, Case, CaseEvent, CaseIdentity, CaseVerifier
+from .audit import AuditRecord
 from .outbox import OutboxMessage
 from .auth import ApiKey, User
 
 __all__ = [
     "utcnow", "CaseKind", "Commune", "DeadlineRule", "HolidayOverride", "OrgSetting", "Service",
-    "Unit", "Attachment", "Case", "CaseEvent", "CaseIdentity", "OutboxMessage", "ApiKey", "User",
+    "Unit", "ReplyTemplate", "Attachment", "Case", "CaseEvent", "CaseIdentity", "CaseVerifier", "AuditRecord", "OutboxMessage", "ApiKey", "User",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text,
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,6 +16,9 @@ class Case(db.Model):
     __table_args__ = (
         CheckConstraint("group_size IS NULL OR group_size >= 2", name="group_size"),
         CheckConstraint("submitter_type IN ('citizen','business')", name="submitter_type"),
+        CheckConstraint("complexity IN ('normal','complex','especially_complex')", name="complexity"),
+        CheckConstraint("attempt IN (1, 2)", name="attempt"),
+        Index("ix_cases_status_due_on", "status", "due_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -48,15 +51,47 @@ class Case(db.Model):
     due_rule_code: Mapped[str | None] = mapped_column(String(64))
     lookup_failures: Mapped[int] = mapped_column(Integer, default=0)
     lookup_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Triage (the inspectorate's console)
+    # Subject, content and code folded to ASCII lower case, for search insensitive to diacritics.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The inspector who resolves the case; with the verifiers, the only ones who see a denouncer.
+    resolver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    complexity: Mapped[str] = mapped_column(String(24), default="normal")
+    is_remote: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)  # complaint: first or second time
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    paused_since: Mapped[date | None] = mapped_column(Date)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    transfer_agency: Mapped[str | None] = mapped_column(String(300))
+    transfer_doc_no: Mapped[str | None] = mapped_column(String(100))
+    transfer_date: Mapped[date | None] = mapped_column(Date)
 
     kind: Mapped["CaseKind"] = relationship()  # noqa: F821
-    unit: Mapped["Unit | None"] = relationship()  # noqa: F821
+    unit: Mapped["Unit | None"] = relationship(foreign_keys=[unit_id])  # noqa: F821
+    handling_unit: Mapped["Unit | None"] = relationship(foreign_keys=[handling_unit_id])  # noqa: F821
+    assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
+    resolver: Mapped["User | None"] = relationship(foreign_keys=[resolver_id])  # noqa: F821
     service: Mapped["Service | None"] = relationship()  # noqa: F821
     commune: Mapped["Commune | None"] = relationship()  # noqa: F821
     identity: Mapped["CaseIdentity | None"] = relationship(back_populates="case", uselist=False)
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="case", order_by="Attachment.id")
     events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.seq")
+
+
+class CaseVerifier(db.Model):
+    """A staff member assigned to verify a case; may see a denouncer's identity."""
+
+    __tablename__ = "case_verifiers"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CaseIdentity(db.Model):

@@ -119,3 +119,17 @@ class HolidayOverride(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_working: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ReplyTemplate(db.Model):
+    """Text an inspector starts from: public replies (``reply``) and reasons (``reason``: refusing to
+    accept, filing without action...). Placeholders such as ``{ten}``, ``{ma}``, ``{ngay_nhan}``."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (CheckConstraint("purpose IN ('reply','reason')", name="purpose"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

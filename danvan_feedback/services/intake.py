@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.calendar import WorkCalendar
-from ..domain.validation import IDENTITY_FIELDS
+from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
 from ..models import Attachment, Case, CaseIdentity, DeadlineRule, HolidayOverride
@@ -109,6 +109,14 @@ def _acceptance_due(kind_code: str, kind_anonymous: str, received: date,
     return load_calendar(received).deadline(received, rule.days, rule.day_unit), rule.code
 
 
+def search_text(code: str, subject: str, content: str, identity: dict) -> str:
+    """What the staff search matches, folded ("khieu nai dat" finds "khiếu nại đất"). A denouncer's
+    name and phone are never put here (pass an empty identity for a denunciation)."""
+    parts = [code, code.replace("-", ""), subject, content, identity.get("full_name") or "",
+             identity.get("company_name") or "", (identity.get("phone") or "").replace("+84", "0")]
+    return fold_diacritics(" ".join(p for p in parts if p))
+
+
 def find_by_token(token: str) -> Case | None:
     return db.session.execute(select(Case).where(Case.submission_token == token)).scalar_one_or_none()
 
@@ -161,8 +169,10 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         is_group=sub.is_group, group_size=sub.group_size if sub.is_group else None,
         consent_at=now if sub.consent else None, received_at=now, updated_at=now,
         due_on=due_on, due_rule_code=rule_code, lookup_failures=0)
-    db.session.add(case)
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
+    case.search_text = search_text(code, sub.subject, sub.content,
+                                   identity if sub.kind_anonymous != "info_only" else {})
+    db.session.add(case)
     if identity:
         case.identity = CaseIdentity(**identity)
     for f, key in zip(files, keys):

@@ -1,0 +1,20 @@
+"""citizen reception log and dialogue sessions
+
+Revision ID: 0005
+Revises: 0003
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0005"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
