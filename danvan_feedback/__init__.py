@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -63,12 +63,19 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     limiter.init_app(app)
+    login_manager.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
+    from .auth.views import bp as auth_bp
     from .public.views import bp as public_bp
+    from .staff.menu import role_label, staff_menu
+    from .staff.views import bp as staff_bp
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp, url_prefix="/can-bo")
+    app.jinja_env.globals.update(staff_menu=staff_menu, role_label=role_label)
     app.register_blueprint(api_bp, url_prefix="/open311/v2")
     csrf.exempt(api_bp)  # key-authenticated, no cookies
     # Public forms check their CSRF token as a form field (FlaskForm), so a missing or stale token

@@ -1,0 +1,76 @@
+"""Staff authentication rules: password check with lockout, single-use TOTP codes."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import pyotp
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import OrgSetting, User
+from ..passwords import hash_password, verify_password
+
+_DUMMY_HASH = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("not a real password, only to spend the same time")
+    return _DUMMY_HASH
+
+
+def check_password(username: str, password: str, *, now: datetime, max_failures: int,
+                   lock_minutes: int) -> User | None:
+    """The user when the password is right and the account is neither inactive nor locked.
+
+    Unknown users cost the same hashing time, and every refusal looks the same to the caller.
+    Failures are counted per account; after ``max_failures`` the account is locked for a while.
+    """
+    user = db.session.execute(select(User).where(func.lower(User.username) == username.strip().lower())
+                              ).scalar_one_or_none()
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        return None
+    locked = user.locked_until is not None and user.locked_until > now
+    ok = verify_password(user.password_hash, password) and user.active and not locked
+    if ok:
+        user.failed_logins = 0
+        db.session.commit()
+        return user
+    if not locked:
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+        db.session.commit()
+    return None
+
+
+def totp_required(user: User) -> bool:
+    roles = {r.strip() for r in OrgSetting.get("totp_required_roles", "admin,inspector").split(",")}
+    return bool(user.totp_secret) or user.role in roles
+
+
+def verify_totp(secret: str, code: str, last_step: int | None, at: float | None = None) -> int | None:
+    """The time step the code belongs to (now ±1 step), or None. A step at or before ``last_step``
+    is refused, so each code works once."""
+    code = "".join(code.split())
+    totp = pyotp.TOTP(secret)
+    at = time.time() if at is None else at
+    step_now = int(at // totp.interval)
+    for step in (step_now, step_now - 1, step_now + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if pyotp.utils.strings_equal(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, username: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer or "danvan_feedback")

@@ -1,0 +1,75 @@
+"""Who may do what: one place, role × unit × kind × assignment. Templates and views ask here.
+
+Roles: admin (users, units, reference data), inspector (all cases; triage), unit (only cases
+assigned to the unit), office (statistics, no personal data unless granted), viewer (leaders:
+read-only summaries).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+STAFF_ROLES = ("admin", "inspector", "unit", "office", "viewer")
+# Kinds whose sender's identity is secret (Law on Denunciations 2018 arts. 8, 9, 47).
+SECRET_IDENTITY_KINDS = frozenset({"to_cao"})
+
+
+def is_staff(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) in STAFF_ROLES
+
+
+def can_manage_reference_data(user) -> bool:
+    return is_staff(user) and user.role == "admin"
+
+
+def can_use_inbox(user) -> bool:
+    return is_staff(user) and user.role in ("inspector", "unit")
+
+
+def can_triage(user) -> bool:
+    """Classify, accept, refuse, transfer, guide, file, merge, assign, extend, record outcomes, close."""
+    return is_staff(user) and user.role == "inspector"
+
+
+def can_view_case(user, case) -> bool:
+    if not is_staff(user):
+        return False
+    if user.role == "inspector":
+        return True
+    if user.role == "unit":
+        return user.unit_id is not None and case.handling_unit_id == user.unit_id
+    return False
+
+
+def can_work_on_case(user, case) -> bool:
+    """Notes, drafts, results: the inspectors, and the unit the case is assigned to."""
+    return can_view_case(user, case) and user.role in ("inspector", "unit")
+
+
+def can_see_identity(user, case, verifier_ids: Iterable[int] = ()) -> bool:
+    """A denouncer is seen only by the case's resolver and its verifiers; other senders by whoever
+    may view the case."""
+    if not can_view_case(user, case):
+        return False
+    if case.kind_code in SECRET_IDENTITY_KINDS:
+        return user.id == case.resolver_id or user.id in set(verifier_ids)
+    return True
+
+
+def can_view_reports(user) -> bool:
+    return is_staff(user) and user.role in ("admin", "office", "viewer", "inspector")
+
+
+def can_export_personal_data(user) -> bool:
+    return False  # not granted to any role yet; exports stay anonymised
+
+
+def can_manage_survey_points(user) -> bool:
+    return is_staff(user) and user.role in ("admin", "office")
+
+
+def can_view_survey_results(user) -> bool:
+    return is_staff(user) and user.role in ("admin", "office", "viewer", "inspector")
+
+
+def can_log_reception(user) -> bool:
+    return is_staff(user) and user.role == "inspector"
