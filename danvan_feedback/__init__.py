@@ -75,6 +75,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp, url_prefix="/can-bo")
+    from .admin.views import bp as admin_bp
+    from .reception.views import bp as reception_bp
+    from .survey.views import bp as survey_bp
+    from .survey.views import staff_bp as survey_staff_bp
+    from .staff.views import guard_staff
+    for staff_area in (admin_bp, reception_bp, survey_staff_bp):
+        staff_area.before_request(guard_staff)
+    app.register_blueprint(survey_bp)
+    csrf.exempt(survey_bp)  # public forms validate their CSRF token as a field (see public_bp)
+    app.register_blueprint(survey_staff_bp, url_prefix="/can-bo/khao-sat")
+    app.register_blueprint(reception_bp, url_prefix="/can-bo/tiep-cong-dan")
+    app.register_blueprint(admin_bp, url_prefix="/can-bo/quan-tri")
     app.jinja_env.globals.update(staff_menu=staff_menu, role_label=role_label)
     app.register_blueprint(api_bp, url_prefix="/open311/v2")
     csrf.exempt(api_bp)  # key-authenticated, no cookies

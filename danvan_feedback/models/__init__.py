@@ -3,6 +3,7 @@ from .base import utcnow
 from .org import CaseKind, Commune, DeadlineRule, HolidayOverride, OrgSetting, ReplyTemplate, Service, Unit
 from .case import Attachment, Case, CaseEvent, CaseIdentity, CaseVerifier
 from .audit import AuditRecord
+from . import reception, survey  # noqa: F401  (their tables register themselves)
 from .outbox import OutboxMessage
 from .auth import ApiKey, User
 

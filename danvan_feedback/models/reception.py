@@ -1,0 +1,1 @@
+"""Reception log and dialogue session models."""

@@ -1,0 +1,1 @@
+"""Survey models (issue: service satisfaction survey)."""

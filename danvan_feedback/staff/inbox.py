@@ -1,0 +1,1 @@
+"""The inspectors' inbox: saved views, filters, search, pagination."""
