@@ -79,9 +79,6 @@ def register_blueprints(app: Flask) -> None:
     from .reception.views import bp as reception_bp
     from .survey.views import bp as survey_bp
     from .survey.views import staff_bp as survey_staff_bp
-    from .staff.views import guard_staff
-    for staff_area in (admin_bp, reception_bp, survey_staff_bp):
-        staff_area.before_request(guard_staff)
     app.register_blueprint(survey_bp)
     csrf.exempt(survey_bp)  # public forms validate their CSRF token as a field (see public_bp)
     app.register_blueprint(survey_staff_bp, url_prefix="/can-bo/khao-sat")
