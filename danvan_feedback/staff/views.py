@@ -37,3 +37,14 @@ bp.before_request(guard_staff)
 @bp.get("/")
 def home():
     return render_template("staff/home.html")
+
+
+@bp.get("/ho-so/<int:case_id>")
+def case_detail(case_id: int):
+    """The case page (triage actions); filled in by the triage work."""
+    from ..extensions import db
+    from ..models import Case
+    case = db.session.get(Case, case_id)
+    if case is None or not policy.can_view_case(current_user, case):
+        abort(404)
+    return render_template("staff/case_detail.html", case=case)
