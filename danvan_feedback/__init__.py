@@ -5,7 +5,7 @@ import logging
 import os
 
 from dotenv import load_dotenv
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -48,6 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # commands (digest, outbox) speak the default language
+        return "vi"
     lang = session.get("lang")
     if lang in ("vi", "en"):
         return lang

@@ -25,6 +25,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(attachments_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(deadlines_cli)
 
 
 @click.group("users", cls=AppGroup, help="Manage staff accounts.")
@@ -147,3 +149,34 @@ def seed_demo():
     from .demo import seed
     created = seed(current_app.config, _now())
     click.echo(f"demo data: {created} new case(s)")
+
+
+@click.group("audit", cls=AppGroup, help="The append-only records.")
+def audit_cli():
+    pass
+
+
+@audit_cli.command("verify", help="Check the hash chains of audit records and of every case's events; "
+                   "exit 1 and name the first broken link of each chain that is broken.")
+def audit_verify():
+    from .services.audit import verify_all
+    problems = verify_all()
+    for p in problems:
+        click.echo(p)
+    if problems:
+        raise SystemExit(1)
+    click.echo("all chains intact")
+
+
+@click.group("deadlines", cls=AppGroup, help="Legal deadlines.")
+def deadlines_cli():
+    pass
+
+
+@deadlines_cli.command("digest", help="Queue today's email of cases due soon (OrgSetting due_soon_days, "
+                       "default 3 working days) and overdue, one per inspector and unit officer; run daily "
+                       "from cron, then `outbox send`. Running it twice a day queues nothing new.")
+def deadlines_digest():
+    from .services.digest import build_digest
+    n = build_digest(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    click.echo(f"queued {n} digest email(s)")

@@ -294,7 +294,8 @@ def add_info(code: str):
     if not ok:
         return _case_page(case, form, 422)
     try:
-        add_information(case, form.text.data or "", files, storage=storage(), now=_now())
+        add_information(case, form.text.data or "", files, storage=storage(), now=_now(),
+                        tz=current_app.config["BABEL_DEFAULT_TIMEZONE"])
     except ValueError:
         form.text.errors = list(form.text.errors) + [str(MESSAGES["case_closed"])]
         return _case_page(case, form, 422)

@@ -55,7 +55,7 @@ def lookup(raw_code: str, secret: str, *, pin_key: str, now: datetime, max_failu
 
 
 def add_information(case: Case, text: str, files: list[CleanFile], *, storage: LocalStorage,
-                    now: datetime) -> None:
+                    now: datetime, tz: str = "Asia/Ho_Chi_Minh") -> None:
     """The citizen adds information or files to an open case; committed before returning."""
     if not st.citizen_may_add(case.status):
         raise ValueError("case_closed")
@@ -66,9 +66,13 @@ def add_information(case: Case, text: str, files: list[CleanFile], *, storage: L
         case = db.session.get(Case, case_id)
         if not st.citizen_may_add(case.status):
             raise ValueError("case_closed")
-        to = st.IN_PROGRESS if case.status == st.WAITING_CITIZEN else None
+        answered = case.status == st.WAITING_CITIZEN
+        to = (st.IN_PROGRESS if case.accepted_on else st.RECEIVED) if answered else None
         event = append_event(case, action="citizen_added", now=now, actor_type="citizen",
                              to_status=to, note=text, is_public=True)
+        if answered:  # the citizen's answer ends the pause: the legal clock runs again
+            from .triage import Ctx, resume_clock
+            resume_clock(case, Ctx(actor=None, now=now, tz=tz))
         db.session.flush()
         for f, key in zip(files, keys):
             db.session.add(Attachment(case_id=case.id, event_id=event.id, storage_key=key,

@@ -39,12 +39,7 @@ def home():
     return render_template("staff/home.html")
 
 
-@bp.get("/ho-so/<int:case_id>")
-def case_detail(case_id: int):
-    """The case page (triage actions); filled in by the triage work."""
-    from ..extensions import db
-    from ..models import Case
-    case = db.session.get(Case, case_id)
-    if case is None or not policy.can_view_case(current_user, case):
-        abort(404)
-    return render_template("staff/case_detail.html", case=case)
+from . import cases  # noqa: E402,F401  (the case page and its actions register on bp)
+
+
+from . import inbox  # noqa: E402,F401

@@ -1,0 +1,282 @@
+"""The case page: everything about one case, its history, and the triage actions allowed now."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import policy
+from ..domain import deadlines as dl
+from ..domain.triage import ACTIONS, outcomes_for
+from ..extensions import db
+from ..labels import event_label, status_label
+from ..models import Attachment, Case, CaseEvent, CaseKind, ReplyTemplate, Unit, User
+from ..passwords import verify_password
+from ..services import identity as ident
+from ..services import triage
+from ..services.audit import append_audit
+from ..services.intake import load_calendar, local_date
+from ..storage import LocalStorage
+from .views import bp
+
+ERRORS = {
+    "forbidden": _l("Bạn không có quyền thực hiện thao tác này trên hồ sơ này."),
+    "wrong_status": _l("Thao tác này không được phép ở trạng thái hiện tại của hồ sơ (%(status)s)."),
+    "unknown_action": _l("Thao tác không tồn tại."),
+    "required": _l("Vui lòng điền đủ thông tin bắt buộc (%(field)s)."),
+    "future_date": _l("Ngày không thể ở tương lai."),
+    "unknown_case": _l("Không tìm thấy hồ sơ đích với mã đã nhập."),
+    "bad_merge_target": _l("Không thể gộp vào hồ sơ này (chính nó, đã gộp, hoặc đã kết thúc)."),
+    "unknown_kind": _l("Loại đơn không hợp lệ."),
+    "same_kind": _l("Hồ sơ đã thuộc loại này."),
+    "group_size": _l("Đơn đông người cần từ 2 người trở lên."),
+    "unknown_unit": _l("Đơn vị không hợp lệ."),
+    "unknown_user": _l("Cán bộ được chọn không hợp lệ cho vai trò này."),
+    "assignee_not_in_unit": _l("Cán bộ được giao phải thuộc đơn vị được giao."),
+    "beyond_maximum": _l("Không thể gia hạn thêm: đã đến thời hạn tối đa theo luật định."),
+    "wrong_outcome": _l("Kết quả không phù hợp với loại đơn."),
+    "anonymous_not_accepted": _l("Không thể thụ lý: khiếu nại, tố cáo ẩn danh không được giải quyết theo luật; hãy lưu đơn."),
+    "bad_attempt": _l("Lần giải quyết chỉ có thể là lần đầu hoặc lần hai."),
+    "reason_required": _l("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."),
+    "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
+}
+
+ACTION_LABELS = {
+    "accept": _l("Thụ lý"), "refuse": _l("Không thụ lý"), "transfer": _l("Chuyển đơn"),
+    "guide": _l("Hướng dẫn"), "store": _l("Lưu đơn"), "merge": _l("Gộp hồ sơ"),
+    "reclassify": _l("Phân loại lại"), "mark_group": _l("Đánh dấu đơn đông người"),
+    "assign": _l("Giao xử lý"), "request_info": _l("Đề nghị bổ sung"), "resume": _l("Tiếp tục tính hạn"),
+    "extend": _l("Gia hạn"), "record_outcome": _l("Ghi kết quả"), "close": _l("Kết thúc"),
+    "reopen": _l("Mở lại"), "note": _l("Ghi chú nội bộ"), "reply": _l("Trả lời công dân"),
+}
+
+OUTCOME_LABELS = {
+    "dung": _l("Đúng"), "sai": _l("Sai"), "dung_mot_phan": _l("Đúng một phần"),
+    "giu_nguyen": _l("Giữ nguyên quyết định lần đầu"), "huy_sua": _l("Huỷ, sửa quyết định lần đầu"),
+    "rut_don": _l("Rút đơn"), "da_tra_loi": _l("Đã trả lời"),
+}
+
+COMPLEXITY_LABELS = {"normal": _l("Thông thường"), "complex": _l("Phức tạp"),
+                     "especially_complex": _l("Đặc biệt phức tạp")}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _ctx() -> triage.Ctx:
+    return triage.Ctx(actor=current_user._get_current_object(), now=_now(),
+                      tz=current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _load(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or not policy.can_view_case(current_user, case):
+        abort(404)  # another unit's case looks like no case at all
+    return case
+
+
+def _allowed_actions(case: Case) -> list[str]:
+    user = current_user
+    out = []
+    for action, statuses in ACTIONS.items():
+        if case.status not in statuses:
+            continue
+        if action in ("note", "request_info", "resume"):
+            if policy.can_work_on_case(user, case):
+                out.append(action)
+        elif policy.can_triage(user):
+            out.append(action)
+    return out
+
+
+def _templates(purpose: str) -> list[ReplyTemplate]:
+    return db.session.execute(select(ReplyTemplate).where(ReplyTemplate.purpose == purpose,
+                                                          ReplyTemplate.active.is_(True))
+                              .order_by(ReplyTemplate.title)).scalars().all()
+
+
+def _template_values(case: Case, show_name: bool) -> dict:
+    from ..models import OrgSetting
+    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return {"ten": (case.identity.full_name if show_name and case.identity and case.identity.full_name else "ông/bà"),
+            "ma": case.tracking_code, "ngay_nhan": local_date(case.received_at, tz).strftime("%d/%m/%Y"),
+            "ngay_han": case.due_on.strftime("%d/%m/%Y") if case.due_on else "",
+            "co_quan": OrgSetting.get("org_name", ""),
+            "don_vi": case.handling_unit.name if case.handling_unit else ""}
+
+
+def _fill_template(case: Case, template_id: str | None, show_name: bool) -> str:
+    if not template_id or not template_id.isdigit():
+        return ""
+    tpl = db.session.get(ReplyTemplate, int(template_id))
+    if tpl is None or not tpl.active:
+        return ""
+    try:
+        from ..domain.templates_text import render_template_text
+    except ImportError:
+        return tpl.body
+    return render_template_text(tpl.body, _template_values(case, show_name))
+
+
+def render_case(case: Case, *, status_code: int = 200, error: str | None = None, revealed=None,
+                values: dict | None = None):
+    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    today = local_date(_now(), tz)
+    events = db.session.execute(select(CaseEvent, User.username).outerjoin(User, User.id == CaseEvent.actor_id)
+                                .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
+    files = db.session.execute(select(Attachment).where(Attachment.case_id == case.id)
+                               .order_by(Attachment.id)).scalars().all()
+    secret = ident.needs_reveal(case)
+    may_see = ident.may_see(current_user, case)
+    identity = revealed if secret else (case.identity if may_see else None)
+    left = dl.days_left(load_calendar(today, 800), today, case.due_on)
+    units = db.session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order)).scalars().all()
+    staff_users = db.session.execute(select(User).where(User.active.is_(True), User.role.in_(("inspector", "unit")))
+                                     .order_by(User.username)).scalars().all()
+    kinds = db.session.execute(select(CaseKind).where(CaseKind.active.is_(True)).order_by(CaseKind.sort_order)).scalars().all()
+    values = dict(values or {})
+    if request.args.get("mau") and not values:
+        values = {"_action": "reply", "text": _fill_template(case, request.args.get("mau"), not secret)}
+    rating = None
+    try:
+        from ..services.survey import case_rating
+        rating = case_rating(case.id)
+    except Exception:  # the survey module may not be there yet
+        rating = None
+    return render_template(
+        "staff/case_detail.html", case=case, events=events, files=files, status=status_label(case.status),
+        event_label=event_label, identity=identity, secret=secret, may_see=may_see,
+        show_files=(not secret) or may_see, days_left=left, actions=_allowed_actions(case),
+        action_labels=ACTION_LABELS, outcomes=outcomes_for(case.kind_code, case.attempt),
+        outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, units=units,
+        staff_users=staff_users, kinds=kinds, reply_templates=_templates("reply"),
+        reason_templates=_templates("reason"), error=error, values=values, rating=rating,
+        verifiers=ident.verifier_ids(case.id), today=today), status_code
+
+
+@bp.get("/ho-so/<int:case_id>")
+def case_detail(case_id: int):
+    return render_case(_load(case_id))
+
+
+def _int(name: str) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _date(name: str) -> date | None:
+    raw = (request.form.get(name) or "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _run(action: str, case: Case, ctx: triage.Ctx):
+    f = request.form
+    match action:
+        case "accept":
+            return triage.accept(case, ctx, attempt=_int("attempt") or 1, is_remote=bool(f.get("is_remote")))
+        case "refuse":
+            return triage.refuse(case, ctx, f.get("reason", ""))
+        case "transfer":
+            return triage.transfer(case, ctx, f.get("agency", ""), f.get("doc_no", ""), _date("doc_date"))
+        case "guide":
+            return triage.guide(case, ctx, f.get("note", ""))
+        case "store":
+            return triage.store(case, ctx, f.get("reason", ""))
+        case "merge":
+            return triage.merge(case, ctx, f.get("target", ""))
+        case "reclassify":
+            return triage.reclassify(case, ctx, f.get("kind", ""))
+        case "mark_group":
+            return triage.mark_group(case, ctx, _int("group_size"), f.get("representative"))
+        case "assign":
+            verifiers = [int(v) for v in f.getlist("verifier_ids") if v.isdigit()]
+            return triage.assign(case, ctx, unit_id=_int("unit_id"), assignee_id=_int("assignee_id"),
+                                 resolver_id=_int("resolver_id"), verifier_ids=verifiers)
+        case "request_info":
+            return triage.request_info(case, ctx, f.get("message", ""))
+        case "resume":
+            return triage.resume(case, ctx)
+        case "extend":
+            return triage.extend(case, ctx, f.get("decision_no", ""), f.get("reason", ""))
+        case "record_outcome":
+            return triage.record_outcome(case, ctx, f.get("outcome", ""), f.get("summary", ""))
+        case "close":
+            return triage.close(case, ctx)
+        case "reopen":
+            return triage.reopen(case, ctx, f.get("reason", ""))
+        case "note":
+            return triage.add_note(case, ctx, f.get("text", ""))
+        case "reply":
+            return triage.reply(case, ctx, f.get("text", ""))
+    raise triage.TriageError("unknown_action")
+
+
+@bp.post("/ho-so/<int:case_id>/thao-tac/<action>")
+def case_action(case_id: int, action: str):
+    case = _load(case_id)
+    try:
+        _run(action, case, _ctx())
+        db.session.commit()
+    except triage.TriageError as exc:
+        db.session.rollback()
+        case = _load(case_id)
+        params = {k: (status_label(v) if k == "status" else v) for k, v in exc.params.items()}
+        message = str(ERRORS.get(exc.code, ERRORS["unknown_action"])) % params if params else str(ERRORS.get(exc.code, ERRORS["unknown_action"]))
+        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        values["_action"] = action
+        return render_case(case, status_code=422, error=message, values=values)
+    flash(_("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
+    return redirect(url_for("staff.case_detail", case_id=case.id) + "#lich-su", code=303)
+
+
+@bp.post("/ho-so/<int:case_id>/danh-tinh")
+def reveal_identity(case_id: int):
+    """Revealing a denouncer: the resolver or a verifier, a reason, and the password (and TOTP code)
+    again — a fresh authentication for each reveal. Every reveal leaves an audit record."""
+    case = _load(case_id)
+    user = current_user._get_current_object()
+    values = {"reason": request.form.get("reason", ""), "_action": "reveal"}
+    if not ident.may_see(user, case):
+        return render_case(case, status_code=403, error=str(ERRORS["forbidden"]), values=values)
+    ok = verify_password(user.password_hash, request.form.get("password", ""))
+    if ok and user.totp_secret:
+        from ..auth.service import verify_totp
+        step = verify_totp(user.totp_secret, request.form.get("code", ""), user.totp_last_step)
+        ok = step is not None
+        if ok:
+            user.totp_last_step = step
+    if not ok:
+        return render_case(case, status_code=422, error=str(ERRORS["bad_password"]), values=values)
+    try:
+        identity = ident.reveal(case, user, request.form.get("reason", ""), _now())
+    except ident.RevealRefused as exc:
+        db.session.rollback()
+        return render_case(_load(case_id), status_code=422, error=str(ERRORS[exc.code]), values=values)
+    db.session.commit()
+    return render_case(case, revealed=identity or False)
+
+
+@bp.get("/ho-so/<int:case_id>/tep/<int:file_id>")
+def case_file(case_id: int, file_id: int):
+    case = _load(case_id)
+    att = db.session.get(Attachment, file_id)
+    if att is None or att.case_id != case.id:
+        abort(404)
+    if ident.needs_reveal(case):
+        if not ident.may_see(current_user, case):
+            abort(404)
+        append_audit(actor_id=current_user.id, action="open_attachment", case_id=case.id,
+                     detail=str(att.id), now=_now())
+        db.session.commit()
+    resp = send_file(LocalStorage(current_app.config["UPLOAD_DIR"]).open(att.storage_key),
+                     mimetype=att.content_type, as_attachment=True, download_name=att.original_name, max_age=0)
+    resp.headers["Content-Security-Policy"] = "sandbox"
+    return resp
