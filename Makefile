@@ -30,7 +30,7 @@ install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d danvan_feedback/translations 2>/dev/null || $(BIN)/pybabel compile -q -d danvan_feedback/translations
+	$(BIN)/pybabel compile -d danvan_feedback/translations
 
 db: install
 	$(BIN)/flask db upgrade
