@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from dotenv import load_dotenv
 from flask import Flask, has_request_context, session
@@ -36,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     register_extensions(app)
     register_blueprints(app)
     from .web import register_errorhandlers, register_hooks
@@ -45,6 +46,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register_commands
     register_commands(app)
     return app
+
+
+class _UTCFormatter(logging.Formatter):
+    """One line per record: UTC ISO time, level, logger, message (key=value pairs where useful)."""
+
+    converter = time.gmtime
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 (logging's name)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created)) + f".{int(record.msecs):03d}Z"
+
+
+def configure_logging() -> None:
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, _UTCFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(_UTCFormatter("ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s"))
+    root.addHandler(handler)
+    if root.level == logging.WARNING:
+        root.setLevel(logging.INFO)
 
 
 def select_locale() -> str:
@@ -86,6 +107,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_staff_bp, url_prefix="/can-bo/khao-sat")
     app.register_blueprint(reception_bp, url_prefix="/can-bo/tiep-cong-dan")
     app.register_blueprint(admin_bp, url_prefix="/can-bo/quan-tri")
+    from .reports.views import bp as reports_bp, public_bp as transparency_bp  # reports (issue 5)
+    app.register_blueprint(reports_bp, url_prefix="/can-bo/bao-cao")
+    app.register_blueprint(transparency_bp)
     app.jinja_env.globals.update(staff_menu=staff_menu, role_label=role_label)
     app.register_blueprint(api_bp, url_prefix="/open311/v2")
     csrf.exempt(api_bp)  # key-authenticated, no cookies

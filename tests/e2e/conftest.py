@@ -20,6 +20,7 @@ from danvan_feedback.extensions import db
 from tests.conftest import base_config, skip_or_fail
 
 HERE = Path(__file__).parent
+LIVE: dict = {}
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -81,6 +82,7 @@ def live_server(chromium_path, sqlite_template, tmp_path_factory):
     shutil.copy(sqlite_template, path)
     app = create_app({**base_config(tmp, f"sqlite:///{path}"), "RATELIMIT_ENABLED": False})
     seed_services(app)
+    LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
@@ -92,6 +94,12 @@ def live_server(chromium_path, sqlite_template, tmp_path_factory):
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server):
+    """The Flask app behind the live server, to set up data (staff users...) directly."""
+    return LIVE["app"]
 
 
 @pytest.fixture(scope="session")
