@@ -241,3 +241,22 @@ def test_daily_digest_lists_due_and_overdue_once_a_day(app, client, runner, insp
         msg = db.session.execute(select(OutboxMessage).where(OutboxMessage.to_addr == "thanhtra@so.local")).scalar_one()
         assert code in msg.body_text and "QUÁ HẠN" in msg.body_text and "1 quá hạn" in msg.subject
         assert "Trần Thị Bình" not in msg.body_text  # no personal data in staff emails
+
+
+def test_audit_verify_detects_a_deleted_event(app, runner, client, inspector):
+    code, _ = file(app.test_client())
+    cid = case_id(app, code)
+    act(client, cid, "accept")
+    act(client, cid, "note", text="Ghi chú sẽ bị xoá lén")
+    from sqlalchemy import text
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ALTER TABLE case_events DISABLE TRIGGER case_events_append_only"))
+            db.session.execute(text("DELETE FROM case_events WHERE seq = 2"))
+            db.session.execute(text("ALTER TABLE case_events ENABLE TRIGGER case_events_append_only"))
+        else:
+            db.session.execute(text("DROP TRIGGER case_events_no_delete"))
+            db.session.execute(text("DELETE FROM case_events WHERE seq = 2"))
+        db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"case {cid} chain broken at seq 3" in result.output
