@@ -20,6 +20,23 @@ EVENT = {
     "citizen_added": _l("Bạn đã bổ sung thông tin"),
     "public_reply": _l("Trả lời của cơ quan"),
     "status_changed": _l("Cập nhật trạng thái"),
+    "accept": _l("Đơn đã được thụ lý"),
+    "refuse": _l("Đơn không được thụ lý"),
+    "transfer": _l("Đơn đã được chuyển đến cơ quan có thẩm quyền"),
+    "guide": _l("Hướng dẫn gửi đơn đến nơi có thẩm quyền"),
+    "store": _l("Đơn được lưu, không xử lý tiếp"),
+    "merge": _l("Đơn được gộp vào hồ sơ khác"),
+    "request_info": _l("Cơ quan đề nghị bạn bổ sung thông tin"),
+    "resume": _l("Tiếp tục giải quyết"),
+    "extend": _l("Gia hạn giải quyết"),
+    "record_outcome": _l("Kết quả giải quyết"),
+    "close": _l("Hồ sơ đã kết thúc"),
+    "reopen": _l("Hồ sơ được mở lại"),
+    "reclassify": _l("Phân loại lại đơn"),
+    "assign": _l("Giao xử lý"),
+    "note": _l("Ghi chú nội bộ"),
+    "mark_group": _l("Đánh dấu đơn đông người"),
+    "reception_visit": _l("Tiếp công dân"),
 }
 
 

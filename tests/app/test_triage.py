@@ -73,8 +73,10 @@ def test_full_complaint_life_cycle(app, client, inspector):
         events = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq)).scalars().all()
         assert [e.action for e in events] == ["submitted", "accept", "assign", "public_reply", "record_outcome", "close"]
         assert verify_chain(events) is None and verify_all() == []
-        mails = db.session.execute(select(OutboxMessage.message_id)).scalars().all()
-        assert len(mails) == 3  # receipt, reply, result (the citizen gave an email)
+        mails = db.session.execute(select(OutboxMessage.message_id).order_by(OutboxMessage.id)).scalars().all()
+        # receipt, reply, result, and the invitation to rate the handling (the citizen gave an email)
+        assert [m.split(".")[0] for m in mails] == ["<receipt", "<case", "<case", mails[3].split(".")[0]]
+        assert len(mails) == 4
 
 
 @pytest.mark.parametrize("action,data,fragment", [
