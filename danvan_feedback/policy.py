@@ -73,3 +73,37 @@ def can_view_survey_results(user) -> bool:
 
 def can_log_reception(user) -> bool:
     return is_staff(user) and user.role == "inspector"
+
+
+def can_view_reception_log(user) -> bool:
+    """Read the reception log and dialogue sessions; ID numbers only with ``can_log_reception``."""
+    return is_staff(user) and user.role in ("admin", "inspector", "office", "viewer")
+
+
+def can_see_reception_identity(user, kind_code: str) -> bool:
+    """Name and address of a visitor: readers of the log see them, except a denouncer's, which only
+    the inspectors who keep the log see (Law on Denunciations 2018 arts. 8, 9, 47)."""
+    if kind_code in SECRET_IDENTITY_KINDS:
+        return can_log_reception(user)
+    return can_view_reception_log(user)
+
+
+# Satisfaction survey (issue 4)
+def can_edit_survey_criteria(user) -> bool:
+    """Wording, criteria and scale of the questionnaires: each change creates a new version."""
+    return is_staff(user) and user.role == "admin"
+
+
+def can_mark_survey_spam(user) -> bool:
+    return is_staff(user) and user.role in ("admin", "office")
+
+
+# Reports (issue 5)
+def can_export_reports(user) -> bool:
+    """Download the report files (XLSX, CSV, DOCX): the office and administrators."""
+    return is_staff(user) and user.role in ("admin", "office")
+
+
+def can_sign_off_reports(user) -> bool:
+    """Freeze a period's report (the office signs it off)."""
+    return is_staff(user) and user.role == "office"

@@ -1,7 +1,404 @@
-"""Citizen reception log (sổ tiếp công dân) and dialogue sessions (đối thoại)."""
-from flask import Blueprint
+"""Citizen reception log (sổ tiếp công dân) and dialogue sessions (đối thoại).
 
+Inspectors record and edit; admin, office and viewer read the lists (never the ID numbers). Forms
+check their own CSRF token (FlaskForm), so a stale or missing token re-renders the form with what
+was typed instead of a bare error page; every POST here validates a FlaskForm.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from .. import policy
+from ..domain.codes import normalize_tracking_code
+from ..extensions import csrf, db
+from ..labels import status_label
+from ..models import CaseKind
+from ..models.reception import DialogueSession, ReceptionVisit
+from ..services.intake import local_date
+from ..staff import menu
 from ..staff.views import guard_staff
+from ..storage import LocalStorage, RejectedFile, clean_upload
+from . import service
+from .forms import (
+    CASE_ACTION_LABELS,
+    HANDLING_LABELS,
+    HEAD_LABELS,
+    MESSAGES,
+    TYPE_LABELS,
+    DialogueFilterForm,
+    DialogueForm,
+    VisitFilterForm,
+    VisitForm,
+)
+from .rules import dialogue_errors, parse_codes, visit_errors
 
-bp = Blueprint("reception", __name__)
+bp = Blueprint("reception", __name__, static_folder="static", static_url_path="/static")
 bp.before_request(guard_staff)  # every page here needs a recent staff login
+csrf.exempt(bp)  # see the module docstring: each form validates its CSRF token itself
+
+menu.register("reception.visits", _l("Sổ tiếp công dân"), policy.can_view_reception_log,
+              _l("Ghi và tra cứu các lượt tiếp công dân; tạo hoặc liên kết hồ sơ; xuất CSV."), 40)
+menu.register("reception.dialogues", _l("Đối thoại"), policy.can_view_reception_log,
+              _l("Các buổi đối thoại với công dân, doanh nghiệp: nội dung, cam kết, biên bản."), 41)
+
+PER_PAGE = 50
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today() -> date:
+    return local_date(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _storage() -> LocalStorage:
+    """Minutes are kept apart from case attachments: the attachment sweep knows only those."""
+    cfg = current_app.config
+    return LocalStorage(cfg.get("RECEPTION_UPLOAD_DIR") or cfg["UPLOAD_DIR"].rstrip("/\\") + "_doi_thoai")
+
+
+def allowed(check):
+    def deco(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            if not check(current_user):
+                abort(403)
+            return fn(*args, **kwargs)
+        return wrapper
+    return deco
+
+
+def _page() -> int:
+    raw = request.args.get("trang", "1")
+    return max(1, min(int(raw), 100000)) if raw.isdigit() else 1
+
+
+def _kinds() -> list[CaseKind]:
+    return list(db.session.execute(select(CaseKind).order_by(CaseKind.sort_order)).scalars())
+
+
+def _labels() -> dict:
+    return {"type": TYPE_LABELS, "head": HEAD_LABELS, "handling": HANDLING_LABELS,
+            "case_action": CASE_ACTION_LABELS}
+
+
+def _add_errors(form, codes: dict[str, str], **fmt) -> None:
+    for name, code in codes.items():
+        field = form[name]
+        if not field.errors:
+            field.errors = list(field.errors) + [str(MESSAGES[code]) % fmt if fmt else str(MESSAGES[code])]
+
+
+def _token_ok(token: str | None) -> bool:
+    return bool(token) and 8 <= len(token) <= 64 and token.isalnum()
+
+
+# The reception log -------------------------------------------------------------------------------
+
+def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
+    form = VisitFilterForm(formdata=request.args)
+    form.validate()
+    f = service.VisitFilters(
+        date_from=None if form.date_from.errors else form.date_from.data,
+        date_to=None if form.date_to.errors else form.date_to.data,
+        reception_type=form.reception_type.data if form.reception_type.data in TYPE_LABELS else "",
+        handling=form.handling.data if form.handling.data in HANDLING_LABELS else "",
+        group=form.group.data if form.group.data in ("yes", "no") else "",
+        q=(form.q.data or "")[:200])
+    return form, f
+
+
+@bp.get("/")
+@allowed(policy.can_view_reception_log)
+def visits():
+    form, f = _filters()
+    page = _page()
+    rows, total = service.list_visits(f, page, PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "trang" and v}
+    return render_template("reception/visits.html", form=form, rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), args=args, labels=_labels(),
+                           kinds={k.code: k.name_vi for k in _kinds()},
+                           can_edit=policy.can_log_reception(current_user),
+                           show_identity=lambda v: policy.can_see_reception_identity(current_user, v.kind_code))
+
+
+@bp.get("/xuat.csv")
+@allowed(policy.can_view_reception_log)
+def visits_export():
+    _form, f = _filters()
+    labels = {"type": {k: str(v) for k, v in TYPE_LABELS.items()},
+              "head": {k: str(v) for k, v in HEAD_LABELS.items()},
+              "handling": {k: str(v) for k, v in HANDLING_LABELS.items()},
+              "yes": _("Có"), "first": _("Lần đầu"), "repeat": _("Tái diễn"),
+              "header": [_("Số thứ tự"), _("Ngày tiếp"), _("Hình thức tiếp"), _("Người đứng đầu tiếp"),
+                         _("Họ và tên"), _("Địa chỉ"), _("Tóm tắt nội dung"), _("Phân loại đơn"),
+                         _("Số người"), _("Đoàn đông người"), _("Lần đầu / tái diễn"),
+                         _("Cơ quan đã giải quyết"), _("Hướng xử lý"), _("Cơ quan chuyển đến, hướng dẫn"),
+                         _("Mã hồ sơ"), _("Theo dõi kết quả"), _("Ghi chú")]}
+    kinds = {k.code: k.name_vi for k in _kinds()}
+    body = stream_with_context(service.export_visits_csv(f, labels, kinds))
+    name = f"so-tiep-cong-dan-{_today():%Y%m%d}.csv"
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def _fill_kinds(form: VisitForm) -> None:
+    form.kind_code.choices = [SelectChoice("", _("— Chọn loại —"))] + [SelectChoice(k.code, k.name_vi) for k in _kinds()]
+
+
+def _check_visit(form: VisitForm):
+    """Validate everything before anything is written: (ok, values, kind, linked case id)."""
+    form_ok = form.validate()
+    v = form.values()
+    kind = db.session.get(CaseKind, v["kind_code"]) if v.get("kind_code") else None
+    if v.get("kind_code") and kind is None:
+        _add_errors(form, {"kind_code": "kind_unknown"})
+    required = tuple(kind.required_fields) if kind is not None and v.get("case_action") == "create" else ()
+    _add_errors(form, visit_errors(v, _today(), required))
+    if form.people_count.raw_data and form.people_count.raw_data[0].strip() == "":
+        form.people_count.errors = [str(MESSAGES["people_required"])]
+    link_case_id = None
+    if v.get("case_action") == "link" and not form.tracking_code.errors:
+        code = normalize_tracking_code(v["tracking_code"])
+        link_case_id = service.cases_by_code([code]).get(code)
+        if link_case_id is None:
+            _add_errors(form, {"tracking_code": "code_unknown"}, code=code)
+        else:
+            form.tracking_code.data = code
+    extra = {}
+    if not _token_ok(form.token.data):
+        extra["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
+    ok = form_ok and not any(f.errors for f in form) and not extra
+    return ok, v, kind, link_case_id, extra
+
+
+def _render_visit_form(form, visit=None, status=200, extra=None):
+    _fill_kinds(form)
+    return render_template("reception/visit_form.html", form=form, visit=visit, labels=_labels(),
+                           extra_errors=extra or {}), status
+
+
+def _saved_flash(saved: service.VisitSaved) -> None:
+    if saved.duplicate:
+        flash(_("Lượt tiếp này đã được ghi trước đó (số %(n)s); không ghi thêm lần nữa.", n=saved.serial_label), "info")
+        return
+    flash(_("Đã ghi vào sổ tiếp công dân, số thứ tự %(n)s.", n=saved.serial_label), "success")
+    if saved.case_code and saved.case_pin:
+        flash(_("Đã tạo hồ sơ %(code)s. Mã PIN để công dân tra cứu: %(pin)s — ghi vào phiếu hẹn; mã PIN chỉ hiện một lần.",
+                code=saved.case_code, pin=saved.case_pin), "warn")
+
+
+@bp.route("/moi", methods=["GET", "POST"])
+@allowed(policy.can_log_reception)
+def visit_new():
+    form = VisitForm()
+    if request.method == "GET":
+        form.token.data = uuid.uuid4().hex
+        form.visit_date.data = _today()
+        return _render_visit_form(form)
+    ok, v, kind, link_case_id, extra = _check_visit(form)
+    if not ok:
+        return _render_visit_form(form, status=422, extra=extra)
+    cfg = current_app.config
+    saved = service.record_visit(v, actor_id=current_user.id, now=_now(), token=form.token.data,
+                                 link_case_id=link_case_id, kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]),
+                                 pin_key=cfg["PIN_HMAC_KEY"], tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+    _saved_flash(saved)
+    return redirect(url_for("reception.visit_detail", visit_id=saved.visit_id), code=303)
+
+
+def _visit_or_404(visit_id: int) -> ReceptionVisit:
+    visit = db.session.get(ReceptionVisit, visit_id)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+@bp.get("/<int:visit_id>")
+@allowed(policy.can_view_reception_log)
+def visit_detail(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    return render_template("reception/visit_detail.html", visit=visit, labels=_labels(),
+                           serial=service.serial_label(visit), status_label=status_label,
+                           show_identity=policy.can_see_reception_identity(current_user, visit.kind_code),
+                           show_cccd=policy.can_log_reception(current_user),
+                           can_edit=policy.can_log_reception(current_user))
+
+
+@bp.route("/<int:visit_id>/sua", methods=["GET", "POST"])
+@allowed(policy.can_log_reception)
+def visit_edit(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    if request.method == "GET":
+        form = VisitForm(obj=visit)
+        form.is_repeat.data = "repeat" if visit.is_repeat else "first"
+        form.case_action.data = "link" if visit.case_id else "none"
+        form.tracking_code.data = visit.case.tracking_code if visit.case else ""
+        form.token.data = uuid.uuid4().hex
+        return _render_visit_form(form, visit)
+    form = VisitForm()
+    ok, v, kind, link_case_id, extra = _check_visit(form)
+    if not ok:
+        return _render_visit_form(form, visit, 422, extra)
+    cfg = current_app.config
+    saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=_now(), link_case_id=link_case_id,
+                                 kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]), pin_key=cfg["PIN_HMAC_KEY"],
+                                 token=form.token.data, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+    flash(_("Đã lưu thay đổi của lượt tiếp số %(n)s.", n=saved.serial_label), "success")
+    if saved.case_code and saved.case_pin:
+        flash(_("Đã tạo hồ sơ %(code)s. Mã PIN để công dân tra cứu: %(pin)s — ghi vào phiếu hẹn; mã PIN chỉ hiện một lần.",
+                code=saved.case_code, pin=saved.case_pin), "warn")
+    return redirect(url_for("reception.visit_detail", visit_id=visit.id), code=303)
+
+
+# Dialogue sessions -------------------------------------------------------------------------------
+
+@bp.get("/doi-thoai")
+@allowed(policy.can_view_reception_log)
+def dialogues():
+    form = DialogueFilterForm(formdata=request.args)
+    form.validate()
+    page = _page()
+    rows, total = service.list_dialogues(
+        (form.q.data or "")[:200], None if form.date_from.errors else form.date_from.data,
+        None if form.date_to.errors else form.date_to.data, page, PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "trang" and v}
+    return render_template("reception/dialogues.html", form=form, rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), args=args,
+                           can_edit=policy.can_log_reception(current_user))
+
+
+def _read_minutes(form: DialogueForm):
+    up = request.files.get(form.minutes.name)
+    if not up or not up.filename:
+        return None
+    limit = current_app.config["UPLOAD_MAX_FILE_BYTES"]
+    raw = up.stream.read(limit + 1)
+    try:
+        return clean_upload(raw, up.filename, limit)
+    except RejectedFile as exc:
+        form.minutes.errors = list(form.minutes.errors) + [str(MESSAGES[exc.code]) % {
+            "name": exc.filename[:80], "mb": limit // (1024 * 1024)}]
+        return None
+
+
+def _check_dialogue(form: DialogueForm):
+    form_ok = form.validate()
+    v = form.values()
+    _add_errors(form, dialogue_errors(v, _today()))
+    codes, unreadable = parse_codes(form.case_codes.data or "")
+    case_ids = {}
+    if unreadable:
+        form.case_codes.errors = list(form.case_codes.errors) + [
+            str(MESSAGES["codes_format"]) % {"codes": ", ".join(unreadable)}]
+    elif codes:
+        found = service.cases_by_code(codes)
+        missing = [c for c in codes if c not in found]
+        if missing:
+            form.case_codes.errors = list(form.case_codes.errors) + [
+                str(MESSAGES["codes_unknown"]) % {"codes": ", ".join(missing)}]
+        case_ids = {c: found[c] for c in codes if c in found}
+    minutes = _read_minutes(form)
+    extra = {}
+    if not _token_ok(form.token.data):
+        extra["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
+    ok = form_ok and not any(f.errors for f in form) and not extra
+    return ok, v, case_ids, minutes, extra
+
+
+def _render_dialogue_form(form, dialogue=None, status=200, extra=None):
+    file_again = request.method == "POST" and bool(request.files.get("minutes") and request.files["minutes"].filename)
+    return render_template("reception/dialogue_form.html", form=form, dialogue=dialogue, extra_errors=extra or {},
+                           file_again=file_again), status
+
+
+@bp.route("/doi-thoai/moi", methods=["GET", "POST"])
+@allowed(policy.can_log_reception)
+def dialogue_new():
+    form = DialogueForm()
+    if request.method == "GET":
+        form.token.data = uuid.uuid4().hex
+        form.held_on.data = _today()
+        return _render_dialogue_form(form)
+    ok, v, case_ids, minutes, extra = _check_dialogue(form)
+    if not ok:
+        return _render_dialogue_form(form, status=422, extra=extra)
+    dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id,
+                                                   now=_now(), token=form.token.data)
+    if duplicate:
+        flash(_("Buổi đối thoại này đã được ghi trước đó; không ghi thêm lần nữa."), "info")
+    else:
+        flash(_("Đã ghi buổi đối thoại."), "success")
+    return redirect(url_for("reception.dialogue_detail", dialogue_id=dialogue_id), code=303)
+
+
+def _dialogue_or_404(dialogue_id: int) -> DialogueSession:
+    d = db.session.get(DialogueSession, dialogue_id)
+    if d is None:
+        abort(404)
+    return d
+
+
+@bp.get("/doi-thoai/<int:dialogue_id>")
+@allowed(policy.can_view_reception_log)
+def dialogue_detail(dialogue_id: int):
+    d = _dialogue_or_404(dialogue_id)
+    return render_template("reception/dialogue_detail.html", d=d, status_label=status_label,
+                           can_edit=policy.can_log_reception(current_user))
+
+
+@bp.route("/doi-thoai/<int:dialogue_id>/sua", methods=["GET", "POST"])
+@allowed(policy.can_log_reception)
+def dialogue_edit(dialogue_id: int):
+    d = _dialogue_or_404(dialogue_id)
+    if request.method == "GET":
+        form = DialogueForm(obj=d)
+        form.case_codes.data = "\n".join(c.tracking_code for c in d.cases)
+        form.token.data = uuid.uuid4().hex
+        return _render_dialogue_form(form, d)
+    form = DialogueForm()
+    ok, v, case_ids, minutes, extra = _check_dialogue(form)
+    if not ok:
+        return _render_dialogue_form(form, d, 422, extra)
+    service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id, now=_now(),
+                          dialogue_id=d.id)
+    flash(_("Đã lưu thay đổi của buổi đối thoại."), "success")
+    return redirect(url_for("reception.dialogue_detail", dialogue_id=dialogue_id), code=303)
+
+
+@bp.get("/doi-thoai/<int:dialogue_id>/bien-ban")
+@allowed(policy.can_view_reception_log)
+def dialogue_minutes(dialogue_id: int):
+    d = _dialogue_or_404(dialogue_id)
+    if not d.minutes_key:
+        abort(404)
+    try:
+        fh = _storage().open(d.minutes_key)
+    except FileNotFoundError:
+        abort(404)
+    resp = send_file(fh, mimetype=d.minutes_type, as_attachment=True, download_name=d.minutes_name, max_age=0)
+    resp.headers["Content-Security-Policy"] = "sandbox"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
