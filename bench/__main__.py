@@ -42,7 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                     "Prints (1) page weight of /gui/khieu_nai, / and /tra-cuu: requests, raw and gzip "
                     "bytes, target <= 30 KiB gzip; (2) public submissions per second, latency and "
                     "server CPU per submission with 2 sync gunicorn workers, target <= 1.5x a minimal "
-                    "Flask app (4.6 ms SQLite, 8.4 ms PostgreSQL).",
+                    "Flask app (4.6 ms SQLite, 8.4 ms PostgreSQL); (3) the staff inbox at 100,000 cases "
+                    "(python -m bench.inbox).",
         epilog="Example: make bench BENCH_ARGS='--engines sqlite --requests 500'")
     p.add_argument("--engines", type=_engines, default=list(ENGINES), metavar="LIST",
                    help="comma-separated: sqlite,postgresql (default both; PostgreSQL is skipped "
@@ -53,7 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="concurrent clients (threads), each with its own connection and cookies (default 32)")
     p.add_argument("--warmup", type=int, default=100, metavar="W",
                    help="warm-up submissions per engine, not measured (default 100)")
-    p.add_argument("--only", choices=("weight", "submit"), help="run only one of the two benchmarks")
+    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports"),  # reports: issue 5, bench/reports.py
+                   help="run only one benchmark; 'inbox' seeds 100,000 cases and times the staff "
+                        "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms")
     return p.parse_args(argv)
 
 
@@ -63,11 +66,23 @@ def _term(signum, frame):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.only == "reports":  # reports (issue 5): 1,000,000 cases on PostgreSQL, no gunicorn
+        from .reports import main as reports_main
+        return reports_main([])
     signal.signal(signal.SIGTERM, _term)  # so the finally blocks stop the servers
     t_start = time.monotonic()
     print(f"danvan_feedback benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"{platform.machine()}, {time.strftime('%Y-%m-%d %H:%M:%S')}, load average "
           f"{' '.join(open('/proc/loadavg').read().split()[:3])}")
+    if args.only == "inbox":
+        from . import inbox
+        try:
+            inbox.run(args.engines)
+        except KeyboardInterrupt:
+            print("\ninterrupted; temporary files and databases removed", file=sys.stderr)
+            return 130
+        print(f"total {time.monotonic() - t_start:.1f} s")
+        return 0
     engines, skipped = [], []
     for e in args.engines:
         reason = pg_unavailable_reason() if e == "postgresql" else None
@@ -115,6 +130,16 @@ def main(argv=None) -> int:
                      "user/sys", "minimal Flask", "target", ""], rows, right={1, 2, 3, 4, 5, 6}))
         print("Reference (project brief): a minimal Flask app spends ~3.1 ms CPU per submission on "
               "SQLite and ~5.6 ms on PostgreSQL; ours should be within 1.5x (<= 4.6 / <= 8.4 ms).")
+    if args.only is None:
+        from . import inbox
+        try:
+            inbox.run(engines)
+        except KeyboardInterrupt:
+            print("\ninterrupted; temporary files and databases removed", file=sys.stderr)
+            return 130
+        except Exception as exc:
+            errors.append(("inbox", exc))
+            print(f"\nERROR (inbox): {exc.__class__.__name__}: {exc}")
     for e, reason in skipped:
         print(f"skipped {e}: {reason}")
     for e, exc in errors:

@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 from . import HOST, table
 
-PAGES = ["/gui/khieu_nai", "/", "/tra-cuu"]
+PAGES = ["/gui/khieu_nai", "/", "/tra-cuu", "/khao-sat"]  # /khao-sat: the survey (issue 4)
 TARGET_GZIP = 30 * 1024
 LINK_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "modulepreload", "manifest"}
 MAX_ASSETS = 100  # per page

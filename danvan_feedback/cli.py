@@ -27,6 +27,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_cli)
     app.cli.add_command(deadlines_cli)
+    from .reports.cli import report_cli  # reports (issue 5)
+    app.cli.add_command(report_cli)
 
 
 @click.group("users", cls=AppGroup, help="Manage staff accounts.")

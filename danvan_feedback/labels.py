@@ -46,3 +46,14 @@ def status_label(code: str) -> str:
 
 def event_label(code: str) -> str:
     return str(EVENT.get(code, STATUS.get(code, code)))
+
+
+# The same statuses in the staff console's words (the citizen's wording says "you").
+STAFF_STATUS = {
+    "waiting_citizen": _l("Đang chờ công dân bổ sung thông tin"),
+    "guided": _l("Đã hướng dẫn công dân gửi đến nơi có thẩm quyền"),
+}
+
+
+def staff_status_label(code: str) -> str:
+    return str(STAFF_STATUS[code]) if code in STAFF_STATUS else status_label(code)

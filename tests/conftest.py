@@ -19,7 +19,8 @@ from danvan_feedback import create_app
 from danvan_feedback.extensions import db
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-REFERENCE_TABLES = {"alembic_version", "org_settings", "units", "case_kinds", "deadline_rules", "communes"}
+REFERENCE_TABLES = {"alembic_version", "org_settings", "units", "case_kinds", "deadline_rules", "communes",
+                    "survey_versions", "survey_criteria"}  # seeded by the migrations: kept between tests
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 

@@ -255,9 +255,11 @@ def _case_page(case, form, status_code=200, **extra):
         .order_by(CaseEvent.seq)).scalars().all()
     files = db.session.execute(select(Attachment).where(Attachment.case_id == case.id)
                                .order_by(Attachment.id)).scalars().all()
+    from ..services.survey import invitation_for  # survey (issue 4): invite to rate a resolved case
     return render_template("public/case_status.html", case=case, events=events, files=files,
                            form=form, status=status_label(case.status), event_label=event_label,
-                           may_add=st.citizen_may_add(case.status), **extra), status_code
+                           may_add=st.citizen_may_add(case.status),
+                           survey_invite=invitation_for(case), **extra), status_code
 
 
 @bp.get("/ho-so/<code>")

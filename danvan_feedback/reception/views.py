@@ -53,7 +53,7 @@ from .forms import (
 )
 from .rules import dialogue_errors, parse_codes, visit_errors
 
-bp = Blueprint("reception", __name__, static_folder="static", static_url_path="/static")
+bp = Blueprint("reception", __name__)
 bp.before_request(guard_staff)  # every page here needs a recent staff login
 csrf.exempt(bp)  # see the module docstring: each form validates its CSRF token itself
 

@@ -13,7 +13,7 @@ from .. import policy
 from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..extensions import db
-from ..labels import event_label, status_label
+from ..labels import event_label, staff_status_label, status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, ReplyTemplate, Unit, User
 from ..passwords import verify_password
 from ..services import identity as ident
@@ -149,7 +149,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
     except Exception:  # the survey module may not be there yet
         rating = None
     return render_template(
-        "staff/case_detail.html", case=case, events=events, files=files, status=status_label(case.status),
+        "staff/case_detail.html", case=case, events=events, files=files, status=staff_status_label(case.status),
         event_label=event_label, identity=identity, secret=secret, may_see=may_see,
         show_files=(not secret) or may_see, days_left=left, actions=_allowed_actions(case),
         action_labels=ACTION_LABELS, outcomes=outcomes_for(case.kind_code, case.attempt),

@@ -1,0 +1,48 @@
+"""``flask report export``: the same files as the web page, from the command line."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..domain.periods import CONVENTIONS, PeriodError, resolve
+from . import exports, labels, service
+
+
+@click.group("report", cls=AppGroup, help="Report statistics and exports (issue 5).")
+def report_cli():
+    pass
+
+
+@report_cli.command("export", help="Write the report of a period: --period Q1|Q2|Q3|Q4|H1|9M|Y or FROM:TO "
+                    "(ISO dates, e.g. 2026-01-01:2026-03-31).")
+@click.option("--year", type=int, help="year of a preset period")
+@click.option("--period", "spec", required=True)
+@click.option("--convention", type=click.Choice(CONVENTIONS), default=None,
+              help="calendar periods or the government's cut-off (default: REPORT_CONVENTION)")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def export(year, spec, convention, fmt, output):
+    cfg = current_app.config
+    tz = cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    today = datetime.now(timezone.utc).date()
+    try:
+        period = resolve(spec, year=year, convention=convention or cfg.get("REPORT_CONVENTION", "calendar"),
+                         today=today, max_days=int(cfg.get("REPORT_MAX_DAYS", 400)))
+    except PeriodError as exc:
+        click.echo(str(labels.PERIOD_ERRORS[exc.code] % exc.params) if exc.params else str(labels.PERIOD_ERRORS[exc.code]),
+                   err=True)
+        sys.exit(2)
+    fig = service.compute(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)), with_previous=False)
+    with open(output, "wb") as out:
+        if fmt == "csv":
+            exports.write_csv(fig, out)
+        elif fmt == "xlsx":
+            out.write(exports.xlsx_bytes(fig))
+        else:
+            from ..models import OrgSetting
+            out.write(exports.docx_bytes(fig, OrgSetting.get("org_name", "")))
+    click.echo(f"{output}: {service.period_title(fig['period'])}")

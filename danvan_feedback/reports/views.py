@@ -1,0 +1,220 @@
+"""Report pages: the period picker and dashboard, downloads, sign-off (staff), and the public
+transparency page. Views parse the period, call the report service, render."""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import policy
+from ..domain.periods import CONVENTIONS, PRESETS, Period, PeriodError, quarters, resolve
+from ..extensions import db
+from ..models import OrgSetting
+from ..staff import menu
+from ..staff.views import guard_staff
+from . import charts, exports, labels, service, signoff
+from .models import ReportFile, ReportSnapshot
+
+bp = Blueprint("reports", __name__)
+bp.before_request(guard_staff)
+public_bp = Blueprint("transparency", __name__)
+
+menu.register("reports.index", _l("Báo cáo, thống kê"), policy.can_view_reports,
+              _l("Số liệu theo kỳ, biểu đồ, tải Excel/CSV/Word, chốt số liệu."), order=60)
+
+
+def _settings() -> dict:
+    cfg = current_app.config
+    return {"tz": cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"),
+            "max_days": int(cfg.get("REPORT_MAX_DAYS") or os.environ.get("REPORT_MAX_DAYS") or 400),
+            "convention": cfg.get("REPORT_CONVENTION") or os.environ.get("REPORT_CONVENTION") or "calendar",
+            "small": int(cfg.get("SURVEY_SMALL_SAMPLE", 30))}
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _forbidden(text):
+    return render_template("errors/error.html", code=403, title=_("Không có quyền"), text=text,
+                           back=url_for("reports.index") if policy.can_view_reports(current_user) else None), 403
+
+
+def period_error(exc: PeriodError) -> str:
+    msg = labels.PERIOD_ERRORS.get(exc.code, _l("Kỳ báo cáo không hợp lệ."))
+    return str(msg) % {k: v for k, v in exc.params.items()} if "%(" in str(msg) else str(msg)
+
+
+def _parse_period(args) -> tuple[Period | None, str | None, dict]:
+    """The period from the query string: ``ky`` (preset or ``tuy_chon``), ``nam``, ``cach``,
+    ``tu``/``den`` for a custom range. Returns (period, error message, form values)."""
+    s, today = _settings(), _today()
+    default_q = f"Q{(today.month - 1) // 3 + 1}"
+    form = {"ky": args.get("ky", default_q), "nam": args.get("nam", str(today.year)),
+            "cach": args.get("cach", s["convention"]), "tu": args.get("tu", ""), "den": args.get("den", "")}
+    if form["cach"] not in CONVENTIONS:
+        return None, period_error(PeriodError("unknown_convention")), form
+    if form["ky"] == "tuy_chon":
+        spec = f"{form['tu']}:{form['den']}"
+        if not form["tu"] or not form["den"]:
+            return None, str(labels.PERIOD_ERRORS["bad_date"]), form
+    else:
+        spec = form["ky"]
+    try:
+        year = int(form["nam"])
+    except ValueError:
+        year = None
+    try:
+        return resolve(spec, year=year, convention=form["cach"], today=today, max_days=s["max_days"]), None, form
+    except PeriodError as exc:
+        return None, period_error(exc), form
+
+
+def _query_string(form: dict) -> dict:
+    return {k: v for k, v in form.items() if v}
+
+
+def _charts(fig: dict) -> list[charts.Chart]:
+    rec, res = str(_l("Tiếp nhận")), str(_l("Đã giải quyết"))
+    out = [
+        charts.bar_chart("c-month", _("Tiếp nhận và giải quyết theo tháng"), [rec, res],
+                         [(m["label"], [m["received"], m["resolved"]]) for m in fig["by_month"]]),
+        charts.bar_chart("c-kind", _("Theo loại đơn"), [rec, res],
+                         [(k["label"], [k["received"], k["resolved"]]) for k in fig["by_kind"]]),
+        charts.bar_chart("c-unit", _("Theo đơn vị xử lý"), [rec, res],
+                         [(u["label"], [u["received"], u["resolved"]]) for u in fig["by_unit"]]),
+    ]
+    sat = fig["satisfaction"]["service"]
+    if sat:
+        out.append(charts.bar_chart("c-sat", _("Tỷ lệ hài lòng theo đơn vị (%)"), [_("Hài lòng (%)")],
+                                    [(r["unit"], [r["share"]]) for r in sat], scale_max=100, suffix="%"))
+    return out
+
+
+@bp.get("/")
+def index():
+    if not policy.can_view_reports(current_user):
+        return _forbidden(_("Vai trò của bạn không được xem báo cáo thống kê."))
+    period, error, form = _parse_period(request.args)
+    s = _settings()
+    fig = snap = None
+    if period is not None:
+        fig = service.compute(period, s["tz"], small_sample=s["small"])
+        snap = signoff.find(period.key)
+    return render_template(
+        "reports/index.html", form=form, error=error, fig=fig, snap=snap, presets=PRESETS,
+        preset_labels=labels.PRESET_LABELS, conventions=labels.CONVENTION_LABELS,
+        headline=labels.HEADLINE, charts=_charts(fig) if fig else [], tables=service.tables(fig) if fig else [],
+        title=service.period_title(fig["period"]) if fig else "",
+        prev_title=service.period_title(fig["previous"]["period"]) if fig else "",
+        overdue_now=service.overdue_now(_today()), qs=_query_string(form),
+        can_export=policy.can_export_reports(current_user), can_sign=policy.can_sign_off_reports(current_user),
+        years=list(range(_today().year, _today().year - 6, -1))), 200 if error is None else 400
+
+
+@bp.get("/tai-ve.<fmt>")
+def export(fmt: str):
+    if fmt not in ("xlsx", "csv", "docx"):
+        abort(404)
+    if not policy.can_export_reports(current_user):
+        return _forbidden(_("Chỉ Văn phòng và quản trị viên được tải tệp báo cáo. Vai trò của bạn chỉ được xem số liệu."))
+    period, error, _form = _parse_period(request.args)
+    if period is None:
+        return render_template("errors/error.html", code=400, title=_("Kỳ báo cáo không hợp lệ"), text=error,
+                               back=url_for("reports.index")), 400
+    s = _settings()
+    fig = service.compute(period, s["tz"], small_sample=s["small"], with_previous=False)
+    name = exports.filename(fig, fmt)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if fmt == "csv":  # streamed in chunks: memory stays bounded whatever the number of cases
+        return Response(stream_with_context(exports.csv_chunks(fig)), mimetype="text/csv; charset=utf-8",
+                        headers=headers)
+    if fmt == "xlsx":
+        body, mime = exports.xlsx_bytes(fig), exports.XLSX_MIME
+    else:
+        body, mime = exports.docx_bytes(fig, OrgSetting.get("org_name", "")), exports.DOCX_MIME
+    return Response(body, mimetype=mime, headers=headers)
+
+
+@bp.post("/chot")
+def sign_off():
+    if not policy.can_sign_off_reports(current_user):
+        return _forbidden(_("Chỉ Văn phòng được chốt số liệu báo cáo."))
+    period, error, form = _parse_period(request.form)
+    if period is None:
+        flash(error, "warn")
+        return redirect(url_for("reports.index"))
+    s = _settings()
+    fig = service.compute(period, s["tz"], small_sample=s["small"])
+    try:
+        snap = signoff.sign_off(fig, actor_id=current_user.id, now=datetime.now(timezone.utc),
+                                org_name=OrgSetting.get("org_name", ""), note=request.form.get("note", "")[:1000])
+    except signoff.SignOffError:
+        flash(_("Kỳ báo cáo này đã được chốt trước đó."), "warn")
+        return redirect(url_for("reports.index", **_query_string(form)))
+    db.session.commit()
+    flash(_("Đã chốt số liệu kỳ báo cáo."), "success")
+    return redirect(url_for("reports.frozen", snapshot_id=snap.id))
+
+
+@bp.get("/da-chot")
+def frozen_list():
+    if not policy.can_view_reports(current_user):
+        return _forbidden(_("Vai trò của bạn không được xem báo cáo thống kê."))
+    snaps = db.session.execute(db.select(ReportSnapshot).order_by(ReportSnapshot.signed_at.desc())).scalars().all()
+    return render_template("reports/frozen_list.html", snaps=snaps, title_of=lambda s: service.period_title(signoff.figures(s)["period"]))
+
+
+@bp.get("/da-chot/<int:snapshot_id>")
+def frozen(snapshot_id: int):
+    if not policy.can_view_reports(current_user):
+        return _forbidden(_("Vai trò của bạn không được xem báo cáo thống kê."))
+    snap = db.session.get(ReportSnapshot, snapshot_id) or abort(404)
+    fig = signoff.figures(snap)
+    p = fig["period"]
+    period = Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p["preset"], p["convention"], p["year"])
+    s = _settings()
+    live = service.compute(period, fig["tz"], small_sample=s["small"], with_previous=False)
+    diffs = [(service.label_for(k), a, b) for k, a, b in service.differences(fig, live)]
+    return render_template("reports/frozen.html", snap=snap, fig=fig, title=service.period_title(p),
+                           tables=service.tables(fig), diffs=diffs, intact=signoff.verify(snap),
+                           can_export=policy.can_export_reports(current_user))
+
+
+@bp.get("/da-chot/<int:snapshot_id>/<fmt>")
+def frozen_file(snapshot_id: int, fmt: str):
+    if not policy.can_export_reports(current_user):
+        return _forbidden(_("Chỉ Văn phòng và quản trị viên được tải tệp báo cáo. Vai trò của bạn chỉ được xem số liệu."))
+    f = db.session.execute(db.select(ReportFile).where(ReportFile.snapshot_id == snapshot_id,
+                                                       ReportFile.fmt == fmt)).scalar_one_or_none() or abort(404)
+    mime = {"xlsx": exports.XLSX_MIME, "docx": exports.DOCX_MIME, "csv": "text/csv; charset=utf-8"}[f.fmt]
+    return Response(f.content, mimetype=mime, headers={
+        "Content-Disposition": f'attachment; filename="{f.filename}"', "Cache-Control": "no-store"})
+
+
+@public_bp.get("/so-lieu")
+def public_figures():
+    """Quarterly figures for the public: received, resolved, on-time share, satisfaction by unit. A
+    signed-off quarter shows its frozen figures; others are live. No personal data."""
+    s, today = _settings(), _today()
+    try:
+        year = int(request.args.get("nam", today.year))
+    except ValueError:
+        year = today.year
+    if not 2000 <= year <= today.year:
+        year = today.year
+    rows = []
+    for q in quarters(year, s["convention"]):
+        if q.start > today:
+            continue
+        snap = signoff.find(q.key)
+        fig = signoff.figures(snap) if snap else service.compute(q, s["tz"], small_sample=s["small"], with_previous=False)
+        rows.append({"title": labels.PRESET_LABELS[q.preset], "span": f"{q.start:%d/%m/%Y} – {q.end:%d/%m/%Y}",
+                     "h": fig["headline"], "sat": fig["satisfaction"]["service"], "frozen": snap is not None})
+    return render_template("reports/public.html", rows=rows, year=year,
+                           years=list(range(today.year, today.year - 4, -1)))

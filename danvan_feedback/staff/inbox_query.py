@@ -1,0 +1,478 @@
+"""The inbox query: who sees which cases, saved views, filters, search and keyset pagination.
+
+Reads only columns of ``cases`` joined to the kind and the handling unit: never ``CaseIdentity``,
+so no sender's personal data (and never a denouncer's) can reach a list or a search result.
+
+Order and pages. By deadline (the default): cases with a deadline first, by ``due_on`` then ``id``
+(the order in which they were received), then cases without a deadline by ``id``. By received
+date: newest first, ``received_at`` then ``id``. Pages are keyset pages (the cursor is the last or
+first row's sort key), so page 4,000 costs what page 1 costs: each segment is one index range scan
+(``ix_cases_due_on``, ``ix_cases_status_due_on``, ``ix_cases_received_at``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy.orm import aliased
+
+from ..domain import status as st
+from ..domain.codes import normalize_tracking_code
+from ..domain.validation import fold_diacritics
+from ..extensions import db
+from ..models import Case, CaseKind, Unit, User
+
+PAGE_SIZE = 25
+MAX_Q = 200
+MAX_WORDS = 8
+COUNT_CAP = 100
+DEFAULT_DUE_SOON = 3
+
+# Saved views (the ``xem`` parameter): URL value -> internal code.
+VIEWS = ("open", "new", "mine", "unit", "due_soon", "overdue", "waiting", "closed", "all")
+VIEW_SLUGS = {"dang-mo": "open", "moi": "new", "cua-toi": "mine", "don-vi": "unit",
+              "sap-den-han": "due_soon", "qua-han": "overdue", "cho-cong-dan": "waiting",
+              "da-dong": "closed", "tat-ca": "all"}
+SLUG_OF_VIEW = {v: k for k, v in VIEW_SLUGS.items()}
+DEFAULT_VIEW = "open"
+SORTS = {"han": "deadline", "moi-nhan": "received"}
+SLUG_OF_SORT = {v: k for k, v in SORTS.items()}
+CHANNELS = ("web", "api", "reception", "post", "email", "phone")
+
+_PHONE = re.compile(r"^\+?\d{6,15}$")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_WORD = re.compile(r"\w+")
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filters may take, for this user (also what the form offers)."""
+
+    kinds: list[tuple[str, str]]
+    units: list[tuple[int, str]]
+    assignees: list[tuple[int, str]]
+    statuses: tuple[str, ...] = st.ALL
+    channels: tuple[str, ...] = CHANNELS
+
+
+@dataclass(frozen=True)
+class InboxParams:
+    view: str = DEFAULT_VIEW
+    sort: str = "deadline"
+    kind: str | None = None
+    status: str | None = None
+    unit_id: int | None = None  # 0 = no handling unit yet
+    assignee_id: int | None = None  # 0 = nobody yet
+    channel: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    group: bool | None = None
+    q: str = ""
+    after: str | None = None  # cursor of the last row of the previous page
+    before: str | None = None  # cursor of the first row of the next page
+
+    def query_args(self, **change) -> dict:
+        """The URL parameters that reproduce these filters (no cursor unless given in ``change``)."""
+        p = replace(self, after=None, before=None)
+        out = {"xem": SLUG_OF_VIEW[p.view]}
+        if p.sort != "deadline":
+            out["sap_xep"] = SLUG_OF_SORT[p.sort]
+        for key, value in (("loai", p.kind), ("trang_thai", p.status), ("don_vi", p.unit_id),
+                           ("can_bo", p.assignee_id), ("kenh", p.channel), ("q", p.q or None)):
+            if value is not None:
+                out[key] = value
+        if p.received_from:
+            out["tu"] = p.received_from.isoformat()
+        if p.received_to:
+            out["den"] = p.received_to.isoformat()
+        if p.group is not None:
+            out["dong_nguoi"] = "1" if p.group else "0"
+        out.update({k: v for k, v in change.items() if v is not None})
+        return out
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    count: int | None = None  # None: not counted (a word search on SQLite)
+    count_capped: bool = False
+    cursor_reset: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+# -- parsing -----------------------------------------------------------------------------------
+
+def _parse_date(raw: str) -> date:
+    raw = raw.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            d = datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+        if 2000 <= d.year <= 2100:
+            return d
+        raise ValueError(raw)
+    raise ValueError(raw)
+
+
+def _parse_id(raw: str, allowed: set[int]) -> int:
+    value = int(raw.strip())
+    if value != 0 and value not in allowed:
+        raise ValueError(raw)
+    return value
+
+
+def parse_params(args: Mapping[str, str], choices: Choices, *, has_unit: bool) -> tuple[InboxParams, list[str]]:
+    """Read the inbox's GET parameters. Anything unknown or malformed is dropped (the list then
+    shows without that filter) and named in the returned messages; never an exception."""
+    from flask_babel import gettext as _
+    errors: list[str] = []
+    kw: dict = {}
+
+    def get(name: str) -> str:
+        v = args.get(name, "")
+        return v.strip() if isinstance(v, str) else ""
+
+    view = get("xem")
+    if view:
+        code = VIEW_SLUGS.get(view)
+        if code is None or (code == "unit" and not has_unit):
+            errors.append(_("Không có chế độ xem “%(v)s”; đang hiển thị hồ sơ đang mở.", v=view[:40]))
+        else:
+            kw["view"] = code
+    sort = get("sap_xep")
+    if sort:
+        if sort in SORTS:
+            kw["sort"] = SORTS[sort]
+        else:
+            errors.append(_("Cách sắp xếp không hợp lệ; đang sắp theo hạn xử lý."))
+    kind = get("loai")
+    if kind:
+        if kind in {c for c, _n in choices.kinds}:
+            kw["kind"] = kind
+        else:
+            errors.append(_("Loại đơn không hợp lệ; đã bỏ lọc theo loại."))
+    status = get("trang_thai")
+    if status:
+        if status in choices.statuses:
+            kw["status"] = status
+        else:
+            errors.append(_("Trạng thái không hợp lệ; đã bỏ lọc theo trạng thái."))
+    for name, key, allowed, msg in (
+            ("don_vi", "unit_id", {i for i, _n in choices.units},
+             _("Đơn vị không hợp lệ; đã bỏ lọc theo đơn vị.")),
+            ("can_bo", "assignee_id", {i for i, _n in choices.assignees},
+             _("Cán bộ không hợp lệ; đã bỏ lọc theo cán bộ."))):
+        raw = get(name)
+        if raw:
+            try:
+                kw[key] = _parse_id(raw, allowed)
+            except ValueError:
+                errors.append(msg)
+    channel = get("kenh")
+    if channel:
+        if channel in choices.channels:
+            kw["channel"] = channel
+        else:
+            errors.append(_("Kênh tiếp nhận không hợp lệ; đã bỏ lọc theo kênh."))
+    for name, key in (("tu", "received_from"), ("den", "received_to")):
+        raw = get(name)
+        if raw:
+            try:
+                kw[key] = _parse_date(raw)
+            except ValueError:
+                errors.append(_("Ngày “%(v)s” không hợp lệ (dạng ngày/tháng/năm); đã bỏ qua.", v=raw[:20]))
+    if kw.get("received_from") and kw.get("received_to") and kw["received_from"] > kw["received_to"]:
+        errors.append(_("“Nhận từ ngày” sau “đến ngày”; đã bỏ lọc theo ngày nhận."))
+        kw.pop("received_from")
+        kw.pop("received_to")
+    group = get("dong_nguoi")
+    if group:
+        if group in ("0", "1"):
+            kw["group"] = group == "1"
+        else:
+            errors.append(_("Giá trị lọc đơn đông người không hợp lệ; đã bỏ qua."))
+    q = " ".join(get("q").split())
+    if len(q) > MAX_Q:
+        errors.append(_("Từ khóa tìm kiếm quá dài (tối đa %(n)s ký tự); đã bỏ tìm kiếm.", n=MAX_Q))
+    elif q:
+        kw["q"] = q
+    for name, key in (("sau", "after"), ("truoc", "before")):
+        raw = get(name)
+        if raw and len(raw) <= 80:
+            kw[key] = raw
+        elif raw:
+            errors.append(_("Liên kết trang không hợp lệ; đang hiển thị trang đầu."))
+    return InboxParams(**kw), errors
+
+
+# -- choices ---------------------------------------------------------------------------------
+
+def load_choices(user, locale: str) -> Choices:
+    name_col = CaseKind.name_en if locale == "en" else CaseKind.name_vi
+    kinds = [(r.code, r.name) for r in db.session.execute(
+        select(CaseKind.code, name_col.label("name")).order_by(CaseKind.sort_order, CaseKind.code))]
+    if user.role == "unit":
+        unit_q = select(Unit.id, Unit.name).where(Unit.id == user.unit_id)
+        staff_q = select(User.id, User.full_name, User.username).where(
+            User.active.is_(True), User.role == "unit", User.unit_id == user.unit_id)
+    else:
+        unit_q = select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)
+        staff_q = select(User.id, User.full_name, User.username).where(
+            User.active.is_(True), User.role.in_(("inspector", "unit")))
+    units = [(r.id, r.name) for r in db.session.execute(unit_q)]
+    assignees = [(r.id, r.full_name or r.username) for r in db.session.execute(
+        staff_q.order_by(User.full_name, User.username))]
+    return Choices(kinds=kinds, units=units, assignees=assignees)
+
+
+# -- the query ---------------------------------------------------------------------------------
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_terms(q: str) -> tuple[str | None, list[str]]:
+    """(tracking code, or None; folded words to match in ``search_text``).
+
+    A code is matched exactly when what was typed reads as one ("dv 7k4m x9qp", "7K4M-X9QP" with
+    its digits); an eight-letter word such as "khieunai" also has a code's shape, so without a digit
+    or the DV prefix it is searched as a word (``search_text`` holds the code too, so a code typed
+    without digits is still found). A phone number ("0912 345 678", "+84 912 345 678") becomes
+    one word of digits starting with 0, as ``services.intake.search_text`` stores it. Words are
+    folded: "khiếu nại" → "khieu", "nai".
+    """
+    code = normalize_tracking_code(q)
+    if code and (any(ch.isdigit() for ch in q) or q.strip().upper().startswith("DV")):
+        return code, []
+    compact = _PHONE_SEPARATORS.sub("", q)
+    if _PHONE.match(compact):
+        digits = compact.lstrip("+")
+        if compact.startswith("+84"):
+            digits = "0" + digits[2:]
+        return None, [digits]
+    words = _WORD.findall(fold_diacritics(q))
+    return None, list(dict.fromkeys(words))[:MAX_WORDS]
+
+
+def _words_clause(words: list[str]):
+    return and_(*[Case.search_text.like(f"%{_like_escape(w)}%", escape="\\") for w in words])
+
+
+def scope_clause(user, dialect: str = "postgresql"):
+    """Which cases this user may list (policy.can_view_case, as SQL)."""
+    if user.role == "inspector":
+        return true()
+    if user.role == "unit" and user.unit_id is not None:
+        return _low_cardinality(Case.handling_unit_id, dialect) == user.unit_id
+    return false()
+
+
+def local_bounds(d: date, tz: str) -> datetime:
+    """The UTC instant at which the local day ``d`` begins."""
+    return datetime.combine(d, time(0), tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def _low_cardinality(col, dialect: str):
+    """``col`` as a term SQLite will not use an index for (status, kind, channel, unit: each value
+    covers a large share of the cases).
+
+    SQLite (without ANALYZE statistics, the usual case) prefers any index with an equality or IN
+    on its first column, then sorts every matching row: for "status IN (4 open statuses)" or
+    "kind = complaint" that is most of the table (240 ms at 100,000 cases). Walking
+    ``ix_cases_due_on`` in order and filtering stops after 26 rows instead (under 1 ms).
+    PostgreSQL plans from statistics and keeps the plain column.
+    """
+    if dialect != "sqlite":
+        return col
+    # An expression, not the column: "+ 0" for numbers, "|| ''" for text (the value is unchanged;
+    # the operand types must match or SQLite compares 3 with '3' and finds nothing).
+    return col + 0 if col.type.python_type is int else col.concat("")
+
+
+def filter_clauses(user, p: InboxParams, *, today: date, soon_until: date, tz: str,
+                   dialect: str = "postgresql") -> list:
+    status_lc = _low_cardinality(Case.status, dialect)
+    open_ = status_lc.in_(sorted(st.OPEN))
+    c = [scope_clause(user, dialect)]
+    view = p.view
+    if view == "open":
+        c.append(open_)
+    elif view == "new":
+        c.append(Case.status == st.RECEIVED)
+    elif view == "mine":
+        c.append(or_(Case.assignee_id == user.id, Case.resolver_id == user.id))
+    elif view == "unit":
+        c.append(_low_cardinality(Case.handling_unit_id, dialect) == user.unit_id
+                 if user.unit_id is not None else false())
+    elif view == "due_soon":
+        c += [open_, Case.due_on >= today, Case.due_on <= soon_until]
+    elif view == "overdue":
+        c += [open_, Case.due_on < today]
+    elif view == "waiting":
+        c.append(Case.status == st.WAITING_CITIZEN)
+    elif view == "closed":
+        c.append(status_lc.not_in(sorted(st.OPEN)))
+    if p.kind:
+        c.append(_low_cardinality(Case.kind_code, dialect) == p.kind)
+    if p.status:
+        c.append(Case.status == p.status)
+    if p.unit_id is not None:
+        hu = _low_cardinality(Case.handling_unit_id, dialect)
+        c.append(Case.handling_unit_id.is_(None) if p.unit_id == 0 else hu == p.unit_id)
+    if p.assignee_id is not None:
+        c.append(Case.assignee_id.is_(None) if p.assignee_id == 0 else Case.assignee_id == p.assignee_id)
+    if p.channel:
+        c.append(_low_cardinality(Case.channel, dialect) == p.channel)
+    if p.received_from:
+        c.append(Case.received_at >= local_bounds(p.received_from, tz))
+    if p.received_to:
+        c.append(Case.received_at < local_bounds(p.received_to + timedelta(days=1), tz))
+    if p.group is not None:
+        c.append(Case.is_group.is_(p.group))
+    if p.q:
+        code, words = search_terms(p.q)
+        if code:
+            c.append(Case.tracking_code == code)
+        elif words:
+            c.append(_words_clause(words))
+        else:
+            c.append(false())  # only punctuation: nothing matches
+    return c
+
+
+# Segments of an order: (name, condition, key columns); each is an index range in that order.
+def _segments(sort: str):
+    if sort == "received":
+        return [("r", true(), (Case.received_at, Case.id))]
+    return [("d", Case.due_on.is_not(None), (Case.due_on, Case.id)),
+            ("n", Case.due_on.is_(None), (Case.id,))]
+
+
+def encode_cursor(seg: str, row) -> str:
+    if seg == "d":
+        return f"d.{row.due_on.isoformat()}.{row.id}"
+    if seg == "n":
+        return f"n.{row.id}"
+    return f"r.{row.received_at.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%S%f')}.{row.id}"
+
+
+def decode_cursor(raw: str, sort: str) -> tuple[str, tuple]:
+    """(segment, key values) of a cursor; ``BadCursor`` when it was not made by ``encode_cursor``
+    for this order (edited by hand, or from another sort)."""
+    parts = raw.split(".")
+    try:
+        if sort == "deadline" and parts[0] == "d" and len(parts) == 3:
+            return "d", (date.fromisoformat(parts[1]), _pos_int(parts[2]))
+        if sort == "deadline" and parts[0] == "n" and len(parts) == 2:
+            return "n", (_pos_int(parts[1]),)
+        if sort == "received" and parts[0] == "r" and len(parts) == 3:
+            moment = datetime.strptime(parts[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=timezone.utc)
+            return "r", (moment, _pos_int(parts[2]))
+    except (ValueError, OverflowError) as exc:
+        raise BadCursor(raw) from exc
+    raise BadCursor(raw)
+
+
+def _pos_int(s: str) -> int:
+    if not s.isdigit() or len(s) > 12:
+        raise ValueError(s)
+    return int(s)
+
+
+def _beyond(cols, values, forward_up: bool):
+    """Rows strictly past ``values`` in the order of ``cols`` (ascending if ``forward_up``),
+    written so the first column bounds an index range."""
+    if len(cols) == 1:
+        return cols[0] > values[0] if forward_up else cols[0] < values[0]
+    (a, b), (x, y) = cols, values
+    if forward_up:
+        return and_(a >= x, or_(a > x, b > y))
+    return and_(a <= x, or_(a < x, b < y))
+
+
+def _columns(locale: str):
+    hu = aliased(Unit, name="hu")
+    kind_name = CaseKind.name_en if locale == "en" else CaseKind.name_vi
+    stmt = (select(Case.id, Case.tracking_code, Case.subject, Case.kind_code, kind_name.label("kind_name"),
+                   Case.status, Case.handling_unit_id, hu.name.label("unit_name"), Case.received_at,
+                   Case.due_on, Case.is_group, Case.group_size)
+            .join(CaseKind, CaseKind.code == Case.kind_code)
+            .outerjoin(hu, hu.id == Case.handling_unit_id))
+    return stmt
+
+
+def _run_segments(base, clauses, segments, start: int, cursor_vals, *, ascending: bool, limit: int):
+    """Fetch up to ``limit`` rows walking ``segments`` from index ``start`` (forwards when
+    ``ascending`` is the natural order), starting past ``cursor_vals`` in the first one."""
+    out: list[tuple[str, object]] = []
+    order = range(start, len(segments)) if ascending else range(start, -1, -1)
+    first = True
+    for i in order:
+        name, cond, cols = segments[i]
+        where = [*clauses, cond]
+        if first and cursor_vals is not None:
+            where.append(_beyond(cols, cursor_vals, ascending))
+        first = False
+        ordering = [c.asc() if ascending else c.desc() for c in cols]
+        rows = db.session.execute(base.where(*where).order_by(*ordering).limit(limit - len(out))).all()
+        out += [(name, r) for r in rows]
+        if len(out) >= limit:
+            break
+    return out
+
+
+def fetch_page(user, p: InboxParams, *, today: date, soon_until: date, tz: str, locale: str,
+               page_size: int = PAGE_SIZE) -> Page:
+    dialect = db.engine.dialect.name
+    clauses = filter_clauses(user, p, today=today, soon_until=soon_until, tz=tz, dialect=dialect)
+    segments = _segments(p.sort)
+    names = [s[0] for s in segments]
+    # Natural direction of each order: deadline ascending, received descending.
+    natural_up = p.sort == "deadline"
+    base = _columns(locale)
+    page = Page(rows=[])
+    raw, backwards = (p.before, True) if p.before else (p.after, False)
+    seg_i, vals = 0, None
+    if raw:
+        try:
+            seg, vals = decode_cursor(raw, p.sort)
+            seg_i = names.index(seg)
+        except BadCursor:
+            page.cursor_reset, raw, backwards, seg_i, vals = True, None, False, 0, None
+    if backwards:
+        got = _run_segments(base, clauses, segments, seg_i, vals, ascending=not natural_up,
+                            limit=page_size + 1)
+        if len(got) <= page_size:  # back at the start: show a full first page
+            raw, backwards, seg_i, vals = None, False, 0, None
+        else:
+            got = list(reversed(got[:page_size]))
+            page.rows = [r for _n, r in got]
+            page.prev_cursor = encode_cursor(*got[0])
+            page.next_cursor = encode_cursor(*got[-1])
+    if not backwards:
+        got = _run_segments(base, clauses, segments, seg_i, vals, ascending=natural_up,
+                            limit=page_size + 1)
+        more = len(got) > page_size
+        got = got[:page_size]
+        page.rows = [r for _n, r in got]
+        if got and more:
+            page.next_cursor = encode_cursor(*got[-1])
+        if got and raw:
+            page.prev_cursor = encode_cursor(*got[0])
+    if p.q and dialect == "sqlite" and not search_terms(p.q)[0]:
+        return page  # counting would read every row with LIKE (no trigram index on SQLite)
+    capped = select(Case.id).where(*clauses).limit(COUNT_CAP + 1).subquery()
+    n = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
+    page.count, page.count_capped = min(n, COUNT_CAP), n > COUNT_CAP
+    return page
