@@ -14,7 +14,7 @@ from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..extensions import db
 from ..labels import event_label, staff_status_label, status_label
-from ..models import Attachment, Case, CaseEvent, CaseKind, ReplyTemplate, Unit, User
+from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
 from ..passwords import verify_password
 from ..services import identity as ident
 from ..services import triage
@@ -156,7 +156,9 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, units=units,
         staff_users=staff_users, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
-        verifiers=ident.verifier_ids(case.id), today=today), status_code
+        verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
+        due_rule=db.session.execute(select(DeadlineRule).where(DeadlineRule.code == case.due_rule_code)).scalar_one_or_none()
+        if case.due_rule_code else None), status_code
 
 
 @bp.get("/ho-so/<int:case_id>")
