@@ -32,6 +32,13 @@ def _int(env: dict, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _choice(env: dict, name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def _secret_key(env: dict, app_env: str, instance_path: Path) -> str:
     key = env.get("SECRET_KEY", "")
     key_file = env.get("SECRET_KEY_FILE")
@@ -127,4 +134,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "RATELIMIT_SURVEY": env.get("RATELIMIT_SURVEY", "20 per hour;5 per minute"),
         "SURVEY_REPEAT_WINDOW_MINUTES": _int(env, "SURVEY_REPEAT_WINDOW_MINUTES", 30),
         "SURVEY_SMALL_SAMPLE": _int(env, "SURVEY_SMALL_SAMPLE", 30),
+        # Reports: default period convention (calendar | cutoff) and the longest custom range.
+        "REPORT_CONVENTION": _choice(env, "REPORT_CONVENTION", ("calendar", "cutoff"), "calendar"),
+        "REPORT_MAX_DAYS": _int(env, "REPORT_MAX_DAYS", 400),
+        # Dialogue minutes; default: UPLOAD_DIR + "_doi_thoai".
+        "RECEPTION_UPLOAD_DIR": env.get("RECEPTION_UPLOAD_DIR") or None,
     }

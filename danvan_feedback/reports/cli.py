@@ -12,7 +12,7 @@ from ..domain.periods import CONVENTIONS, PeriodError, resolve
 from . import exports, labels, service
 
 
-@click.group("report", cls=AppGroup, help="Report statistics and exports (issue 5).")
+@click.group("report", cls=AppGroup, help="Report statistics and exports.")
 def report_cli():
     pass
 

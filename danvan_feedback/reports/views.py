@@ -2,7 +2,6 @@
 transparency page. Views parse the period, call the report service, render."""
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timezone
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
@@ -31,8 +30,8 @@ menu.register("reports.index", _l("Báo cáo, thống kê"), policy.can_view_rep
 def _settings() -> dict:
     cfg = current_app.config
     return {"tz": cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"),
-            "max_days": int(cfg.get("REPORT_MAX_DAYS") or os.environ.get("REPORT_MAX_DAYS") or 400),
-            "convention": cfg.get("REPORT_CONVENTION") or os.environ.get("REPORT_CONVENTION") or "calendar",
+            "max_days": int(cfg["REPORT_MAX_DAYS"]),
+            "convention": cfg["REPORT_CONVENTION"],
             "small": int(cfg.get("SURVEY_SMALL_SAMPLE", 30))}
 
 
