@@ -21,11 +21,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_text
-
-TOO_LONG = _l("Tối đa %(max)d ký tự; bạn đã nhập %(length)d ký tự.")
+from ..public.forms import MESSAGES as PUBLIC_MESSAGES
+from ..public.forms import TOO_LONG
 
 MESSAGES = {
-    "required": _l("Vui lòng điền mục này."),
+    **PUBLIC_MESSAGES,  # the same words as the public forms for CCCD, phone, files, required
     "required_for_case": _l("Loại đơn này cần mục này để tạo hồ sơ."),
     "choice_required": _l("Vui lòng chọn một mục trong danh sách."),
     "date_required": _l("Vui lòng nhập ngày (ngày/tháng/năm)."),
@@ -43,17 +43,6 @@ MESSAGES = {
     "codes_unknown": _l("Không tìm thấy hồ sơ có mã: %(codes)s."),
     "codes_format": _l("Không đọc được mã hồ sơ: %(codes)s. Ví dụ đúng: DV-7K4M-X9QP."),
     "kind_unknown": _l("Loại đơn không hợp lệ; vui lòng chọn lại."),
-    "cccd_format": _l("Số CCCD phải gồm đúng 12 chữ số."),
-    "cccd_province": _l("Số CCCD không hợp lệ: 3 chữ số đầu không phải mã tỉnh."),
-    "cccd_birth_year": _l("Số CCCD không hợp lệ: năm sinh trong số CCCD ở tương lai."),
-    "phone_format": _l("Số điện thoại không đúng định dạng. Ví dụ: 0912 345 678."),
-    "phone_invalid": _l("Đây không phải là số điện thoại Việt Nam hợp lệ."),
-    "file_empty": _l("Tệp %(name)s rỗng."),
-    "file_too_big": _l("Tệp %(name)s vượt quá %(mb)s MB."),
-    "file_type": _l("Tệp %(name)s không được chấp nhận: chỉ nhận ảnh JPEG, PNG, WebP hoặc tệp PDF."),
-    "file_broken": _l("Tệp %(name)s bị hỏng hoặc không đúng định dạng như tên tệp."),
-    "file_bomb": _l("Ảnh %(name)s quá lớn (số điểm ảnh vượt giới hạn)."),
-    "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
     "file_again": _l("Vì biểu mẫu chưa được lưu, vui lòng chọn lại tệp biên bản."),
 }
 

@@ -97,6 +97,19 @@ def _file_case(v: dict, kind: CaseKind, token: str, *, storage: LocalStorage, pi
     return submit_case(sub, [], storage=storage, pin_key=pin_key, now=now, tz=tz)
 
 
+def _case_for_visit(v: dict, link_case_id: int | None, kind, token: str, *, storage, pin_key: str,
+                    now: datetime, tz: str) -> tuple[int | None, str | None, str | None]:
+    """The case a visit points at: a new one filed now (its PIN shown once), or a linked one."""
+    if v.get("case_action") == "create":
+        receipt = _file_case(v, kind, token, storage=storage, pin_key=pin_key, now=now, tz=tz)
+        case_id = db.session.execute(select(Case.id).where(Case.tracking_code == receipt.code)).scalar_one()
+        return case_id, receipt.code, receipt.pin
+    if link_case_id is not None:
+        code = db.session.execute(select(Case.tracking_code).where(Case.id == link_case_id)).scalar_one()
+        return link_case_id, code, None
+    return None, None, None
+
+
 def record_visit(v: dict, *, actor_id: int, now: datetime, token: str, link_case_id: int | None = None,
                  kind: CaseKind | None = None, storage: LocalStorage | None = None, pin_key: str = "",
                  tz: str = "Asia/Ho_Chi_Minh") -> VisitSaved:
@@ -106,14 +119,8 @@ def record_visit(v: dict, *, actor_id: int, now: datetime, token: str, link_case
     ``link_case_id`` the visit points at an existing case. Either way the case's history gets an
     internal ``reception_visit`` event in the visit's transaction.
     """
-    case_code = case_pin = None
-    case_id = link_case_id
-    if v.get("case_action") == "create":
-        receipt = _file_case(v, kind, token, storage=storage, pin_key=pin_key, now=now, tz=tz)
-        case_code, case_pin = receipt.code, receipt.pin
-        case_id = db.session.execute(select(Case.id).where(Case.tracking_code == receipt.code)).scalar_one()
-    elif case_id is not None:
-        case_code = db.session.execute(select(Case.tracking_code).where(Case.id == case_id)).scalar_one()
+    case_id, case_code, case_pin = _case_for_visit(v, link_case_id, kind, token, storage=storage,
+                                                   pin_key=pin_key, now=now, tz=tz)
     secret = v.get("kind_code") in SECRET_IDENTITY_KINDS
     for _attempt in range(ATTEMPTS):
         try:
@@ -146,14 +153,8 @@ def update_visit(visit_id: int, v: dict, *, actor_id: int, now: datetime, link_c
                  token: str = "", tz: str = "Asia/Ho_Chi_Minh") -> VisitSaved:
     """Edit a visit. A new year takes the next serial of that year; a newly linked or created case
     gets a ``reception_visit`` event."""
-    case_code = case_pin = None
-    case_id = link_case_id
-    if v.get("case_action") == "create":
-        receipt = _file_case(v, kind, token, storage=storage, pin_key=pin_key, now=now, tz=tz)
-        case_code, case_pin = receipt.code, receipt.pin
-        case_id = db.session.execute(select(Case.id).where(Case.tracking_code == receipt.code)).scalar_one()
-    elif case_id is not None:
-        case_code = db.session.execute(select(Case.tracking_code).where(Case.id == case_id)).scalar_one()
+    case_id, case_code, case_pin = _case_for_visit(v, link_case_id, kind, token, storage=storage,
+                                                   pin_key=pin_key, now=now, tz=tz)
     secret = v.get("kind_code") in SECRET_IDENTITY_KINDS
     for _attempt in range(ATTEMPTS):
         try:

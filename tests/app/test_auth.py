@@ -1,7 +1,6 @@
 """Staff login: password + TOTP, lockout, logout that kills copied cookies, idle expiry, next."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pyotp

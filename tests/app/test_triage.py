@@ -1,8 +1,7 @@
 """Triage with legal effect through the staff case page."""
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from danvan_feedback.services.audit import verify_all
 from danvan_feedback.services.events import verify_chain
 from tests.app.helpers import lookup, post_case, receipt_codes
 from tests.app.staff_helpers import PASSWORD, csrf, login, make_user, totp_code
-from tests.factories import complaint, denunciation, suggestion
+from tests.factories import complaint, denunciation
 
 
 def file(client, kind="khieu_nai", data=None):

@@ -1,7 +1,6 @@
 """An inspector handles a complaint filed through the public form, end to end in the browser."""
 from __future__ import annotations
 
-import time
 
 import pyotp
 import pytest
