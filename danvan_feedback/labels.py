@@ -37,6 +37,7 @@ EVENT = {
     "note": _l("Ghi chú nội bộ"),
     "mark_group": _l("Đánh dấu đơn đông người"),
     "reception_visit": _l("Tiếp công dân"),
+    "urge": _l("Cơ quan đã đôn đốc nơi được chuyển đơn"),
 }
 
 

@@ -25,6 +25,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "record_outcome": frozenset({st.ACCEPTED, st.IN_PROGRESS}),
     "close": frozenset({st.RESOLVED, st.TRANSFERRED, st.GUIDED, st.STORED, st.REJECTED, st.MERGED}),
     "reopen": frozenset({st.RESOLVED, st.CLOSED, st.TRANSFERRED, st.GUIDED, st.STORED, st.REJECTED}),
+    # đôn đốc: urge the agency a letter was transferred to (counted in form 02/XLD)
+    "urge": frozenset({st.TRANSFERRED}),
     "note": frozenset(st.ALL),
     "reply": frozenset(st.ALL),
 }

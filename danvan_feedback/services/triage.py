@@ -329,6 +329,14 @@ def reopen(case: Case, ctx: Ctx, reason: str) -> CaseEvent:
     return event
 
 
+def urge(case: Case, ctx: Ctx, doc_no: str, note: str = "") -> CaseEvent:
+    """Đôn đốc: a written reminder to the agency the letter was transferred to."""
+    _guard(case, ctx, "urge")
+    doc_no = _need(doc_no, "doc_no")
+    text = str(_l("Đôn đốc %(agency)s giải quyết, văn bản số %(no)s", agency=case.transfer_agency or "—", no=doc_no))
+    return _event(case, ctx, "urge", note=f"{text}. {note.strip()}" if note and note.strip() else text, public=True)
+
+
 def add_note(case: Case, ctx: Ctx, text: str) -> CaseEvent:
     _guard(case, ctx, "note", triage_only=False)
     return _event(case, ctx, "note", note=_need(text, "text"))

@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "assign": _l("Giao xử lý"), "request_info": _l("Đề nghị bổ sung"), "resume": _l("Tiếp tục tính hạn"),
     "extend": _l("Gia hạn"), "record_outcome": _l("Ghi kết quả"), "close": _l("Kết thúc"),
     "reopen": _l("Mở lại"), "note": _l("Ghi chú nội bộ"), "reply": _l("Trả lời công dân"),
+    "urge": _l("Đôn đốc cơ quan được chuyển đơn"),
 }
 
 OUTCOME_LABELS = {
@@ -216,6 +217,8 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
             return triage.reopen(case, ctx, f.get("reason", ""))
         case "note":
             return triage.add_note(case, ctx, f.get("text", ""))
+        case "urge":
+            return triage.urge(case, ctx, f.get("doc_no", ""), f.get("note", ""))
         case "reply":
             return triage.reply(case, ctx, f.get("text", ""))
     raise triage.TriageError("unknown_action")

@@ -261,3 +261,16 @@ def test_audit_verify_detects_a_deleted_event(app, runner, client, inspector):
         db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"case {cid} chain broken at seq 3" in result.output
+
+
+def test_urge_the_agency_after_a_transfer(app, client, inspector):
+    code, _ = file(app.test_client())
+    cid = case_id(app, code)
+    assert act(client, cid, "urge", doc_no="05/CV").status_code == 422  # not transferred yet
+    act(client, cid, "transfer", agency="UBND xã Long Thành", doc_no="12/CV", doc_date="2026-01-05")
+    assert act(client, cid, "urge", doc_no="").status_code == 422
+    assert act(client, cid, "urge", doc_no="15/CV-TT").status_code == 303
+    with app.app_context():
+        ev = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq.desc())).scalars().first()
+        assert ev.action == "urge" and "UBND xã Long Thành" in ev.note and "15/CV-TT" in ev.note
+    assert get_case(app, cid).status == "transferred"
