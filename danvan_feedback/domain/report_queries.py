@@ -23,12 +23,16 @@ has none), and pauses counted in ``paused_days`` include pauses after the period
 """
 from __future__ import annotations
 
+import re
+import uuid
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy.exc import SQLAlchemyError
 
 OPEN = ("received", "accepted", "in_progress", "waiting_citizen")
 DONE = ("resolved", "closed")
@@ -78,38 +82,83 @@ def _params(w: Window) -> dict:
 
 
 def _text(sql: str, w: Window):
-    return text(sql).bindparams(bindparam("s", type_=DateTime(timezone=True)),
-                                bindparam("e", type_=DateTime(timezone=True)))
+    """``text(sql)`` with ``:s`` and ``:e`` typed as instants (when the statement uses them)."""
+    binds = [bindparam(n, type_=DateTime(timezone=True)) for n in ("s", "e") if re.search(rf":{n}\b", sql)]
+    return text(sql).bindparams(*binds)
 
 
-# One row per in-scope case with its status at the start and at the end, and flags from its events.
+# One row per in-scope case with its status at the start and at the end, and flags from its events,
+# in one pass over the events: each case's last event before the start and last event before the end
+# come from one ROW_NUMBER over (case, before the start or not), no join back to the events.
 FACTS = f"""
-WITH ev AS (
+WITH ranked AS (
+  SELECT case_id, seq, action, to_status, created_at,
+    CASE WHEN created_at < :s THEN 1 ELSE 0 END AS before_s,
+    ROW_NUMBER() OVER (PARTITION BY case_id, CASE WHEN created_at < :s THEN 1 ELSE 0 END
+                       ORDER BY seq DESC) AS rn
+  FROM case_events WHERE created_at < :e
+), last_ev AS (
   SELECT case_id,
-    MAX(CASE WHEN created_at < :s THEN seq END) AS seq_s,
-    MAX(seq) AS seq_e,
-    MAX(CASE WHEN action = 'accept' AND created_at < :s THEN 1 ELSE 0 END) AS acc_s,
-    MAX(CASE WHEN action = 'accept' AND created_at >= :s THEN 1 ELSE 0 END) AS acc_p,
+    MAX(CASE WHEN rn = 1 AND before_s = 1 THEN seq END) AS seq_b,
+    MAX(CASE WHEN rn = 1 AND before_s = 1 THEN to_status END) AS status_b,
+    MAX(CASE WHEN rn = 1 AND before_s = 0 THEN seq END) AS seq_a,
+    MAX(CASE WHEN rn = 1 AND before_s = 0 THEN to_status END) AS status_a,
+    MAX(CASE WHEN action = 'accept' AND before_s = 1 THEN 1 ELSE 0 END) AS acc_s,
+    MAX(CASE WHEN action = 'accept' AND before_s = 0 THEN 1 ELSE 0 END) AS acc_p,
     MAX(CASE WHEN action = 'accept' THEN 1 ELSE 0 END) AS acc_e,
     MAX(CASE WHEN action IN ({_q(DECISIONS)}) THEN 1 ELSE 0 END) AS decided,
-    MAX(CASE WHEN action = 'record_outcome' AND created_at >= :s THEN created_at END) AS resolved_at,
+    MAX(CASE WHEN action = 'record_outcome' AND before_s = 0 THEN created_at END) AS resolved_at,
     MAX(CASE WHEN action = 'record_outcome' THEN 1 ELSE 0 END) AS outcome_e,
-    SUM(CASE WHEN action = 'public_reply' AND created_at >= :s THEN 1 ELSE 0 END) AS replies
-  FROM case_events WHERE created_at < :e GROUP BY case_id
+    SUM(CASE WHEN action = 'public_reply' AND before_s = 0 THEN 1 ELSE 0 END) AS replies,
+    SUM(CASE WHEN action = 'urge' AND before_s = 0 THEN 1 ELSE 0 END) AS urges
+  FROM ranked GROUP BY case_id
+), ev AS (
+  SELECT last_ev.*, status_b AS status_s,
+    CASE WHEN seq_a IS NOT NULL AND (seq_b IS NULL OR seq_a > seq_b) THEN status_a ELSE status_b END AS status_e
+  FROM last_ev
 ), facts AS (
   SELECT c.id, c.kind_code, CASE WHEN c.is_group THEN 1 ELSE 0 END AS is_group,
     CASE WHEN c.is_anonymous THEN 1 ELSE 0 END AS is_anonymous, c.handling_unit_id, c.received_at,
     c.outcome, c.attempt, c.complexity, c.is_remote, c.paused_days, c.accepted_on,
     CASE WHEN c.received_at >= :s THEN 1 ELSE 0 END AS is_new,
-    es.to_status AS status_s, ee.to_status AS status_e,
-    ev.acc_s, ev.acc_p, ev.acc_e, ev.decided, ev.resolved_at, ev.outcome_e, ev.replies
+    ev.status_s, ev.status_e,
+    ev.acc_s, ev.acc_p, ev.acc_e, ev.decided, ev.resolved_at, ev.outcome_e, ev.replies, ev.urges
   FROM cases c
   JOIN ev ON ev.case_id = c.id
-  JOIN case_events ee ON ee.case_id = c.id AND ee.seq = ev.seq_e
-  LEFT JOIN case_events es ON es.case_id = c.id AND es.seq = ev.seq_s
-  WHERE c.received_at < :e AND (c.received_at >= :s OR es.to_status IN ({_q(OPEN)}))
+  WHERE c.received_at < :e AND (c.received_at >= :s OR ev.status_s IN ({_q(OPEN)}))
 )
 """
+
+
+@contextmanager
+def materialised(conn, w: Window) -> Iterator[str]:
+    """Compute the period's per-case history (``FACTS``) once into a temporary table and yield its
+    name, to pass as ``facts=`` to :func:`summary`, :func:`deadline_rows`, :func:`headline`,
+    :func:`by_key` and :func:`by_month`, which then only aggregate it. The table lives on this
+    connection (SQLite and PostgreSQL alike) and is dropped on leaving the block."""
+    name = f"report_facts_{uuid.uuid4().hex[:16]}"
+    conn.execute(_text(f"CREATE TEMPORARY TABLE {name} AS {FACTS} SELECT * FROM facts", w), _params(w))
+    if conn.dialect.name == "postgresql":
+        # Temporary tables get no statistics from autovacuum: without them PostgreSQL guesses a few
+        # hundred thousand groups and sorts the whole table on disk instead of hashing.
+        conn.execute(text(f"ANALYZE {name}"))
+    try:
+        yield name
+    finally:
+        # In an aborted PostgreSQL transaction the DROP fails; its rollback removes the table anyway.
+        with suppress(SQLAlchemyError):
+            conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+
+
+def _source(facts: str | None) -> tuple[str, str]:
+    """(SQL prefix, table name) to read the facts from: the ``FACTS`` CTE, or a table made by
+    :func:`materialised`."""
+    if facts is None:
+        return FACTS, "facts"
+    if not facts.replace("_", "").isalnum():
+        raise ValueError(facts)
+    return "", facts
+
 
 # Boolean SQL conditions on ``facts`` rows, reused by the tables.
 RESOLVED = f"(resolved_at IS NOT NULL AND status_e IN ({_q(DONE)}))"
@@ -151,7 +200,7 @@ def _xld_columns() -> dict[str, str]:
         "jur_pakn": _sum(f"acc_e = 1 AND {fb}"),
         "guided": _sum("status_e = 'guided'"),
         "transferred": _sum("status_e = 'transferred'"),
-        "urged": "0",  # đôn đốc: not recorded as an event yet
+        "urged": "COALESCE(SUM(urges), 0)",  # đôn đốc: urge events in the period
         "replies": "COALESCE(SUM(replies), 0)",
     }
 
@@ -178,28 +227,42 @@ def _resolution_columns(kind: str, prefix: str) -> dict[str, str]:
     return {f"{prefix}.{k}": v for k, v in cols.items()}
 
 
-def summary(conn, w: Window) -> dict[str, int]:
+def summary(conn, w: Window, facts: str | None = None) -> dict[str, int]:
     """Every count of tables 02/XLD, 03/GQKN and 04/GQTC in one pass over the period's cases:
     keys ``xld.*``, ``kn.*``, ``tc.*`` (on-time/late/overdue are added by :func:`deadline_counts`)."""
     cols = {f"xld.{k}": v for k, v in _xld_columns().items()}
     cols.update(_resolution_columns("khieu_nai", "kn"))
     cols.update(_resolution_columns("to_cao", "tc"))
     names = list(cols)
-    select_list = ",\n  ".join(f"{sql} AS c{i}" for i, sql in enumerate(cols.values()))
-    row = conn.execute(_text(FACTS + f"SELECT {select_list} FROM facts", w), _params(w)).one()
+    # The conditions are evaluated once per combination of the facts they read (a few hundred
+    # groups), not once per case: each count becomes a sum of the groups' sizes ``n``.
+    select_list = ",\n  ".join(
+        f"{sql.replace('COUNT(*)', 'SUM(n)').replace(' THEN 1 ELSE 0 END)', ' THEN n ELSE 0 END)')} AS c{i}"
+        for i, sql in enumerate(cols.values()))
+    keys = ("kind_code, is_new, is_group, is_anonymous, decided, status_s, status_e, acc_s, acc_p, acc_e, "
+            "outcome_e, outcome")
+    pre, src = _source(facts)
+    sql = pre + f"""
+SELECT {select_list} FROM (
+  SELECT {keys}, CASE WHEN resolved_at IS NOT NULL THEN 1 END AS resolved_at, COUNT(*) AS n,
+    SUM(replies) AS replies, SUM(urges) AS urges
+  FROM {src} GROUP BY {keys}, CASE WHEN resolved_at IS NOT NULL THEN 1 END
+) g"""
+    row = conn.execute(_text(sql, w), _params(w)).one()
     return {name: int(row[i] or 0) for i, name in enumerate(names)}
 
 
-def deadline_rows(conn, w: Window, dialect: str) -> list[dict]:
+def deadline_rows(conn, w: Window, dialect: str, facts: str | None = None) -> list[dict]:
     """Accepted cases to resolve in the period, grouped by what decides their deadline, with the
     local day of resolution (None when not resolved in the period) and whether open at the end."""
     day = local_day("resolved_at", dialect, w)
-    sql = FACTS + f"""
+    pre, src = _source(facts)
+    sql = pre + f"""
 SELECT kind_code, accepted_on, attempt, complexity, is_remote, paused_days,
   CASE WHEN {RESOLVED} THEN {day} END AS resolved_day,
   CASE WHEN status_e IN ({_q(OPEN)}) THEN 1 ELSE 0 END AS open_end,
   COUNT(*) AS n
-FROM facts
+FROM {src}
 WHERE accepted_on IS NOT NULL AND ({TO_RESOLVE_CARRIED} OR {TO_RESOLVE_NEW})
 GROUP BY kind_code, accepted_on, attempt, complexity, is_remote, paused_days,
   CASE WHEN {RESOLVED} THEN {day} END, CASE WHEN status_e IN ({_q(OPEN)}) THEN 1 ELSE 0 END
@@ -275,36 +338,39 @@ def reception(conn, w: Window) -> dict[str, int]:
     return out
 
 
-def by_month(conn, w: Window, dialect: str) -> list[dict]:
+def by_month(conn, w: Window, dialect: str, facts: str | None = None) -> list[dict]:
     """Received (by the day of receipt) and resolved (by the day of the outcome) per local month."""
     rm = local_day("received_at", dialect, w, "month")
     sm = local_day("resolved_at", dialect, w, "month")
-    sql = FACTS + f"""
+    pre, src = _source(facts)
+    sql = pre + f"""
 SELECT month, SUM(received) AS received, SUM(resolved) AS resolved FROM (
-  SELECT {rm} AS month, 1 AS received, 0 AS resolved FROM facts WHERE is_new = 1
+  SELECT {rm} AS month, 1 AS received, 0 AS resolved FROM {src} WHERE is_new = 1
   UNION ALL
-  SELECT {sm} AS month, 0, 1 FROM facts WHERE {RESOLVED}
+  SELECT {sm} AS month, 0, 1 FROM {src} WHERE {RESOLVED}
 ) t GROUP BY month ORDER BY month"""
     return [dict(r._mapping) for r in conn.execute(_text(sql, w), _params(w))]
 
 
-def by_key(conn, w: Window, key: str) -> list[dict]:
+def by_key(conn, w: Window, key: str, facts: str | None = None) -> list[dict]:
     """Received in the period and resolved in it, per ``kind_code`` or ``handling_unit_id``."""
     if key not in ("kind_code", "handling_unit_id"):
         raise ValueError(key)
-    sql = FACTS + f"""
+    pre, src = _source(facts)
+    sql = pre + f"""
 SELECT {key} AS k, {_sum('is_new = 1')} AS received, {_sum(RESOLVED)} AS resolved,
   {_sum(f"status_e IN ({_q(OPEN)})")} AS open_end
-FROM facts GROUP BY {key} ORDER BY {key}"""
+FROM {src} GROUP BY {key} ORDER BY {key}"""
     return [dict(r._mapping) for r in conn.execute(_text(sql, w), _params(w))]
 
 
-def headline(conn, w: Window) -> dict[str, int]:
+def headline(conn, w: Window, facts: str | None = None) -> dict[str, int]:
     """Received, accepted and resolved in the period (all kinds)."""
-    sql = FACTS + f"""
+    pre, src = _source(facts)
+    sql = pre + f"""
 SELECT {_sum('is_new = 1')} AS received, {_sum('acc_p = 1')} AS accepted, {_sum(RESOLVED)} AS resolved,
   {_sum(f"status_e IN ({_q(OPEN)})")} AS open_end
-FROM facts"""
+FROM {src}"""
     r = conn.execute(_text(sql, w), _params(w)).one()
     return {k: int(v or 0) for k, v in r._mapping.items()}
 

@@ -88,13 +88,18 @@ def compute(period: Period, tz: str, *, small_sample: int = 30, with_previous: b
     conn = db.session.connection()
     dialect = _dialect()
     w = rq.window(period.start, period.end, tz)
-    counts = rq.summary(conn, w)
-    deadline = rq.deadline_counts(rq.deadline_rows(conn, w, dialect), w, _due_function(period))
+    # The per-case history of the period is computed once (a temporary table), then aggregated.
+    with rq.materialised(conn, w) as facts:
+        counts = rq.summary(conn, w, facts)
+        deadline = rq.deadline_counts(rq.deadline_rows(conn, w, dialect, facts), w, _due_function(period))
+        head = rq.headline(conn, w, facts)
+        by_kind_rows = rq.by_key(conn, w, "kind_code", facts)
+        by_unit_rows = rq.by_key(conn, w, "handling_unit_id", facts)
+        month_rows = rq.by_month(conn, w, dialect, facts)
     for p in ("kn", "tc"):
         for f in ("on_time", "late", "overdue_end"):
             counts[f"{p}.{f}"] = deadline.get(f"{p}.{f}", 0)
     counts.update(rq.reception(conn, w))
-    head = rq.headline(conn, w)
     on_time, late = deadline.get("all.on_time", 0), deadline.get("all.late", 0)
     sat = _satisfaction(period, w, small_sample)
     head.update({"on_time": on_time, "late": late,
@@ -102,10 +107,10 @@ def compute(period: Period, tz: str, *, small_sample: int = 30, with_previous: b
                  "overdue": deadline.get("all.overdue_end", 0), "satisfaction": sat["overall"]})
     kinds = {k.code: k.name_vi for k in db.session.execute(select(CaseKind).order_by(CaseKind.sort_order)).scalars()}
     units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
-    by_kind = [{"label": kinds.get(r["k"], r["k"]), **_ints(r)} for r in rq.by_key(conn, w, "kind_code")]
+    by_kind = [{"label": kinds.get(r["k"], r["k"]), **_ints(r)} for r in by_kind_rows]
     by_unit = [{"label": units.get(r["k"], "—") if r["k"] else str(L._l("Chưa giao đơn vị")), **_ints(r)}
-               for r in rq.by_key(conn, w, "handling_unit_id")]
-    months = {m["month"]: m for m in rq.by_month(conn, w, dialect)}
+               for r in by_unit_rows]
+    months = {m["month"]: m for m in month_rows}
     by_month = [{"label": f"{mo:02d}/{y}", "received": int((months.get(f"{y}-{mo:02d}") or {}).get("received") or 0),
                  "resolved": int((months.get(f"{y}-{mo:02d}") or {}).get("resolved") or 0)}
                 for y, mo in period.months()]
@@ -114,8 +119,10 @@ def compute(period: Period, tz: str, *, small_sample: int = 30, with_previous: b
     if with_previous:
         prev = previous(period)
         pw = rq.window(prev.start, prev.end, tz)
-        ph = rq.headline(conn, pw)
-        pd = rq.deadline_counts(rq.deadline_rows(conn, pw, dialect), pw, _due_function(prev))
+        with rq.materialised(conn, pw) as pfacts:
+            ph = rq.headline(conn, pw, pfacts)
+            prows = rq.deadline_rows(conn, pw, dialect, pfacts)
+        pd = rq.deadline_counts(prows, pw, _due_function(prev))
         po, pl = pd.get("all.on_time", 0), pd.get("all.late", 0)
         ph.update({"on_time_share": round(po * 100 / (po + pl), 1) if po + pl else None,
                    "overdue": pd.get("all.overdue_end", 0),

@@ -215,3 +215,15 @@ def test_no_personal_data_in_the_figures(app):
     build_fixture(app)
     import json
     assert SECRET_NAME not in json.dumps(q1_figures(app), ensure_ascii=False)
+
+
+def test_urges_of_transferred_letters_are_counted_in_the_period(app):
+    """02/XLD "đôn đốc": urge events dated inside the period, for the period's letters."""
+    with app.app_context():
+        _case("U", "phan_anh", at(2026, 1, 5), [
+            ("transfer", at(2026, 1, 8), "transferred"),
+            ("urge", at(2026, 1, 30), None), ("urge", at(2026, 3, 2), None),  # 2 in Q1
+            ("urge", at(2026, 4, 2), None)])                                    # after Q1: not counted
+        db.session.commit()
+    counts = q1_figures(app)["counts"]
+    assert counts["xld.urged"] == 2 and counts["xld.transferred"] == 1 and counts["xld.new"] == 1
