@@ -139,4 +139,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "REPORT_MAX_DAYS": _int(env, "REPORT_MAX_DAYS", 400),
         # Dialogue minutes; default: UPLOAD_DIR + "_doi_thoai".
         "RECEPTION_UPLOAD_DIR": env.get("RECEPTION_UPLOAD_DIR") or None,
+        # Report exports (XLSX/DOCX) run as background jobs: files in REPORT_EXPORT_DIR (default:
+        # UPLOAD_DIR + "_reports"); REPORT_JOBS_INLINE runs the job in the request that queues it
+        # (default on in development/testing, off in production where `flask report worker` runs).
+        "REPORT_EXPORT_DIR": env.get("REPORT_EXPORT_DIR") or None,
+        "REPORT_JOBS_INLINE": _bool(env.get("REPORT_JOBS_INLINE"), not production),
     }

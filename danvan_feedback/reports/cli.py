@@ -46,3 +46,24 @@ def export(year, spec, convention, fmt, output):
             from ..models import OrgSetting
             out.write(exports.docx_bytes(fig, OrgSetting.get("org_name", "")))
     click.echo(f"{output}: {service.period_title(fig['period'])}")
+
+
+@report_cli.command("worker", help="Run the queued XLSX/DOCX export jobs of the report pages.")
+@click.option("--loop", is_flag=True, help="keep running, polling for new jobs")
+@click.option("--interval", type=float, default=2.0, show_default=True, help="seconds between polls with --loop")
+@click.option("--max-jobs", type=int, default=None, help="stop after this many jobs")
+def worker(loop, interval, max_jobs):
+    import time
+
+    from . import jobs
+    done = 0
+    while max_jobs is None or done < max_jobs:
+        job = jobs.run_next_job(current_app.config, datetime.now(timezone.utc))
+        if job is not None:
+            done += 1
+            click.echo(f"job {job.id} ({job.fmt}): {job.status}")
+            continue
+        if not loop:
+            break
+        time.sleep(interval)
+    click.echo(f"{done} job(s) run")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+                   send_file, stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,8 +16,8 @@ from ..extensions import db
 from ..models import OrgSetting
 from ..staff import menu
 from ..staff.views import guard_staff
-from . import charts, exports, labels, service, signoff
-from .models import ReportFile, ReportSnapshot
+from . import charts, exports, jobs, labels, service, signoff
+from .models import ReportFile, ReportJob, ReportSnapshot
 
 bp = Blueprint("reports", __name__)
 bp.before_request(guard_staff)
@@ -116,28 +116,85 @@ def index():
         years=list(range(_today().year, _today().year - 6, -1))), 200 if error is None else 400
 
 
-@bp.get("/tai-ve.<fmt>")
+@bp.route("/tai-ve.<fmt>", methods=["GET", "POST"])
 def export(fmt: str):
+    """CSV is streamed at once. XLSX and DOCX are made by a background job: a POST queues it (run
+    at once when ``REPORT_JOBS_INLINE``) and leads to its page; a GET (an old link) leads back to
+    the dashboard of the period, where the export buttons are."""
     if fmt not in ("xlsx", "csv", "docx"):
         abort(404)
     if not policy.can_export_reports(current_user):
         return _forbidden(_("Chỉ Văn phòng và quản trị viên được tải tệp báo cáo. Vai trò của bạn chỉ được xem số liệu."))
-    period, error, _form = _parse_period(request.args)
+    args = request.form if request.method == "POST" else request.args
+    period, error, form = _parse_period(args)
     if period is None:
         return render_template("errors/error.html", code=400, title=_("Kỳ báo cáo không hợp lệ"), text=error,
                                back=url_for("reports.index")), 400
+    if fmt in jobs.FORMATS:
+        if request.method != "POST":
+            return redirect(url_for("reports.index", **_query_string(form)))
+        now = datetime.now(timezone.utc)
+        job = jobs.queue(period, fmt, current_user.id, now)
+        db.session.commit()
+        job_id = job.id
+        if current_app.config.get("REPORT_JOBS_INLINE"):
+            jobs.run_next_job(current_app.config, now, job_id=job_id)
+        return redirect(url_for("reports.job", job_id=job_id), code=303)
     s = _settings()
     fig = service.compute(period, s["tz"], small_sample=s["small"], with_previous=False)
-    name = exports.filename(fig, fmt)
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    if fmt == "csv":  # streamed in chunks: memory stays bounded whatever the number of cases
-        return Response(stream_with_context(exports.csv_chunks(fig)), mimetype="text/csv; charset=utf-8",
-                        headers=headers)
-    if fmt == "xlsx":
-        body, mime = exports.xlsx_bytes(fig), exports.XLSX_MIME
-    else:
-        body, mime = exports.docx_bytes(fig, OrgSetting.get("org_name", "")), exports.DOCX_MIME
-    return Response(body, mimetype=mime, headers=headers)
+    headers = {"Content-Disposition": f'attachment; filename="{exports.filename(fig, fmt)}"',
+               "Cache-Control": "no-store"}
+    # streamed in chunks: memory stays bounded whatever the number of cases
+    return Response(stream_with_context(exports.csv_chunks(fig)), mimetype="text/csv; charset=utf-8",
+                    headers=headers)
+
+
+JOB_STATUS = {"queued": _l("Đang chờ xử lý"), "running": _l("Đang tạo tệp"), "done": _l("Đã xong"),
+              "failed": _l("Không tạo được tệp")}
+
+
+def _own_job(job_id: int) -> ReportJob:
+    """The job, for the user who asked for it or the office and administrators; else 404."""
+    job = db.session.get(ReportJob, job_id)
+    if job is None or not (job.requested_by_id == current_user.id or policy.can_export_reports(current_user)):
+        abort(404)
+    return job
+
+
+@bp.get("/tac-vu/<int:job_id>")
+def job(job_id: int):
+    if not policy.can_export_reports(current_user):
+        return _forbidden(_("Chỉ Văn phòng và quản trị viên được tải tệp báo cáo. Vai trò của bạn chỉ được xem số liệu."))
+    job = _own_job(job_id)
+    period = jobs.period_of(job)
+    title = service.period_title({"start": period.start.isoformat(), "end": period.end.isoformat(),
+                                  "preset": period.preset, "convention": period.convention, "year": period.year,
+                                  "key": period.key})
+    qs = {"ky": period.preset or "tuy_chon", "nam": str(period.year), "cach": period.convention}
+    if not period.preset:
+        qs = {"ky": "tuy_chon", "tu": period.start.isoformat(), "den": period.end.isoformat()}
+    resp = current_app.make_response(render_template(
+        "reports/job.html", job=job, title=title, status=JOB_STATUS.get(job.status, job.status),
+        active=job.status in ("queued", "running"), back_qs=qs))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/tac-vu/<int:job_id>/tai-ve")
+def job_file(job_id: int):
+    if not policy.can_export_reports(current_user):
+        return _forbidden(_("Chỉ Văn phòng và quản trị viên được tải tệp báo cáo. Vai trò của bạn chỉ được xem số liệu."))
+    job = _own_job(job_id)
+    if job.status != "done" or not job.storage_key:
+        abort(404)
+    try:
+        fh = jobs.storage(current_app.config).open(job.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    resp = send_file(fh, mimetype=jobs.MIMES[job.fmt], as_attachment=True, download_name=job.filename,
+                     max_age=0)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.post("/chot")
