@@ -149,6 +149,9 @@ class SettingsForm(FlaskForm):
     totp_required_roles = StringField(_l("Vai trò bắt buộc xác thực hai lớp"), validators=[Length(max=200, message=TOO_LONG)], **F)
     due_soon_days = StringField(_l("Số ngày làm việc báo “sắp đến hạn”"), validators=[whole_number(0, 30)],
                                 render_kw=NUMERIC, **F)
+    # The plan's target (chỉ tiêu) for the share of satisfied answers, compared in the reports.
+    satisfaction_target = StringField(_l("Chỉ tiêu tỷ lệ hài lòng (%)"), validators=[
+        Optional(), whole_number(0, 100)], render_kw=NUMERIC, **F)
 
 
 class TemplateForm(FlaskForm):

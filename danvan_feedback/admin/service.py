@@ -18,7 +18,7 @@ from ..models.auth import ROLES
 from ..passwords import hash_password, password_problem
 
 SETTING_KEYS = ("org_name", "org_short_name", "triage_role_name", "report_owner_name",
-                "totp_required_roles", "due_soon_days")
+                "totp_required_roles", "due_soon_days", "satisfaction_target")
 SETTING_DEFAULTS = {"totp_required_roles": "admin,inspector", "due_soon_days": "3"}
 
 

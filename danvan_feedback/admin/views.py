@@ -334,6 +334,7 @@ def settings():
     if form.validate():
         values = {k: form[k].data for k in ops.SETTING_KEYS}
         values["due_soon_days"] = str(form.due_soon_days.number)
+        values["satisfaction_target"] = str(form.satisfaction_target.number) if form.satisfaction_target.data else ""
         try:
             changes = ops.save_settings(values)
             db.session.commit()

@@ -550,3 +550,20 @@ def test_add_holiday_refuses_duplicate(app, client, admin):
 def test_bad_year_parameter_shows_a_message(client, admin):
     resp = client.get(f"{A}/ngay-nghi?nam=1800")
     assert resp.status_code == 200 and "Năm phải là một số từ 2000 đến 2100" in text(resp)
+
+
+def test_satisfaction_target_is_set_from_settings(app, client):
+    from tests.app.staff_helpers import csrf, login, make_user
+    from danvan_feedback.models import OrgSetting
+    admin = make_user(app, "qt_target", "admin")
+    login(client, admin)
+    url = "/can-bo/quan-tri/cai-dat"
+    base = {"org_name": "Sở Nông nghiệp và Môi trường tỉnh Đồng Nai", "org_short_name": "Sở NN&MT Đồng Nai",
+            "triage_role_name": "Thanh tra Sở", "report_owner_name": "Văn phòng Sở",
+            "totp_required_roles": "admin,inspector", "due_soon_days": "3"}
+    bad = client.post(url, data={**base, "csrf_token": csrf(client, url), "satisfaction_target": "150"})
+    assert bad.status_code == 422 and "từ 0 đến 100" in bad.get_data(as_text=True)
+    ok = client.post(url, data={**base, "csrf_token": csrf(client, url), "satisfaction_target": "80"})
+    assert ok.status_code == 302
+    with app.app_context():
+        assert OrgSetting.get("satisfaction_target") == "80"
