@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db, limiter
@@ -194,7 +194,7 @@ def _visible():
     """Cases the API may show: with an opaque id, and never of a hidden kind (denunciations)."""
     return (select(Case, CaseKind, Unit.name)
             .join(CaseKind, CaseKind.code == Case.kind_code)
-            .outerjoin(Unit, Unit.id == Case.unit_id)
+            .outerjoin(Unit, Unit.id == func.coalesce(Case.handling_unit_id, Case.unit_id))  # the unit handling it, else the one named
             .where(Case.open311_id.is_not(None), Case.kind_code.not_in(sorted(HIDDEN_KINDS)),
                    CaseKind.anonymous != "info_only"))
 
