@@ -62,3 +62,26 @@ def test_upgrade_from_empty_then_down_one_and_back(empty_db, tmp_path):
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrade_keeps_the_data_of_an_older_database(empty_db, tmp_path):
+    """A database filled under revision 0002 (the first release's schema) upgrades in place: new
+    NOT NULL columns get their defaults and the search text is backfilled."""
+    app = create_app(base_config(tmp_path, empty_db))
+    with app.app_context():
+        upgrade(revision="0002")
+        db.session.execute(text(
+            "INSERT INTO cases (tracking_code, pin_hash, submission_token, kind_code, status, channel,"
+            " submitter_type, is_anonymous, subject, content, is_group, locale, received_at, updated_at,"
+            " lookup_failures) VALUES ('DV-AAAA-BBBB', :h, 'tok00000001', 'khieu_nai', 'received', 'web',"
+            " 'citizen', :f, 'Khiếu nại đất đai', 'Nội dung', :f, 'vi', :t, :t, 0)"),
+            {"h": "0" * 64, "f": False, "t": "2026-01-05 03:00:00+00:00"})
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        row = db.session.execute(text(
+            "SELECT search_text, complexity, attempt, paused_days, extensions, is_remote FROM cases")).one()
+        assert "khieu nai dat dai" in row.search_text and "dv-aaaa-bbbb" in row.search_text
+        assert (row.complexity, row.attempt, row.paused_days, row.extensions, bool(row.is_remote)) == ("normal", 1, 0, 0, False)
+        db.session.remove()
+        db.engine.dispose()
