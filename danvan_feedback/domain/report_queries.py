@@ -92,7 +92,7 @@ def _text(sql: str, w: Window):
 # come from one ROW_NUMBER over (case, before the start or not), no join back to the events.
 FACTS = f"""
 WITH ranked AS (
-  SELECT case_id, seq, action, to_status, created_at,
+  SELECT case_id, seq, action, to_status, created_at, kind_code, outcome,
     CASE WHEN created_at < :s THEN 1 ELSE 0 END AS before_s,
     ROW_NUMBER() OVER (PARTITION BY case_id, CASE WHEN created_at < :s THEN 1 ELSE 0 END
                        ORDER BY seq DESC) AS rn
@@ -110,16 +110,21 @@ WITH ranked AS (
     MAX(CASE WHEN action = 'record_outcome' AND before_s = 0 THEN created_at END) AS resolved_at,
     MAX(CASE WHEN action = 'record_outcome' THEN 1 ELSE 0 END) AS outcome_e,
     SUM(CASE WHEN action = 'public_reply' AND before_s = 0 THEN 1 ELSE 0 END) AS replies,
-    SUM(CASE WHEN action = 'urge' AND before_s = 0 THEN 1 ELSE 0 END) AS urges
+    SUM(CASE WHEN action = 'urge' AND before_s = 0 THEN 1 ELSE 0 END) AS urges,
+    -- the kind and the outcome as they stood at the end: those of the latest event that set them
+    -- (a 9-digit seq prefix makes MAX pick the latest; events older than these columns have none)
+    MAX(CASE WHEN kind_code IS NOT NULL THEN CAST(seq + 100000000 AS TEXT) || kind_code END) AS kind_tag,
+    MAX(CASE WHEN outcome IS NOT NULL THEN CAST(seq + 100000000 AS TEXT) || outcome END) AS outcome_tag
   FROM ranked GROUP BY case_id
 ), ev AS (
   SELECT last_ev.*, status_b AS status_s,
     CASE WHEN seq_a IS NOT NULL AND (seq_b IS NULL OR seq_a > seq_b) THEN status_a ELSE status_b END AS status_e
   FROM last_ev
 ), facts AS (
-  SELECT c.id, c.kind_code, CASE WHEN c.is_group THEN 1 ELSE 0 END AS is_group,
+  SELECT c.id, COALESCE(SUBSTR(ev.kind_tag, 10), c.kind_code) AS kind_code,
+    CASE WHEN c.is_group THEN 1 ELSE 0 END AS is_group,
     CASE WHEN c.is_anonymous THEN 1 ELSE 0 END AS is_anonymous, c.handling_unit_id, c.received_at,
-    c.outcome, c.attempt, c.complexity, c.is_remote, c.paused_days, c.accepted_on,
+    COALESCE(SUBSTR(ev.outcome_tag, 10), c.outcome) AS outcome, c.attempt, c.complexity, c.is_remote, c.paused_days, c.accepted_on,
     CASE WHEN c.received_at >= :s THEN 1 ELSE 0 END AS is_new,
     ev.status_s, ev.status_e,
     ev.acc_s, ev.acc_p, ev.acc_e, ev.decided, ev.resolved_at, ev.outcome_e, ev.replies, ev.urges

@@ -145,6 +145,10 @@ class CaseEvent(db.Model):
     to_status: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(Text, default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The kind set by this event (filing, reclassification) and the outcome it records, so reports
+    # count a case as it stood in a period.
+    kind_code: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

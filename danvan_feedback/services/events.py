@@ -15,17 +15,20 @@ GENESIS = "0" * 64
 
 def event_hash(prev_hash: str, case_id: int, seq: int, actor_type: str, actor_id: int | None,
                action: str, from_status: str | None, to_status: str | None, note: str,
-               is_public: bool, created_at: datetime) -> str:
-    payload = json.dumps(
-        [prev_hash, case_id, seq, actor_type, actor_id, action, from_status, to_status, note,
-         bool(is_public), created_at.isoformat(timespec="microseconds")],
-        ensure_ascii=False, separators=(",", ":"))
+               is_public: bool, created_at: datetime, kind_code: str | None = None,
+               outcome: str | None = None) -> str:
+    fields = [prev_hash, case_id, seq, actor_type, actor_id, action, from_status, to_status, note,
+              bool(is_public), created_at.isoformat(timespec="microseconds")]
+    if kind_code is not None or outcome is not None:  # events written before these existed keep their hash
+        fields += [kind_code, outcome]
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "citizen",
                  actor_id: int | None = None, to_status: str | None = None, note: str = "",
-                 is_public: bool = False, first: bool = False) -> CaseEvent:
+                 is_public: bool = False, first: bool = False, kind_code: str | None = None,
+                 outcome: str | None = None) -> CaseEvent:
     """Add one event to ``case`` (flushed, not committed) and move its status to ``to_status``.
 
     ``first`` says the case is new, so the chain starts at the genesis hash without a query.
@@ -44,10 +47,11 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
     from_status = None if first else case.status
     to = to_status or case.status
     digest = event_hash(prev, case.id, seq, actor_type, actor_id, action, from_status, to, note,
-                        is_public, now)
+                        is_public, now, kind_code, outcome)
     event = CaseEvent(case_id=case.id, seq=seq, actor_type=actor_type, actor_id=actor_id,
                       action=action, from_status=from_status, to_status=to, note=note,
-                      is_public=is_public, created_at=now, prev_hash=prev, hash=digest)
+                      is_public=is_public, created_at=now, prev_hash=prev, hash=digest,
+                      kind_code=kind_code, outcome=outcome)
     if to_status:
         case.status = to_status
     db.session.add(event)
@@ -59,7 +63,8 @@ def verify_chain(events: list[CaseEvent]) -> int | None:
     prev = GENESIS
     for expected_seq, ev in enumerate(events, start=1):
         h = event_hash(prev, ev.case_id, ev.seq, ev.actor_type, ev.actor_id, ev.action,
-                       ev.from_status, ev.to_status, ev.note, ev.is_public, ev.created_at)
+                       ev.from_status, ev.to_status, ev.note, ev.is_public, ev.created_at,
+                       ev.kind_code, ev.outcome)
         if ev.seq != expected_seq or ev.prev_hash != prev or ev.hash != h:
             return ev.seq
         prev = ev.hash

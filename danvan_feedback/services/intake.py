@@ -180,7 +180,7 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
             storage_key=key, original_name=f.original_name, content_type=f.content_type,
             size=len(f.data), sha256=f.sha256, created_at=now))
     append_event(case, action="submitted", now=now, actor_type="api" if sub.channel == "api" else "citizen",
-                 to_status="received", is_public=True, first=True)
+                 to_status="received", is_public=True, first=True, kind_code=sub.kind_code)
     email = identity.get("email")
     if email:
         enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),

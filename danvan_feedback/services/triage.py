@@ -49,10 +49,10 @@ def load_rules() -> list[dl.Rule]:
 
 
 def _event(case: Case, ctx: Ctx, action: str, *, to: str | None = None, note: str = "",
-           public: bool = False) -> CaseEvent:
+           public: bool = False, **recorded) -> CaseEvent:
     case.updated_at = ctx.now
     return append_event(case, action=action, now=ctx.now, actor_type="staff", actor_id=ctx.actor.id,
-                        to_status=to, note=note, is_public=public)
+                        to_status=to, note=note, is_public=public, **recorded)
 
 
 def _guard(case: Case, ctx: Ctx, action: str, *, triage_only: bool = True) -> None:
@@ -198,7 +198,7 @@ def reclassify(case: Case, ctx: Ctx, kind_code: str) -> CaseEvent:
     identity = {} if kind.anonymous == "info_only" or ident is None else {
         "full_name": ident.full_name, "company_name": ident.company_name, "phone": ident.phone}
     case.search_text = search_text(case.tracking_code, case.subject, case.content, identity)
-    event = _event(case, ctx, "reclassify", note=f"{old.name_vi} → {kind.name_vi}")
+    event = _event(case, ctx, "reclassify", note=f"{old.name_vi} → {kind.name_vi}", kind_code=kind.code)
     recompute_clock(case, ctx)
     return event
 
@@ -301,7 +301,8 @@ def record_outcome(case: Case, ctx: Ctx, outcome: str, summary: str) -> CaseEven
     except NotAllowed as exc:
         raise TriageError(exc.code, field="outcome") from None
     case.outcome = outcome
-    event = _event(case, ctx, "record_outcome", to=st.RESOLVED, note=_need(summary, "summary"), public=True)
+    event = _event(case, ctx, "record_outcome", to=st.RESOLVED, note=_need(summary, "summary"), public=True,
+                   outcome=outcome)
     _set_clock(case, None)
     _notify_citizen(case, ctx, "resolved", summary)
     try:

@@ -227,3 +227,25 @@ def test_urges_of_transferred_letters_are_counted_in_the_period(app):
         db.session.commit()
     counts = q1_figures(app)["counts"]
     assert counts["xld.urged"] == 2 and counts["xld.transferred"] == 1 and counts["xld.new"] == 1
+
+
+def test_kind_and_outcome_count_as_they_stood_in_the_period(app):
+    """A complaint resolved in Q1, then reclassified and reopened in April, counts in Q1 as a
+    resolved complaint with its Q1 outcome, not as today's kind and state."""
+    with app.app_context():
+        case = Case(tracking_code="TKIND0001", pin_hash="0" * 64, submission_token=uuid.uuid4().hex,
+                    kind_code="phan_anh", subject="Việc V", content="x", received_at=at(2026, 1, 5),
+                    status="received", accepted_on=date(2026, 1, 6), outcome=None)
+        db.session.add(case)
+        db.session.flush()
+        append_event(case, action="submitted", now=at(2026, 1, 5), to_status="received", first=True,
+                     kind_code="khieu_nai")
+        append_event(case, action="accept", now=at(2026, 1, 6), actor_type="staff", to_status="accepted")
+        append_event(case, action="record_outcome", now=at(2026, 2, 10), actor_type="staff",
+                     to_status="resolved", outcome="sai")
+        append_event(case, action="reclassify", now=at(2026, 4, 3), actor_type="staff", kind_code="phan_anh")
+        append_event(case, action="reopen", now=at(2026, 4, 4), actor_type="staff", to_status="in_progress")
+        db.session.commit()
+    c = q1_figures(app)["counts"]
+    assert c["kn.new"] == 1 and c["kn.resolved"] == 1 and c["kn.sai"] == 1
+    assert c["xld.eligible_kn"] == 1 and c["xld.eligible_pakn"] == 0
