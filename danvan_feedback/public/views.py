@@ -313,7 +313,11 @@ def attachment(code: str, file_id: int):
     att = db.session.get(Attachment, file_id)
     if att is None or att.case_id != case.id:
         abort(404)
-    resp = send_file(storage().open(att.storage_key), mimetype=att.content_type,
+    try:
+        fh = storage().open(att.storage_key)
+    except FileNotFoundError:  # the file is gone from the disk: say "not found", not 500
+        abort(404)
+    resp = send_file(fh, mimetype=att.content_type,
                      as_attachment=True, download_name=att.original_name, max_age=0)
     resp.headers["Content-Security-Policy"] = "sandbox"
     resp.headers["Cache-Control"] = "no-store"

@@ -281,7 +281,10 @@ def case_file(case_id: int, file_id: int):
         append_audit(actor_id=current_user.id, action="open_attachment", case_id=case.id,
                      detail=str(att.id), now=_now())
         db.session.commit()
-    resp = send_file(LocalStorage(current_app.config["UPLOAD_DIR"]).open(att.storage_key),
-                     mimetype=att.content_type, as_attachment=True, download_name=att.original_name, max_age=0)
+    try:
+        fh = LocalStorage(current_app.config["UPLOAD_DIR"]).open(att.storage_key)
+    except FileNotFoundError:  # the file is gone from the disk: say "not found", not 500
+        abort(404)
+    resp = send_file(fh, mimetype=att.content_type, as_attachment=True, download_name=att.original_name, max_age=0)
     resp.headers["Content-Security-Policy"] = "sandbox"
     return resp

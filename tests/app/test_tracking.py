@@ -167,3 +167,14 @@ class TestRateLimits:
         resp = post_case(client, "gop_y", suggestion())
         assert resp.status_code == 429 and "Bạn thao tác quá nhanh" in resp.get_data(as_text=True)
         assert client.get("/gui/gop_y").status_code == 200  # reading the form is not limited
+
+
+def test_a_file_missing_from_disk_is_404_not_500(client, app, filed):
+    code, _pin = filed
+    with app.app_context():
+        att = db.session.execute(select(Attachment)).scalar_one()
+        from danvan_feedback.storage import LocalStorage
+        LocalStorage(app.config["UPLOAD_DIR"]).delete(att.storage_key)
+        att_id = att.id
+    resp = client.get(f"/ho-so/{code}/tep/{att_id}")
+    assert resp.status_code == 404 and "Không tìm thấy" in resp.get_data(as_text=True)
