@@ -13,6 +13,7 @@ from ..domain.calendar import WorkCalendar
 from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
+from ..policy import SECRET_IDENTITY_KINDS
 from ..models import Attachment, Case, CaseIdentity, DeadlineRule, HolidayOverride
 from ..storage import CleanFile, LocalStorage
 from .db import begin_write
@@ -46,6 +47,7 @@ class Submission:
     is_group: bool = False
     group_size: int | None = None
     consent: bool = False
+    protected: bool = False  # e.g. recorded at the reception desk as a denunciation
 
 
 @dataclass
@@ -168,10 +170,10 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         complained_decision=sub.complained_decision, request_text=sub.request_text,
         is_group=sub.is_group, group_size=sub.group_size if sub.is_group else None,
         consent_at=now if sub.consent else None, received_at=now, updated_at=now,
-        due_on=due_on, due_rule_code=rule_code, lookup_failures=0)
+        due_on=due_on, due_rule_code=rule_code, lookup_failures=0,
+        protected=sub.kind_code in SECRET_IDENTITY_KINDS or sub.protected)
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
-    case.search_text = search_text(code, sub.subject, sub.content,
-                                   identity if sub.kind_anonymous != "info_only" else {})
+    case.search_text = search_text(code, sub.subject, sub.content, {} if case.protected else identity)
     db.session.add(case)
     if identity:
         case.identity = CaseIdentity(**identity)
