@@ -5,7 +5,7 @@ Criteria get ``required`` (only the overall question is, a factor the visitor di
 English wording.
 
 Revision ID: i14_survey_optional_factors
-Revises: 0009
+Revises: i15_case_location
 """
 import json
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i14_survey_optional_factors"
-down_revision = "0009"
+down_revision = "i15_case_location"
 branch_labels = None
 depends_on = None
 
