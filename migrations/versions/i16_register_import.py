@@ -3,13 +3,13 @@
 Plain ADD COLUMN and CREATE INDEX (no batch copy of ``cases``).
 
 Revision ID: i16_register_import
-Revises: 0009
+Revises: i14_survey_optional_factors
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i16_register_import"
-down_revision = "0009"
+down_revision = "i14_survey_optional_factors"
 branch_labels = None
 depends_on = None
 
