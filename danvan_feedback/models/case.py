@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +38,11 @@ class Case(db.Model):
     content: Mapped[str] = mapped_column(Text)
     incident_date: Mapped[date | None] = mapped_column(Date)
     incident_place: Mapped[str | None] = mapped_column(String(300))
+    # Where the matter is, as a partner's Open311 request or the public form's "use my location"
+    # gives it (WGS84 degrees), and a partner's own id of the address. Public, not personal data.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address_id: Mapped[str | None] = mapped_column(String(100))
     complained_decision: Mapped[str | None] = mapped_column(Text)
     request_text: Mapped[str | None] = mapped_column(Text)
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -74,6 +79,11 @@ class Case(db.Model):
     transfer_agency: Mapped[str | None] = mapped_column(String(300))
     transfer_doc_no: Mapped[str | None] = mapped_column(String(100))
     transfer_date: Mapped[date | None] = mapped_column(Date)
+    # A letter brought in from the office's old register (channel ``import``): the row's stable key,
+    # so importing the same file again changes nothing, and the fingerprint of the row's values, so a
+    # corrected row is recognised and updated.
+    import_key: Mapped[str | None] = mapped_column(String(40), index=True, unique=True)
+    import_digest: Mapped[str | None] = mapped_column(String(64))
 
     kind: Mapped["CaseKind"] = relationship()  # noqa: F821
     unit: Mapped["Unit | None"] = relationship(foreign_keys=[unit_id])  # noqa: F821

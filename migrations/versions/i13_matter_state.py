@@ -6,13 +6,13 @@ index serves the report's counts of events dated in a period (resolutions per mo
 replies). Plain ADD/DROP (no batch copy), like 0009.
 
 Revision ID: i13_matter_state
-Revises: 0009
+Revises: i16_register_import
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i13_matter_state"
-down_revision = "0009"
+down_revision = "i16_register_import"
 branch_labels = None
 depends_on = None
 
