@@ -1,13 +1,13 @@
 """letters registered by the office, issued documents, agency replies, reception sessions (issue 12)
 
 Revision ID: i12_letters
-Revises: 0009
+Revises: i14_survey_optional_factors
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i12_letters"
-down_revision = "0009"
+down_revision = "i14_survey_optional_factors"
 branch_labels = None
 depends_on = None
 
