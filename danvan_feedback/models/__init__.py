@@ -7,9 +7,14 @@ from . import reception, survey  # noqa: F401  (their tables register themselves
 from .letters import AgencyReply, IssuedDocument
 from .outbox import OutboxMessage
 from .auth import ApiKey, User
+from .imports import ImportJob, ImportMapping
 
 __all__ = [
     "utcnow", "CaseKind", "Commune", "DeadlineRule", "HolidayOverride", "OrgSetting", "Service",
     "Unit", "ReplyTemplate", "Attachment", "Case", "CaseEvent", "CaseIdentity", "CaseVerifier", "AuditRecord", "OutboxMessage", "ApiKey", "User",
+<<<<<<< HEAD
     "AgencyReply", "IssuedDocument",
+=======
+    "ImportJob", "ImportMapping",
+>>>>>>> main
 ]

@@ -1,13 +1,13 @@
 """letters registered by the office, issued documents, agency replies, reception sessions (issue 12)
 
 Revision ID: i12_letters
-Revises: i14_survey_optional_factors
+Revises: i16_register_import
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i12_letters"
-down_revision = "i14_survey_optional_factors"
+down_revision = "i16_register_import"
 branch_labels = None
 depends_on = None
 
