@@ -150,7 +150,6 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # (default on in development/testing, off in production where `flask report worker` runs).
         "REPORT_EXPORT_DIR": env.get("REPORT_EXPORT_DIR") or None,
         "REPORT_JOBS_INLINE": _bool(env.get("REPORT_JOBS_INLINE"), not production),
-<<<<<<< HEAD
         # Letters registered by the office (issue 12): how many days back a received date may go,
         # how many scanned pages/files a letter may carry, after how many days without a reply a
         # transferred letter appears on the urging list, and how many days back a decision may be
@@ -161,11 +160,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "LATE_ENTRY_DAYS": _int(env, "LATE_ENTRY_DAYS", 10),
         # A folder of document templates (JSON) that replaces the shipped ones, file by file.
         "DOC_TEMPLATE_DIR": env.get("DOC_TEMPLATE_DIR") or None,
-=======
         # Old registers (issue 16): largest file, where uploaded files wait (default UPLOAD_DIR +
         # "_imports"), and whether the page runs the check/import itself (else `flask import worker`).
         "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_MB", 50) * 1024 * 1024,
         "IMPORT_DIR": env.get("IMPORT_DIR") or None,
         "IMPORT_JOBS_INLINE": _bool(env.get("IMPORT_JOBS_INLINE"), not production),
->>>>>>> main
     }

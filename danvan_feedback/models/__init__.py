@@ -12,9 +12,6 @@ from .imports import ImportJob, ImportMapping
 __all__ = [
     "utcnow", "CaseKind", "Commune", "DeadlineRule", "HolidayOverride", "OrgSetting", "Service",
     "Unit", "ReplyTemplate", "Attachment", "Case", "CaseEvent", "CaseIdentity", "CaseVerifier", "AuditRecord", "OutboxMessage", "ApiKey", "User",
-<<<<<<< HEAD
     "AgencyReply", "IssuedDocument",
-=======
     "ImportJob", "ImportMapping",
->>>>>>> main
 ]

@@ -76,20 +76,17 @@ class Case(db.Model):
     transfer_agency: Mapped[str | None] = mapped_column(String(300))
     transfer_doc_no: Mapped[str | None] = mapped_column(String(100))
     transfer_date: Mapped[date | None] = mapped_column(Date)
-<<<<<<< HEAD
     # A letter registered by the office (vào sổ đơn): the sender's own document number and date,
     # when and by whom it was entered (``received_at`` is the day it reached the office).
     sender_doc_no: Mapped[str | None] = mapped_column(String(100))
     sender_doc_date: Mapped[date | None] = mapped_column(Date)
     entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-=======
     # A letter brought in from the office's old register (channel ``import``): the row's stable key,
     # so importing the same file again changes nothing, and the fingerprint of the row's values, so a
     # corrected row is recognised and updated.
     import_key: Mapped[str | None] = mapped_column(String(40), index=True, unique=True)
     import_digest: Mapped[str | None] = mapped_column(String(64))
->>>>>>> main
 
     kind: Mapped["CaseKind"] = relationship()  # noqa: F821
     unit: Mapped["Unit | None"] = relationship(foreign_keys=[unit_id])  # noqa: F821
