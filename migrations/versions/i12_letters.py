@@ -1,13 +1,13 @@
 """letters registered by the office, issued documents, agency replies, reception sessions (issue 12)
 
 Revision ID: i12_letters
-Revises: i16_register_import
+Revises: i13_matter_state
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i12_letters"
-down_revision = "i16_register_import"
+down_revision = "i13_matter_state"
 branch_labels = None
 depends_on = None
 
