@@ -107,3 +107,9 @@ def can_export_reports(user) -> bool:
 def can_sign_off_reports(user) -> bool:
     """Freeze a period's report (the office signs it off)."""
     return is_staff(user) and user.role == "office"
+
+
+# Old registers (issue 16)
+def can_import_registers(user) -> bool:
+    """Bring the office's old registers in (they carry citizens' identities): office and admin."""
+    return is_staff(user) and user.role in ("admin", "office")
