@@ -304,6 +304,7 @@ def _case_values(rec: dict, status: str, now: datetime, tz: ZoneInfo, clocks: _C
         "merged_into_id": None, "transfer_agency": None, "transfer_doc_no": None,
         "transfer_date": rec["decision_date"] if rec["decision"] == "transfer" else None,
         "import_key": rec["key"], "import_digest": rec["digest"],
+        "entered_at": now,   # the day it came into this system; received_at is the day in the register
     }
 
 
