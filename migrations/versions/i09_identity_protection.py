@@ -6,13 +6,13 @@ recorded (filing, reclassification) and the visits recorded at the reception des
 Plain ADD COLUMN (no batch copy), so SQLite tables keep their triggers.
 
 Revision ID: i09_identity_protection
-Revises: i13_matter_state
+Revises: i12_letters
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i09_identity_protection"
-down_revision = "i13_matter_state"
+down_revision = "i12_letters"
 branch_labels = None
 depends_on = None
 
