@@ -71,11 +71,20 @@ class Case(db.Model):
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # The state of the matter when the letter came in, recorded when it is classified (form 02/XLD
+    # "theo tình trạng giải quyết"): resolved_once | resolved_many | in_progress | not_yet.
+    matter_state: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     transfer_agency: Mapped[str | None] = mapped_column(String(300))
     transfer_doc_no: Mapped[str | None] = mapped_column(String(100))
     transfer_date: Mapped[date | None] = mapped_column(Date)
+    # A letter registered by the office (vào sổ đơn): the sender's own document number and date,
+    # when and by whom it was entered (``received_at`` is the day it reached the office).
+    sender_doc_no: Mapped[str | None] = mapped_column(String(100))
+    sender_doc_date: Mapped[date | None] = mapped_column(Date)
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # A letter brought in from the office's old register (channel ``import``): the row's stable key,
     # so importing the same file again changes nothing, and the fingerprint of the row's values, so a
     # corrected row is recognised and updated.
@@ -87,6 +96,7 @@ class Case(db.Model):
     handling_unit: Mapped["Unit | None"] = relationship(foreign_keys=[handling_unit_id])  # noqa: F821
     assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     resolver: Mapped["User | None"] = relationship(foreign_keys=[resolver_id])  # noqa: F821
+    registered_by: Mapped["User | None"] = relationship(foreign_keys=[registered_by_id])  # noqa: F821
     service: Mapped["Service | None"] = relationship()  # noqa: F821
     commune: Mapped["Commune | None"] = relationship()  # noqa: F821
     identity: Mapped["CaseIdentity | None"] = relationship(back_populates="case", uselist=False)
@@ -144,7 +154,8 @@ class CaseEvent(db.Model):
     """
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+                      Index("ix_case_events_action_created_at", "action", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
