@@ -112,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
     from .reports.views import bp as reports_bp, public_bp as transparency_bp  # reports (issue 5)
     app.register_blueprint(reports_bp, url_prefix="/can-bo/bao-cao")
     app.register_blueprint(transparency_bp)
+    from .imports.views import bp as imports_bp  # old registers (issue 16)
+    app.register_blueprint(imports_bp, url_prefix="/can-bo/nhap-so-cu")
     app.jinja_env.globals.update(staff_menu=staff_menu, role_label=role_label)
     app.register_blueprint(api_bp, url_prefix="/open311")
     csrf.exempt(api_bp)  # key-authenticated, no cookies

@@ -124,3 +124,9 @@ def can_issue_documents(user, case) -> bool:
 def can_view_letter_receipt(user, case) -> bool:
     """The receipt slip of a registered letter: whoever registered it, and whoever sees the case."""
     return is_staff(user) and (case.registered_by_id == user.id or can_view_case(user, case))
+
+
+# Old registers (issue 16)
+def can_import_registers(user) -> bool:
+    """Bring the office's old registers in (they carry citizens' identities): office and admin."""
+    return is_staff(user) and user.role in ("admin", "office")
