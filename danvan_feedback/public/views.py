@@ -14,10 +14,11 @@ from wtforms.fields.choices import SelectChoice
 
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
-from ..domain.validation import KindPolicy, submission_errors
+from ..domain.validation import Invalid, KindPolicy, clean_coordinates, submission_errors
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
+from ..policy import offers_geolocation
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import LocalStorage, RejectedFile, clean_upload
@@ -168,6 +169,7 @@ def file_case(kind_code: str):
         abort(404)
     form = CaseForm()
     locale = str(get_locale())
+    g.allow_geolocation = offers_geolocation(kind.code)
     if request.method == "GET":
         _fill_choices(form)
         form.token.data = uuid.uuid4().hex
@@ -186,6 +188,12 @@ def file_case(kind_code: str):
         if not form[name].errors:
             errors[name] = str(MESSAGES[code])
     unit_id, service_id, commune_id = _resolve_choices(form, errors)
+    lat = lon = None
+    if offers_geolocation(kind.code):
+        try:
+            lat, lon = clean_coordinates(form.latitude.data, form.longitude.data)
+        except Invalid:
+            errors["location"] = str(MESSAGES["location"])
     files, file_errors = _read_files("attachments")
     if file_errors:
         errors["attachments"] = " ".join(file_errors)
@@ -196,13 +204,13 @@ def file_case(kind_code: str):
         _fill_choices(form)
         chosen = [f for f in request.files.getlist("attachments") if f.filename]
         return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
-                               extra_errors={k: v for k, v in errors.items() if k == "token"},
+                               extra_errors={k: v for k, v in errors.items() if k in ("token", "location")},
                                files_dropped=bool(chosen)), 422
 
     sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
                           unit_id=unit_id, service_id=service_id, commune_id=commune_id,
                           incident_date=form.incident_date.data,
-                          incident_place=form.incident_place.data or None)
+                          incident_place=form.incident_place.data or None, latitude=lat, longitude=lon)
     cfg = current_app.config
     receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
                           tz=cfg["BABEL_DEFAULT_TIMEZONE"])
