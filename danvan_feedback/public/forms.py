@@ -34,7 +34,6 @@ MESSAGES = {
     "file_bomb": _l("Ảnh %(name)s quá lớn (số điểm ảnh vượt giới hạn)."),
     "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
     "too_many_files": _l("Chỉ được gửi tối đa %(n)s tệp."),
-    "unit_service": _l("Dịch vụ đã chọn không thuộc đơn vị đã chọn."),
     "invalid_choice": _l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách."),
     "case_closed": _l("Hồ sơ đã kết thúc nên không thể bổ sung thêm."),
     "location": _l("Vị trí không hợp lệ. Vui lòng bấm “Bỏ vị trí” rồi lấy lại, hoặc chọn xã, phường."),

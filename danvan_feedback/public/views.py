@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -36,6 +37,33 @@ def storage() -> LocalStorage:
 
 def _submit_limit() -> str:
     return current_app.config["RATELIMIT_SUBMIT"]
+
+
+def _submit_form_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT_FORM"]
+
+
+def _submit_flood_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT_FLOOD"]
+
+
+def _form_token_key() -> str:
+    """Attempts are counted per form (its hidden token), so people behind one address don't share."""
+    token = (request.form.get("token") or "")[:64]
+    return f"form:{token}" if token else f"form-missing:{get_remote_address()}"
+
+
+def accepted(response) -> bool:
+    """Only an accepted submission (a redirect to the receipt or thank-you page) counts."""
+    return response.status_code in (302, 303)
+
+
+def submit_limits(view):
+    """The three limits of a public submission (see ``RATELIMIT_SUBMIT*``)."""
+    view = limiter.limit(_submit_limit, methods=["POST"], deduct_when=accepted)(view)
+    view = limiter.limit(_submit_form_limit, methods=["POST"], key_func=_form_token_key,
+                         scope="submit-form")(view)
+    return limiter.limit(_submit_flood_limit, methods=["POST"], scope="submit-flood")(view)
 
 
 def _lookup_limit() -> str:
@@ -89,7 +117,8 @@ def _resolve_choices(form: CaseForm, errors: dict) -> tuple[int | None, int | No
     """Check the chosen unit, service and commune with one small query each, only when chosen.
 
     On the POST path the full lists are not built (they are only needed to re-render the form).
-    A service implies its unit; a service of another unit is refused.
+    A service implies its unit when no unit is chosen. Both lists are optional, so a service of
+    another unit is recorded as given rather than refused: optional information never refuses a letter.
     """
     invalid = str(MESSAGES["invalid_choice"])
 
@@ -110,8 +139,6 @@ def _resolve_choices(form: CaseForm, errors: dict) -> tuple[int | None, int | No
     if service is not None:
         if unit_id is None and not form.unit_id.data:
             unit_id = service.unit_id
-        elif unit_id is not None and service.unit_id != unit_id:
-            errors["service_id"] = str(MESSAGES["unit_service"])
     return unit_id, service.id if service else None, commune.id if commune else None
 
 
@@ -135,7 +162,7 @@ def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, li
 
 
 @bp.route("/gui/<kind_code>", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
+@submit_limits
 def file_case(kind_code: str):
     kind = db.session.get(CaseKind, kind_code)
     if kind is None or not kind.active:
@@ -191,6 +218,37 @@ def file_case(kind_code: str):
     if receipt.pin is not None or held.get("code") != receipt.code:
         session["receipt"] = {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}
     return redirect(url_for("public.receipt"), code=303)
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit that was just exceeded lets a new request through (at least 1)."""
+    import time
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time()) + 1) if current is not None else 60
+
+
+@bp.errorhandler(429)
+def too_many(err):
+    """Too many submissions: the form comes back with everything typed and says when to retry,
+    instead of a dead end that loses the letter."""
+    kind = db.session.get(CaseKind, (request.view_args or {}).get("kind_code", "")) \
+        if request.endpoint == "public.file_case" and request.method == "POST" else None
+    seconds = retry_after_seconds()
+    if kind is None or not kind.active:
+        from ..web import _render_error
+        resp = _render_error(429)
+        resp = current_app.make_response(resp)
+    else:
+        form = CaseForm()
+        _fill_choices(form)
+        message = _("Bạn đã gửi nhiều lần trong thời gian ngắn. Những gì bạn nhập vẫn được giữ nguyên bên dưới; "
+                    "vui lòng bấm Gửi lại sau khoảng %(s)s giây.", s=seconds)
+        chosen = [f for f in request.files.getlist("attachments") if f.filename]
+        resp = current_app.make_response((render_template(
+            "public/case_form.html", form=form, kind=kind, locale=str(get_locale()),
+            extra_errors={"rate": message}, files_dropped=bool(chosen)), 429))
+    resp.headers["Retry-After"] = str(seconds)
+    return resp
 
 
 @bp.get("/bien-nhan")
@@ -281,7 +339,7 @@ def case_status(code: str):
 
 
 @bp.post("/ho-so/<code>/bo-sung")
-@limiter.limit(_submit_limit)
+@limiter.limit(_submit_limit, deduct_when=accepted)
 def add_info(code: str):
     g.no_store = True
     case, redirect_resp = _tracked_case_or_redirect(code)
