@@ -18,7 +18,7 @@ from . import HOST
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-PG_BENCH_DB = "danvan_bench"
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "danvan_bench")  # another name when benches run side by side
 SECRET_KEY = "bench-secret-key-0123456789abcdef01234567"  # 41 chars, testing only
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 

@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                 static_folder=os.path.join(PROJECT_ROOT, "static"))
     os.makedirs(app.instance_path, exist_ok=True)
     env = dict(os.environ)
-    for key in ("APP_ENV", "SECRET_KEY"):
+    for key in ("APP_ENV", "SECRET_KEY", "IDENTITY_KEYS"):
         if test_config and key in test_config:
             env[key] = test_config[key]
     app.config.update(load_config(app.instance_path, env))

@@ -26,6 +26,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(attachments_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(identity_cli)
     app.cli.add_command(deadlines_cli)
     from .reports.cli import report_cli  # reports (issue 5)
     app.cli.add_command(report_cli)
@@ -199,3 +200,40 @@ def deadlines_digest():
     from .services.digest import build_digest
     n = build_digest(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
     click.echo(f"queued {n} digest email(s)")
+
+
+@click.group("identity", cls=AppGroup, help="Identity fields encrypted at rest: keys and rotation.")
+def identity_cli():
+    pass
+
+
+@identity_cli.command("new-key", help="Print a new random key line (KEY_ID:BASE64) for IDENTITY_KEYS.")
+@click.argument("key_id")
+def identity_new_key(key_id):
+    from .crypto import new_key_line
+    click.echo(new_key_line(key_id))
+
+
+@identity_cli.command("status", help="How many stored values each key encrypted.")
+@with_appcontext
+def identity_status():
+    from .crypto import current_keyring
+    from .services.identity_keys import key_usage
+    ring = current_keyring()
+    click.echo(f"encrypting key: {ring.primary.kid}; keys held: {', '.join(ring.key_ids)}")
+    for kid, n in sorted(key_usage(ring).items(), key=lambda kv: str(kv[0])):
+        click.echo(f"  {kid or 'NOT ENCRYPTED'}: {n}")
+
+
+@identity_cli.command("rotate-key", help="Re-encrypt every identity value and blind index under the "
+                                         "first key of IDENTITY_KEYS (put the new key first).")
+@with_appcontext
+def identity_rotate_key():
+    from .crypto import current_keyring
+    from .services.identity_keys import key_usage, rotate
+    ring = current_keyring()
+    n = rotate(ring)
+    left = {k: v for k, v in key_usage(ring).items() if k != ring.primary.kid}
+    click.echo(f"re-encrypted {n} rows under key {ring.primary.kid}")
+    if left:
+        raise click.ClickException(f"values still under other keys: {left}")

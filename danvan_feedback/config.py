@@ -76,6 +76,11 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     max_files = _int(env, "UPLOAD_MAX_FILES", 5)
     secret = _secret_key(env, app_env, inst)
     fallbacks = [k for k in env.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
+    from .crypto import KeyError_, load_keys
+    try:
+        identity_keys = load_keys(env, production, inst)
+    except (KeyError_, OSError) as exc:
+        raise ConfigError(str(exc)) from exc
     return {
         "APP_ENV": app_env,
         "TESTING": app_env == "testing",
@@ -84,6 +89,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "SECRET_KEY_FALLBACKS": fallbacks,
         # PINs are stored as HMAC(PIN_HMAC_KEY, pin); defaults to a key derived from SECRET_KEY.
         "PIN_HMAC_KEY": env.get("PIN_HMAC_KEY") or ("pin:" + secret),
+        # Identity fields are encrypted with these keys (``crypto``), kept outside the database:
+        # IDENTITY_KEYS or IDENTITY_KEY_FILE ("k2:<base64>,k1:<base64>", the first encrypts).
+        "IDENTITY_KEYS": identity_keys,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,

@@ -22,6 +22,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REFERENCE_TABLES = {"alembic_version", "org_settings", "units", "case_kinds", "deadline_rules", "communes",
                     "survey_versions", "survey_criteria"}  # seeded by the migrations: kept between tests
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+TEST_IDENTITY_KEYS = "t1:dGVzdC1pZGVudGl0eS1rZXktMDEyMzQ1Njc4OWFiY2Q="
 
 
 def base_config(tmp_path, db_url: str) -> dict:
@@ -31,7 +32,7 @@ def base_config(tmp_path, db_url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": db_url, "UPLOAD_DIR": str(tmp_path / "uploads"),
         "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 1, "PUBLIC_BASE_URL": "http://kiemthu.local",
-        "PIN_HMAC_KEY": "pin-key-for-tests",
+        "PIN_HMAC_KEY": "pin-key-for-tests", "IDENTITY_KEYS": TEST_IDENTITY_KEYS,
     }
 
 

@@ -24,6 +24,7 @@ from .. import documents as docs
 from .. import policy
 from ..domain.letters import received_date_errors
 from ..domain.validation import KindPolicy, submission_errors
+from ..crypto import current_keyring
 from ..extensions import db
 from ..models import Case, CaseKind, IssuedDocument
 from ..public.forms import MESSAGES as PUBLIC_MESSAGES
@@ -185,7 +186,9 @@ def register():
             db.session.commit()
         except svc.LetterError:
             db.session.rollback()  # the letter is registered; the receipt can be issued from the case
-        session["letter_receipt"] = {"case_id": case.id, "pin": receipt.pin, "at": now.isoformat()}
+        # sealed: the session cookie is signed but readable, and carries no PIN
+        session["letter_receipt"] = current_keyring().seal(
+            {"case_id": case.id, "pin": receipt.pin, "at": now.isoformat()}, "session.letter_receipt")
     flash(_("Đã vào sổ đơn, mã tra cứu %(code)s.", code=receipt.code), "success")
     return redirect(url_for("letters.slip", case_id=case.id), code=303)
 
@@ -196,8 +199,8 @@ def _track_url() -> str:
 
 
 def _held_pin(case_id: int) -> str | None:
-    held = session.get("letter_receipt") or {}
-    if held.get("case_id") != case_id or not held.get("pin"):
+    held = current_keyring().unseal(session.get("letter_receipt"), "session.letter_receipt") or {}
+    if not isinstance(held, dict) or held.get("case_id") != case_id or not held.get("pin"):
         return None
     if _now() - datetime.fromisoformat(held["at"]) > timedelta(minutes=current_app.config["RECEIPT_VISIBLE_MINUTES"]):
         session.pop("letter_receipt", None)

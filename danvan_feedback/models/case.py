@@ -5,9 +5,11 @@ from datetime import date, datetime
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
+from sqlalchemy import event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import EncryptedText, cccd_key, current_keyring, phone_key
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
@@ -126,14 +128,19 @@ class CaseIdentity(db.Model):
 
     __tablename__ = "case_identities"
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
-    full_name: Mapped[str | None] = mapped_column(String(200))
-    address: Mapped[str | None] = mapped_column(String(300))
-    cccd: Mapped[str | None] = mapped_column(String(12))
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)
-    email: Mapped[str | None] = mapped_column(String(254))
-    company_name: Mapped[str | None] = mapped_column(String(300))
-    tax_code: Mapped[str | None] = mapped_column(String(14))
-    representative: Mapped[str | None] = mapped_column(String(200))
+    # Encrypted at rest (AES-GCM, keys outside the database: see ``crypto``).
+    full_name: Mapped[str | None] = mapped_column(EncryptedText("case_identities.full_name"))
+    address: Mapped[str | None] = mapped_column(EncryptedText("case_identities.address"))
+    cccd: Mapped[str | None] = mapped_column(EncryptedText("case_identities.cccd"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("case_identities.phone"))
+    email: Mapped[str | None] = mapped_column(EncryptedText("case_identities.email"))
+    company_name: Mapped[str | None] = mapped_column(EncryptedText("case_identities.company_name"))
+    tax_code: Mapped[str | None] = mapped_column(EncryptedText("case_identities.tax_code"))
+    representative: Mapped[str | None] = mapped_column(EncryptedText("case_identities.representative"))
+    # Keyed blind indexes (HMAC) for exact-match search without decrypting: set on every write.
+    phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    cccd_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    name_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     case: Mapped[Case] = relationship(back_populates="identity")
 
 
@@ -178,3 +185,27 @@ class CaseEvent(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+def name_key(raw: str | None) -> str | None:
+    """A name as its blind index holds it: folded, one space between words ("do thi hoa")."""
+    from ..domain.validation import fold_diacritics
+    words = fold_diacritics(raw or "").split()
+    return " ".join(words) or None
+
+
+def blind_indexes(ring, *, phone: str | None, cccd: str | None, full_name: str | None) -> dict:
+    """The HMAC digests an identity row stores for exact-match search (under the first key)."""
+    out = {}
+    for column, kind, value in (("phone_bidx", "phone", phone_key(phone)), ("cccd_bidx", "cccd", cccd_key(cccd)),
+                                ("name_bidx", "name", name_key(full_name))):
+        out[column] = ring.index(kind, value) if value else None
+    return out
+
+
+@event.listens_for(CaseIdentity, "before_insert")
+@event.listens_for(CaseIdentity, "before_update")
+def _set_blind_indexes(_mapper, _connection, target: CaseIdentity) -> None:
+    for column, value in blind_indexes(current_keyring(), phone=target.phone, cccd=target.cccd,
+                                       full_name=target.full_name).items():
+        setattr(target, column, value)

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import EncryptedText
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
@@ -16,7 +17,8 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    to_addr: Mapped[str] = mapped_column(String(254))
+    # A citizen's address (a denouncer's, perhaps): encrypted at rest like the identity it came from.
+    to_addr: Mapped[str] = mapped_column(EncryptedText("outbox.to_addr"))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)

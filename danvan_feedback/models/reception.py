@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import EncryptedText
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
@@ -47,9 +48,10 @@ class ReceptionVisit(db.Model):
     reception_type: Mapped[str] = mapped_column(String(16))
     # For periodic and unscheduled reception: by the head of the agency in person or delegated.
     head_mode: Mapped[str | None] = mapped_column(String(16))
-    citizen_name: Mapped[str] = mapped_column(String(200))
-    citizen_address: Mapped[str | None] = mapped_column(String(300))
-    cccd: Mapped[str | None] = mapped_column(String(12))
+    # Encrypted at rest (AES-GCM, keys outside the database: see ``crypto``).
+    citizen_name: Mapped[str] = mapped_column(EncryptedText("reception_visits.citizen_name"))
+    citizen_address: Mapped[str | None] = mapped_column(EncryptedText("reception_visits.citizen_address"))
+    cccd: Mapped[str | None] = mapped_column(EncryptedText("reception_visits.cccd"))
     content: Mapped[str] = mapped_column(Text)
     kind_code: Mapped[str] = mapped_column(ForeignKey("case_kinds.code"))
     # Once recorded as a denunciation (or linked to a protected case), never cleared.

@@ -1,6 +1,8 @@
 """Public pages: pick a kind, file it, get a receipt, follow the case. No account needed."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -19,12 +21,16 @@ from ..extensions import db, limiter
 from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
 from ..policy import offers_geolocation
+from ..crypto import current_keyring
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import LocalStorage, RejectedFile, clean_upload
 from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm
 
 bp = Blueprint("public", __name__)
+
+
+RECEIPT_CONTEXT = "session.receipt"
 
 
 def _now() -> datetime:
@@ -214,9 +220,11 @@ def file_case(kind_code: str):
     cfg = current_app.config
     receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
                           tz=cfg["BABEL_DEFAULT_TIMEZONE"])
-    held = session.get("receipt") or {}
+    held = _held_receipt() or {}
     if receipt.pin is not None or held.get("code") != receipt.code:
-        session["receipt"] = {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}
+        # Sealed (AES-GCM): the session cookie is signed but readable, and must carry no PIN or code.
+        session["receipt"] = current_keyring().seal(
+            {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}, RECEIPT_CONTEXT)
     return redirect(url_for("public.receipt"), code=303)
 
 
@@ -254,7 +262,7 @@ def too_many(err):
 @bp.get("/bien-nhan")
 def receipt():
     g.no_store = True
-    held = session.get("receipt")
+    held = _held_receipt()
     if not held:
         return redirect(url_for("public.track"))
     at = datetime.fromisoformat(held["at"])
@@ -272,15 +280,26 @@ def receipt():
                            status=status_label(case.status))
 
 
+def _held_receipt() -> dict | None:
+    held = current_keyring().unseal(session.get("receipt"), RECEIPT_CONTEXT)
+    return held if isinstance(held, dict) and held.get("code") and held.get("at") else None
+
+
+def _tracked_key(code: str) -> str:
+    """The session remembers which cases this browser opened by a keyed digest, not the code."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"tracked:{code}".encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
 def _remember_tracked(code: str) -> None:
     tracked = {k: v for k, v in (session.get("tracked") or {}).items()
                if datetime.fromisoformat(v) > _now()}
-    tracked[code] = (_now() + timedelta(hours=2)).isoformat()
+    tracked[_tracked_key(code)] = (_now() + timedelta(hours=2)).isoformat()
     session["tracked"] = dict(list(tracked.items())[-10:])
 
 
 def _is_tracked(code: str) -> bool:
-    until = (session.get("tracked") or {}).get(code)
+    until = (session.get("tracked") or {}).get(_tracked_key(code))
     return bool(until) and datetime.fromisoformat(until) > _now()
 
 

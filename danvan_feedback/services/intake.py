@@ -123,10 +123,11 @@ def _acceptance_due(kind_code: str, kind_anonymous: str, received: date,
 
 
 def search_text(code: str, subject: str, content: str, identity: dict) -> str:
-    """What the staff search matches, folded ("khieu nai dat" finds "khiếu nại đất"). A denouncer's
-    name and phone are never put here (pass an empty identity for a denunciation)."""
-    parts = [code, code.replace("-", ""), subject, content, identity.get("full_name") or "",
-             identity.get("company_name") or "", (identity.get("phone") or "").replace("+84", "0")]
+    """What the staff word search matches, folded ("khieu nai dat" finds "khiếu nại đất"). No
+    person's name, phone or ID number is put here (it would sit in clear text in the database):
+    those are found through the identity's blind indexes. A business's name is (not for a
+    protected case: pass an empty identity)."""
+    parts = [code, code.replace("-", ""), subject, content, identity.get("company_name") or ""]
     return fold_diacritics(" ".join(p for p in parts if p))
 
 

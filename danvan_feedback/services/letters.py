@@ -75,7 +75,7 @@ def doc_values(case: Case, *, tz: str, show_identity: bool, agency: str = "", no
                track_url: str = "") -> dict:
     """Pre-filled values. A denouncer's name and address are left for the signer to write by hand
     (Law on Denunciations 2018 arts. 8, 9, 47): the generated file may be kept and shared."""
-    ident = case.identity if show_identity and case.kind_code not in policy.SECRET_IDENTITY_KINDS else None
+    ident = case.identity if show_identity and not policy.is_protected(case) else None  # ever a tố cáo
     blank = "……………"
     name = (ident.company_name or ident.full_name) if ident else None
     files = [a.original_name for a in case.attachments]

@@ -34,7 +34,9 @@ from ..domain import deadlines as dl
 from ..domain import register_import as ri
 from ..domain.codes import new_tracking_code
 from ..extensions import db
+from ..crypto import current_keyring
 from ..models import Case, CaseEvent, CaseIdentity, CaseKind, ImportMapping, Unit
+from ..models.case import blind_indexes
 from ..models.reception import ReceptionVisit
 from ..reception.rules import visit_search_text
 from ..register_files import frame_rows, open_register
@@ -296,6 +298,7 @@ def _case_values(rec: dict, status: str, now: datetime, tz: ZoneInfo, clocks: _C
         "received_at": _instant(rec["received"], tz), "updated_at": now, "due_on": due_on,
         "due_rule_code": due_rule, "lookup_failures": 0, "lookup_locked_until": None,
         "search_text": search_text(code, rec["subject"], rec["content"], {} if secret else identity),
+        "protected": secret,  # a denunciation: its sender stays secret for good
         "handling_unit_id": rec["unit_id"], "assignee_id": None, "resolver_id": None,
         "complexity": rec["complexity"], "is_remote": False, "attempt": rec["attempt"],
         "accepted_on": rec["decision_date"] if rec["decision"] == "accept" else None,
@@ -340,6 +343,9 @@ def _insert_letters(recs: list[dict], now: datetime, tz: ZoneInfo, clocks: _Cloc
                                                                      "email", "company_name", "tax_code",
                                                                      "representative")},
                    **r["identity"]} for r in recs if r["identity"]]
+    ring = current_keyring()  # a bulk insert skips the ORM hook that sets the blind indexes
+    for row in identities:
+        row.update(blind_indexes(ring, phone=row["phone"], cccd=row["cccd"], full_name=row["full_name"]))
     if identities:
         db.session.execute(insert(CaseIdentity), identities)
     events = [e for r in recs for e in _event_rows(by_key[r["key"]], r, tz)]
@@ -411,6 +417,7 @@ def _visit_values(rec: dict, serial: int, actor_id: int | None, now: datetime) -
                              "handling", "handling_agency", "follow_up", "notes")}
     v.update({"year": rec["visit_date"].year, "serial": serial, "case_id": None, "submission_token": None,
               "search_text": visit_search_text(v, label, None, secret), "import_key": rec["key"],
+              "protected": secret,
               "import_digest": rec["digest"], "created_by_id": actor_id, "updated_by_id": actor_id,
               "created_at": now, "updated_at": now})
     return v

@@ -1,7 +1,9 @@
 """The inbox query: who sees which cases, saved views, filters, search and keyset pagination.
 
-Reads only columns of ``cases`` joined to the kind and the handling unit: never ``CaseIdentity``,
-so no sender's personal data (and never a denouncer's) can reach a list or a search result.
+Reads only columns of ``cases`` joined to the kind and the handling unit, so no sender's personal
+data can reach a list. A search by phone, ID number or full name compares the keyed blind indexes
+of ``case_identities`` (HMAC digests, nothing decrypted), and never matches a protected case (one
+that has been a denunciation) for anyone but its resolver and verifiers (``policy.can_search_identity``).
 
 Order and pages. By deadline (the default): cases with a deadline first, by ``due_on`` then ``id``
 (the order in which they were received), then cases without a deadline by ``id``. By received
@@ -24,7 +26,10 @@ from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
 from ..domain.validation import fold_diacritics
 from ..extensions import db
-from ..models import Case, CaseKind, Unit, User
+from ..crypto import cccd_key, current_keyring, phone_key
+from ..models import Case, CaseIdentity, CaseKind, CaseVerifier, Unit, User
+from ..models.case import name_key
+from ..policy import SECRET_IDENTITY_KINDS
 
 PAGE_SIZE = 25
 MAX_Q = 200
@@ -273,6 +278,19 @@ def search_terms(q: str) -> tuple[str | None, list[str]]:
     return None, list(dict.fromkeys(words))[:MAX_WORDS]
 
 
+def _identity_clause(user, column, kind: str, value: str | None):
+    """Cases whose sender's ``kind`` (phone, cccd, name) is exactly ``value``, by blind index; a
+    protected case only for its resolver and verifiers."""
+    if not value:
+        return false()
+    digests = current_keyring().indexes(kind, value)
+    ids = select(CaseIdentity.case_id).where(column.in_(digests))
+    open_to_all = and_(Case.protected.is_(False), Case.kind_code.not_in(sorted(SECRET_IDENTITY_KINDS)))
+    mine = or_(Case.resolver_id == user.id,
+               Case.id.in_(select(CaseVerifier.case_id).where(CaseVerifier.user_id == user.id)))
+    return and_(Case.id.in_(ids), or_(open_to_all, mine))
+
+
 def _words_clause(words: list[str]):
     return and_(*[Case.search_text.like(f"%{_like_escape(w)}%", escape="\\") for w in words])
 
@@ -353,7 +371,14 @@ def filter_clauses(user, p: InboxParams, *, today: date, soon_until: date, tz: s
         if code:
             c.append(Case.tracking_code == code)
         elif words:
-            c.append(_words_clause(words))
+            compact = _PHONE_SEPARATORS.sub("", p.q)
+            if _PHONE.match(compact):  # a phone or an ID number: exact match on the blind indexes
+                c.append(or_(_words_clause(words),
+                             _identity_clause(user, CaseIdentity.phone_bidx, "phone", phone_key(compact)),
+                             _identity_clause(user, CaseIdentity.cccd_bidx, "cccd", cccd_key(compact))))
+            else:  # words, or a sender's full name typed out
+                c.append(or_(_words_clause(words),
+                             _identity_clause(user, CaseIdentity.name_bidx, "name", name_key(p.q))))
         else:
             c.append(false())  # only punctuation: nothing matches
     return c

@@ -324,7 +324,9 @@ def test_reclassified_denunciation_stays_hidden(client, app, key):
         triage.reclassify(case, _staff_ctx(app, inspector["id"], now), "to_cao")
         db.session.commit()
         case.open311_id = rid  # even if an id were put back by hand
-        triage.reclassify(case, _staff_ctx(app, inspector["id"], now + timedelta(seconds=1)), "phan_anh")
+        case.resolver_id = inspector["id"]  # a protected case: only its resolver reclassifies, with a reason
+        triage.reclassify(case, _staff_ctx(app, inspector["id"], now + timedelta(seconds=1)), "phan_anh",
+                          reason="Thực chất là phản ánh")
         db.session.commit()
     assert client.get(f"{API}/requests/{rid}.json").status_code == 404
     assert client.get(f"{API}/tokens/{rid}.json").status_code == 404

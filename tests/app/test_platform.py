@@ -17,7 +17,7 @@ from danvan_feedback.models import Attachment, Case
 from danvan_feedback.services import intake
 from danvan_feedback.storage import LocalStorage
 from tests.app.helpers import count, post_case, stored_files
-from tests.conftest import base_config
+from tests.conftest import TEST_IDENTITY_KEYS, base_config
 from tests.factories import complaint, jpeg_bytes
 
 
@@ -59,7 +59,10 @@ def test_production_refuses_weak_or_missing_secret(tmp_path):
         load_config(str(tmp_path), {"APP_ENV": "production"})
     with pytest.raises(ConfigError):
         load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "short"})
-    cfg = load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "k" * 40})
+    with pytest.raises(ConfigError):  # nor without a key for the identities encrypted at rest
+        load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "k" * 40})
+    cfg = load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "k" * 40,
+                                      "IDENTITY_KEYS": TEST_IDENTITY_KEYS})
     assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["DEBUG"] is False
     with pytest.raises(ConfigError):
         load_config(str(tmp_path), {"APP_ENV": "staging"})
