@@ -501,3 +501,18 @@ def test_any_identity_field_needs_consent(field):
 def test_complete_named_submission_passes_for_every_kind(kind):
     data = {**TEXT, **COMPLAINT, "phone": "+84912345678"}
     assert submission_errors(POLICIES[kind], data) == {}
+
+
+def _fold_reference(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+       | st.text(alphabet="ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵĐĂÂÊÔƠƯ aA\u0301\u0300\u0323",
+                 max_size=60))
+def test_fold_diacritics_matches_decomposing_the_whole_string(text):
+    assert fold_diacritics(text) == _fold_reference(text)
