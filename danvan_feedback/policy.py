@@ -13,6 +13,12 @@ STAFF_ROLES = ("admin", "inspector", "unit", "office", "viewer")
 SECRET_IDENTITY_KINDS = frozenset({"to_cao"})
 
 
+def offers_geolocation(kind_code: str) -> bool:
+    """The public form's "use my location" button: never for a denunciation, where the phone's
+    position (often the sender's home) could identify the denouncer."""
+    return kind_code not in SECRET_IDENTITY_KINDS
+
+
 def is_staff(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) in STAFF_ROLES
 
