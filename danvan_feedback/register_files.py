@@ -235,14 +235,14 @@ class XlsxReader:
                 while data := fh.read(READ_BYTES):
                     self._read += len(data)
                     p.Parse(data, False)
-                    for r, cells in pending:
-                        yield r, filler.apply(r, cells)
+                    for r, row_cells in pending:
+                        yield r, filler.apply(r, row_cells)
                     pending.clear()
                 p.Parse(b"", True)
         except (expat.ExpatError, zipfile.BadZipFile, EOFError, OSError, IndexError, ValueError, zlib_error()):
             raise ImportProblem("corrupt_xlsx") from None
-        for r, cells in pending:
-            yield r, filler.apply(r, cells)
+        for r, row_cells in pending:
+            yield r, filler.apply(r, row_cells)
 
     def head(self, n: int = 30) -> list[tuple[int, list[Any]]]:
         out = []

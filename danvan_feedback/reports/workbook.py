@@ -219,7 +219,7 @@ DEFINITIONS = [
     (L._l("Xu hướng theo tháng"), L._l("Số đơn nhận trong mỗi tháng (theo ngày nhận, giờ Việt Nam), theo loại đơn hiện nay, đơn vị xử lý và kênh tiếp nhận. Đơn nhập từ sổ cũ có kênh “Nhập từ sổ cũ”.")),
     (L._l("Thời gian xử lý"), L._l("Số ngày làm việc từ ngày nhận đơn đến quyết định xử lý đầu tiên (thụ lý, không thụ lý, chuyển, hướng dẫn, lưu, gộp), với các quyết định trong kỳ. Ngày làm việc: thứ Hai – thứ Sáu trừ ngày lễ, theo lịch làm bù do quản trị viên nhập; ngày nhận không tính (Bộ luật Dân sự 2015, Điều 147).")),
     (L._l("Thời gian giải quyết"), L._l("Số ngày làm việc từ ngày thụ lý đến ngày ghi kết quả giải quyết, với các kết quả ghi trong kỳ.")),
-    (L._l("Trung vị, phân vị 90"), L._l("Trung vị: một nửa số đơn xong trong số ngày này trở xuống. Phân vị 90: 90% số đơn xong trong số ngày này trở xuống.")),
+    (L._l("Trung vị, phân vị 90"), L._l("Trung vị: một nửa số đơn xong trong số ngày này trở xuống. Phân vị 90: cứ 10 đơn thì 9 đơn xong trong số ngày này trở xuống.")),
     (L._l("Tỷ lệ quá hạn"), L._l("Trong các đơn đã thụ lý có hạn giải quyết rơi vào kỳ hoặc có kết quả trong kỳ: số đơn có kết quả sau hạn, hoặc đến cuối kỳ vẫn chưa có kết quả khi đã qua hạn, chia cho tổng số. Hạn tính theo bảng thời hạn luật định (kể cả gia hạn, tạm dừng đã ghi).")),
     (L._l("Mức độ hài lòng"), L._l("Theo đơn vị và yếu tố khảo sát (SIPAS): số câu trả lời, số phiếu, điểm trung bình quy về thang 5, tỷ lệ hài lòng (hai mức cao nhất). Phiếu rác không tính. Đánh dấu “mẫu nhỏ” khi số phiếu của đơn vị dưới ngưỡng.")),
     (L._l("Bảng hồ sơ"), L._l("Mỗi dòng một đơn nhận trong kỳ, không có thông tin cá nhân (không họ tên, địa chỉ, số giấy tờ, nội dung). Dùng để lập PivotTable.")),

@@ -34,6 +34,7 @@ from ..domain import deadlines as dl
 from ..domain import register_import as ri
 from ..domain.codes import ALPHABET, CODE_LEN, PREFIX
 from ..extensions import db
+from ..policy import SECRET_IDENTITY_KINDS
 from ..models import Case, CaseEvent, CaseIdentity, CaseKind, ImportMapping, Unit
 from ..models.reception import ReceptionVisit
 from ..reception.rules import visit_search_text
@@ -48,7 +49,7 @@ ACTOR = "import"
 BATCH = 5000
 MAX_PROBLEMS = 100_000    # kept in the plan; beyond this only counted
 EVENT_HOUR = time(8, 0)   # an event of a day in the register is put at 08:00 local time
-SECRET_KINDS = frozenset({"to_cao"})
+SECRET_KINDS = SECRET_IDENTITY_KINDS
 
 Progress = Callable[[float], None]
 
@@ -305,6 +306,7 @@ def _case_values(rec: dict, status: str, now: datetime, tz: ZoneInfo, clocks: _C
         "transfer_date": rec["decision_date"] if rec["decision"] == "transfer" else None,
         "import_key": rec["key"], "import_digest": rec["digest"],
         "entered_at": now,   # the day it came into this system; received_at is the day in the register
+        "protected": secret,  # a denunciation's sender stays secret for good (policy.SECRET_IDENTITY_KINDS)
     }
 
 
@@ -379,6 +381,9 @@ def _update_letter(rec: dict, *, actor_id: int | None, now: datetime, tz: ZoneIn
     changed = [f for f in CASE_FIELDS if getattr(case, f) != want[f]]
     for f in changed:
         setattr(case, f, want[f])
+    if case.kind_code in SECRET_KINDS:
+        case.protected = True   # once a denunciation, never unprotected
+    secret = bool(case.protected)
     ident = case.identity
     new_ident = rec["identity"]
     old_ident = {f: getattr(ident, f) for f in ("full_name", "address", "cccd", "phone")} if ident else {}
@@ -388,7 +393,6 @@ def _update_letter(rec: dict, *, actor_id: int | None, now: datetime, tz: ZoneIn
             case.identity = ident = CaseIdentity()
         for f in ("full_name", "address", "cccd", "phone"):
             setattr(ident, f, new_ident.get(f))
-    secret = case.kind_code in SECRET_KINDS
     case.search_text = search_text(case.tracking_code, case.subject, case.content, {} if secret else new_ident)
     recorded = set()
     for ev in db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)).scalars():
@@ -422,6 +426,7 @@ def _visit_values(rec: dict, serial: int, actor_id: int | None, now: datetime) -
                              "content", "kind_code", "people_count", "is_group", "is_repeat", "previous_agency",
                              "handling", "handling_agency", "follow_up", "notes")}
     v.update({"year": rec["visit_date"].year, "serial": serial, "case_id": None, "submission_token": None,
+              "protected": secret,
               "search_text": visit_search_text(v, label, None, secret), "import_key": rec["key"],
               "import_digest": rec["digest"], "created_by_id": actor_id, "updated_by_id": actor_id,
               "created_at": now, "updated_at": now})
@@ -455,8 +460,9 @@ def _update_visit(rec: dict, *, actor_id: int | None, now: datetime) -> None:
     changed = [f for f in VISIT_UPDATABLE if getattr(visit, f) != rec[f]]
     for f in changed:
         setattr(visit, f, rec[f])
+    visit.protected = bool(visit.protected) or rec["kind_code"] in SECRET_KINDS
     visit.search_text = visit_search_text({f: rec[f] for f in VISIT_UPDATABLE}, f"{visit.serial}/{visit.year}", None,
-                                          rec["kind_code"] in SECRET_KINDS)
+                                          visit.protected)
     visit.import_digest, visit.updated_by_id, visit.updated_at = rec["digest"], actor_id, now
     append_audit(actor_id=actor_id, action="import_update_visit", now=now,
                  reason=f"dòng {rec['line']}", detail=f"visit {visit.id}: " + (", ".join(changed) or "digest"))
