@@ -150,6 +150,16 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # (default on in development/testing, off in production where `flask report worker` runs).
         "REPORT_EXPORT_DIR": env.get("REPORT_EXPORT_DIR") or None,
         "REPORT_JOBS_INLINE": _bool(env.get("REPORT_JOBS_INLINE"), not production),
+        # Letters registered by the office (issue 12): how many days back a received date may go,
+        # how many scanned pages/files a letter may carry, after how many days without a reply a
+        # transferred letter appears on the urging list, and how many days back a decision may be
+        # entered late (never before the case's previous event).
+        "LETTER_BACKDATE_DAYS": _int(env, "LETTER_BACKDATE_DAYS", 30),
+        "LETTER_MAX_FILES": _int(env, "LETTER_MAX_FILES", 20),
+        "AGENCY_REPLY_DAYS": _int(env, "AGENCY_REPLY_DAYS", 30),
+        "LATE_ENTRY_DAYS": _int(env, "LATE_ENTRY_DAYS", 10),
+        # A folder of document templates (JSON) that replaces the shipped ones, file by file.
+        "DOC_TEMPLATE_DIR": env.get("DOC_TEMPLATE_DIR") or None,
         # Old registers (issue 16): largest file, where uploaded files wait (default UPLOAD_DIR +
         # "_imports"), and whether the page runs the check/import itself (else `flask import worker`).
         "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_MB", 50) * 1024 * 1024,

@@ -114,13 +114,14 @@ def _resolve_choices(form: CaseForm, errors: dict) -> tuple[int | None, int | No
     return unit_id, service.id if service else None, commune.id if commune else None
 
 
-def _read_files(field_name: str) -> tuple[list, list[str]]:
+def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, list[str]]:
     """Check every uploaded file by content; return the cleaned files and error messages."""
     cfg = current_app.config
+    max_files = max_files or cfg["UPLOAD_MAX_FILES"]
     uploads = [f for f in request.files.getlist(field_name) if f and f.filename]
     errors: list[str] = []
-    if len(uploads) > cfg["UPLOAD_MAX_FILES"]:
-        return [], [str(MESSAGES["too_many_files"]) % {"n": cfg["UPLOAD_MAX_FILES"]}]
+    if len(uploads) > max_files:
+        return [], [str(MESSAGES["too_many_files"]) % {"n": max_files}]
     cleaned = []
     for up in uploads:
         raw = up.stream.read(cfg["UPLOAD_MAX_FILE_BYTES"] + 1)
