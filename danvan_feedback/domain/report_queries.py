@@ -416,6 +416,14 @@ def deadline_counts(rows: list[dict], w: Window, due: Callable[[dict], date | No
     return out
 
 
+def _loose_days(reception_type: str) -> str:
+    """Days with a visit of the head's ``reception_type`` reception logged outside any session, on
+    which no session of that type was recorded: each such day is one session."""
+    return (f"COUNT(DISTINCT CASE WHEN reception_type = '{reception_type}' AND session_id IS NULL AND NOT EXISTS ("
+            f"SELECT 1 FROM reception_sessions rs WHERE rs.held_on = reception_visits.visit_date "
+            f"AND rs.reception_type = '{reception_type}') THEN visit_date END)")
+
+
 def reception(conn, w: Window) -> dict[str, int]:
     """Table 01/TCD, "Tổng hợp kết quả tiếp công dân" (TT 06/2025/TT-TTCP; TT 02/2021 form 01/TCD;
     Law on Citizen Reception 2013 arts. 12, 18, 25), from the reception log and the dialogue
@@ -423,7 +431,9 @@ def reception(conn, w: Window) -> dict[str, int]:
 
     - visits (lượt), people, matters first time / repeated, groups: one row of the log each;
     - periodic and unscheduled receptions by the head are counted as visits and, besides, as
-      sessions: the days of reception (distinct days with such a visit, per type);
+      sessions (kỳ tiếp): the sessions recorded in ``reception_sessions`` held in the period, plus,
+      for visits of the head's reception logged without a session, one session per day and type
+      on which no session of that type was recorded;
     - dialogues: sessions held in the period; *số vụ việc*: distinct matters (cases) discussed in
       them (a matter discussed twice is one)."""
     head = "reception_type IN ('periodic', 'unscheduled')"
@@ -436,9 +446,9 @@ def reception(conn, w: Window) -> dict[str, int]:
         "group_people": "COALESCE(SUM(CASE WHEN is_group THEN people_count ELSE 0 END), 0)",
         "regular": _sum("reception_type = 'regular'"),
         "periodic": _sum("reception_type = 'periodic'"),
-        "periodic_sessions": "COUNT(DISTINCT CASE WHEN reception_type = 'periodic' THEN visit_date END)",
+        "periodic_sessions": _loose_days("periodic"),
         "unscheduled": _sum("reception_type = 'unscheduled'"),
-        "unscheduled_sessions": "COUNT(DISTINCT CASE WHEN reception_type = 'unscheduled' THEN visit_date END)",
+        "unscheduled_sessions": _loose_days("unscheduled"),
         "head_in_person": _sum(f"{head} AND head_mode = 'in_person'"),
         "head_delegated": _sum(f"{head} AND COALESCE(head_mode, 'delegated') = 'delegated'"),
         "kn": _sum("kind_code = 'khieu_nai'"),
@@ -453,6 +463,11 @@ def reception(conn, w: Window) -> dict[str, int]:
     row = conn.execute(text(f"SELECT {sl} FROM reception_visits WHERE visit_date >= :a AND visit_date <= :b"),
                        {"a": w.start, "b": w.end}).one()
     out = {f"tcd.{n}": int(row[i] or 0) for i, n in enumerate(names)}
+    recorded = dict(conn.execute(text(
+        "SELECT reception_type, COUNT(*) FROM reception_sessions WHERE held_on >= :a AND held_on <= :b "
+        "GROUP BY reception_type"), {"a": w.start, "b": w.end}).all())
+    for t in ("periodic", "unscheduled"):
+        out[f"tcd.{t}_sessions"] += int(recorded.get(t, 0))
     d = conn.execute(text(
         "SELECT COUNT(*), (SELECT COUNT(DISTINCT dc.case_id) FROM dialogue_cases dc JOIN dialogue_sessions s2 "
         "ON s2.id = dc.dialogue_id WHERE s2.held_on >= :a AND s2.held_on <= :b) "

@@ -46,7 +46,7 @@ from danvan_feedback.domain.periods import preset_period
 from danvan_feedback.domain.deadlines import next_complexity
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseIdentity, Unit
-from danvan_feedback.models.reception import DialogueSession, ReceptionVisit, dialogue_cases
+from danvan_feedback.models.reception import DialogueSession, ReceptionSession, ReceptionVisit, dialogue_cases
 from danvan_feedback.models.survey import SurveyAnswer, SurveyCriterion, SurveyResponse, SurveyVersion
 from danvan_feedback.reports import service
 from danvan_feedback.services.events import append_event
@@ -162,10 +162,18 @@ def load(app, phase: str) -> None:
         db.session.commit()
 
 
-def _visit(serial, d, t, head, n, group, repeat, kind, handling):
+def _visit(serial, d, t, head, n, group, repeat, kind, handling, session=None):
     db.session.add(ReceptionVisit(year=d.year, serial=serial, visit_date=d, reception_type=t, head_mode=head,
                                   citizen_name="Công dân", content="Nội dung", kind_code=kind, people_count=n,
-                                  is_group=group, is_repeat=repeat, handling=handling))
+                                  is_group=group, is_repeat=repeat, handling=handling,
+                                  session_id=session.id if session else None))
+
+
+def _session(d, t, head):
+    s = ReceptionSession(held_on=d, reception_type=t, head_mode=head, chair="Giám đốc")
+    db.session.add(s)
+    db.session.flush()
+    return s
 
 
 def _dialogue(d, letters):
@@ -203,8 +211,14 @@ def _reception_and_survey_a():
     # serial, day, type, head mode, people, group, repeat, kind, handling
     _visit(1, date(2026, 2, 2), "unscheduled", "delegated", 3, False, True, "khieu_nai", "accepted")
     _visit(2, date(2026, 4, 10), "regular", None, 1, False, False, "khieu_nai", "accepted")
-    _visit(3, date(2026, 5, 5), "periodic", "in_person", 2, False, False, "to_cao", "guided")
-    _visit(4, date(2026, 5, 5), "periodic", "in_person", 1, False, True, "phan_anh", "accepted")   # same session
+    # the head's sessions: 05/05 periodic (two visits in it), 15/06 periodic (its visit logged without
+    # the session: the day is not counted twice), 20/06 unscheduled (nobody came); the unscheduled
+    # visits of 02/02 and 30/06 have no recorded session: one session each
+    may = _session(date(2026, 5, 5), "periodic", "in_person")
+    _session(date(2026, 6, 15), "periodic", "delegated")
+    _session(date(2026, 6, 20), "unscheduled", "in_person")
+    _visit(3, date(2026, 5, 5), "periodic", "in_person", 2, False, False, "to_cao", "guided", may)
+    _visit(4, date(2026, 5, 5), "periodic", "in_person", 1, False, True, "phan_anh", "accepted", may)
     _visit(5, date(2026, 6, 15), "periodic", "delegated", 6, True, False, "khieu_nai", "transferred")
     _visit(6, date(2026, 6, 30), "unscheduled", "in_person", 1, False, False, "gop_y", "accepted")
     _dialogue(date(2026, 5, 20), ["R1", "R17"])
@@ -222,7 +236,7 @@ def _reception_and_survey_b():
 
 Q2 = {
     "tcd": {"visits": 5, "people": 11, "first": 4, "repeat": 1, "groups": 1, "group_people": 6, "regular": 1,
-            "periodic": 3, "periodic_sessions": 2, "unscheduled": 1, "unscheduled_sessions": 1,
+            "periodic": 3, "periodic_sessions": 2, "unscheduled": 1, "unscheduled_sessions": 2,
             "head_in_person": 3, "head_delegated": 1, "kn": 2, "tc": 1, "pakn": 2, "accepted": 3, "guided": 1,
             "transferred": 1, "dialogues": 2, "dialogue_cases": 3},
     # carried R9; new R2 R3 R4 R5 R7 R11 R12 R13 R14 R15 R16 R17 (R16 marked as a group only in August);
@@ -242,7 +256,7 @@ Q2 = {
 }
 Y = {
     "tcd": {"visits": 7, "people": 15, "first": 5, "repeat": 2, "groups": 1, "group_people": 6, "regular": 2,
-            "periodic": 3, "periodic_sessions": 2, "unscheduled": 2, "unscheduled_sessions": 2,
+            "periodic": 3, "periodic_sessions": 2, "unscheduled": 2, "unscheduled_sessions": 3,
             "head_in_person": 3, "head_delegated": 2, "kn": 3, "tc": 1, "pakn": 3, "accepted": 4, "guided": 2,
             "transferred": 1, "dialogues": 3, "dialogue_cases": 4},
     # carried R10; new: the 15 letters of 2026; groups R11 and R16 (marked in August); processed: all
