@@ -106,7 +106,11 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_SUBMIT": env.get("RATELIMIT_SUBMIT", "10 per hour;3 per minute"),
+        # Accepted submissions per address (mistakes don't count; offices and carriers share one
+        # address), every attempt per form (a bot replaying one form), and a flood ceiling per address.
+        "RATELIMIT_SUBMIT": env.get("RATELIMIT_SUBMIT", "30 per hour;6 per minute"),
+        "RATELIMIT_SUBMIT_FORM": env.get("RATELIMIT_SUBMIT_FORM", "20 per 10 minutes"),
+        "RATELIMIT_SUBMIT_FLOOD": env.get("RATELIMIT_SUBMIT_FLOOD", "200 per hour;40 per minute"),
         "RATELIMIT_LOOKUP": env.get("RATELIMIT_LOOKUP", "30 per hour;10 per minute"),
         "RATELIMIT_API": env.get("RATELIMIT_API", "600 per hour"),
         # Open311: the jurisdiction_id this endpoint serves (default: PUBLIC_BASE_URL's host name)
@@ -134,10 +138,12 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 30),
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
+        # Wrong passwords (or TOTP codes) when revealing a denouncer before the account locks.
+        "REVEAL_MAX_FAILURES": _int(env, "REVEAL_MAX_FAILURES", 3),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "20 per hour;5 per minute"),
         "REMEMBER_COOKIE_DURATION": 0,
         # Satisfaction survey (issue 4)
-        "RATELIMIT_SURVEY": env.get("RATELIMIT_SURVEY", "20 per hour;5 per minute"),
+        "RATELIMIT_SURVEY": env.get("RATELIMIT_SURVEY", "120 per hour;20 per minute"),  # accepted answers
         "SURVEY_REPEAT_WINDOW_MINUTES": _int(env, "SURVEY_REPEAT_WINDOW_MINUTES", 30),
         "SURVEY_SMALL_SAMPLE": _int(env, "SURVEY_SMALL_SAMPLE", 30),
         # Reports: default period convention (calendar | cutoff) and the longest custom range.

@@ -45,7 +45,9 @@ def register_hooks(app: Flask) -> None:
         h["X-Content-Type-Options"] = "nosniff"
         h["Referrer-Policy"] = "same-origin"
         h["X-Frame-Options"] = "DENY"
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        # Geolocation only where the public form offers "use my location" (never for a denunciation).
+        geo = "(self)" if g.get("allow_geolocation") else "()"
+        h["Permissions-Policy"] = f"camera=(), microphone=(), geolocation={geo}, payment=()"
         if production:
             h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         if getattr(g, "no_store", False):
