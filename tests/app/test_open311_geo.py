@@ -399,3 +399,21 @@ def test_media_url_for_public_photos_only(client, app):
         triage.reclassify(case, _staff_ctx(app, inspector["id"], datetime.now(timezone.utc)), "to_cao")
         db.session.commit()
     assert client.get(path).status_code == 404
+
+
+def test_only_the_published_photo_is_served(client, app):
+    """media_url names the first photo filed; another photo of the same case is not public."""
+    cfg = app.config
+    with app.app_context():
+        photos = [clean_upload(_jpeg_with_gps(), f"anh{i}.jpg", cfg["UPLOAD_MAX_FILE_BYTES"]) for i in (1, 2)]
+        sub = Submission(kind_code="gop_y", subject="Hai ảnh", content="Hai ảnh.", token="two-photos", anonymous=True)
+        submit_case(sub, photos, storage=LocalStorage(cfg["UPLOAD_DIR"]), pin_key=cfg["PIN_HMAC_KEY"],
+                    now=datetime.now(timezone.utc), tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+        from danvan_feedback.api.views import _media_ref
+        from danvan_feedback.models import Attachment
+        first, second = db.session.execute(select(Attachment.id).order_by(Attachment.id)).scalars().all()
+        refs = _media_ref(first), _media_ref(second)
+    (listed,) = client.get(f"{API}/requests.json").get_json()
+    assert listed["media_url"].endswith(f"/media/{refs[0]}.jpg")
+    assert client.get(f"{API}/media/{refs[0]}.jpg").status_code == 200
+    assert client.get(f"{API}/media/{refs[1]}.jpg").status_code == 404
