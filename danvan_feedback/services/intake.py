@@ -13,6 +13,7 @@ from ..domain.calendar import WorkCalendar
 from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
+from ..policy import SECRET_IDENTITY_KINDS
 from ..models import Attachment, Case, CaseIdentity, DeadlineRule, HolidayOverride
 from ..storage import CleanFile, LocalStorage
 from .db import begin_write
@@ -50,6 +51,7 @@ class Submission:
     is_group: bool = False
     group_size: int | None = None
     consent: bool = False
+    protected: bool = False  # e.g. recorded at the reception desk as a denunciation
     # A letter registered by the office (vào sổ đơn): the day it reached the office (the legal clock
     # runs from it), the sender's own number and date, who entered it; the receipt email then
     # carries the PIN, since the sender never sees a screen.
@@ -183,10 +185,10 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         consent_at=now if sub.consent else None, received_at=received, updated_at=now,
         due_on=due_on, due_rule_code=rule_code, lookup_failures=0,
         sender_doc_no=sub.sender_doc_no, sender_doc_date=sub.sender_doc_date,
-        registered_by_id=sub.registered_by_id, entered_at=now if sub.registered_by_id else None)
+        registered_by_id=sub.registered_by_id, entered_at=now if sub.registered_by_id else None,
+        protected=sub.kind_code in SECRET_IDENTITY_KINDS or sub.protected)
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
-    case.search_text = search_text(code, sub.subject, sub.content,
-                                   identity if sub.kind_anonymous != "info_only" else {})
+    case.search_text = search_text(code, sub.subject, sub.content, {} if case.protected else identity)
     db.session.add(case)
     if identity:
         case.identity = CaseIdentity(**identity)

@@ -15,7 +15,6 @@ from ..domain.triage import ACTIONS, outcomes_for
 from ..extensions import db
 from ..labels import event_label, staff_status_label, status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
-from ..passwords import verify_password
 from ..services import identity as ident
 from ..services import triage
 from ..services.audit import append_audit
@@ -46,6 +45,7 @@ ERRORS = {
     "bad_attempt": _l("Lần giải quyết chỉ có thể là lần đầu hoặc lần hai."),
     "reason_required": _l("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."),
     "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
+    "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
 }
 
 ACTION_LABELS = {
@@ -97,6 +97,9 @@ def _allowed_actions(case: Case) -> list[str]:
             continue
         if action in ("note", "request_info", "resume"):
             if policy.can_work_on_case(user, case):
+                out.append(action)
+        elif action == "reclassify":
+            if policy.can_reclassify(user, case):
                 out.append(action)
         elif policy.can_triage(user):
             out.append(action)
@@ -206,7 +209,8 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
         case "merge":
             return triage.merge(case, ctx, f.get("target", ""))
         case "reclassify":
-            return triage.reclassify(case, ctx, f.get("kind", ""), f.get("matter_state"))
+            return triage.reclassify(case, ctx, f.get("kind", ""), f.get("matter_state"),
+                                     reason=f.get("reason", ""))
         case "mark_group":
             return triage.mark_group(case, ctx, _int("group_size"), f.get("representative"))
         case "assign":
@@ -261,15 +265,17 @@ def reveal_identity(case_id: int):
     values = {"reason": request.form.get("reason", ""), "_action": "reveal"}
     if not ident.may_see(user, case):
         return render_case(case, status_code=403, error=str(ERRORS["forbidden"]), values=values)
-    ok = verify_password(user.password_hash, request.form.get("password", ""))
-    if ok and user.totp_secret:
-        from ..auth.service import verify_totp
-        step = verify_totp(user.totp_secret, request.form.get("code", ""), user.totp_last_step)
-        ok = step is not None
-        if ok:
-            user.totp_last_step = step
-    if not ok:
-        return render_case(case, status_code=422, error=str(ERRORS["bad_password"]), values=values)
+    if len((request.form.get("reason") or "").strip()) < 5:  # before the password: no try is spent
+        return render_case(case, status_code=422, error=str(ERRORS["reason_required"]), values=values)
+    cfg = current_app.config
+    result = ident.fresh_auth(user, request.form.get("password", ""), request.form.get("code", ""),
+                              now=_now(), max_failures=cfg["REVEAL_MAX_FAILURES"],
+                              lock_minutes=cfg["LOGIN_LOCK_MINUTES"], case_id=case.id)
+    if result != "ok":
+        db.session.commit()  # the failure counts and its audit record stay
+        if result == "locked":
+            return redirect(url_for("auth.login"), code=303)
+        return render_case(_load(case_id), status_code=422, error=str(ERRORS["bad_password"]), values=values)
     try:
         identity = ident.reveal(case, user, request.form.get("reason", ""), _now())
     except ident.RevealRefused as exc:
