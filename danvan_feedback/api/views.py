@@ -258,7 +258,7 @@ def _ever_hidden():
 
 def _visible_where():
     return and_(Case.open311_id.is_not(None), Case.kind_code.not_in(sorted(HIDDEN_KINDS)),
-                CaseKind.anonymous != "info_only", ~_ever_hidden())
+                Case.protected.is_(False), CaseKind.anonymous != "info_only", ~_ever_hidden())
 
 
 def _visible():

@@ -323,8 +323,18 @@ def test_reclassified_denunciation_stays_hidden(client, app, key):
         case = db.session.execute(select(Case).where(Case.open311_id == rid)).scalar_one()
         triage.reclassify(case, _staff_ctx(app, inspector["id"], now), "to_cao")
         db.session.commit()
-        case.open311_id = rid  # even if an id were put back by hand
-        triage.reclassify(case, _staff_ctx(app, inspector["id"], now + timedelta(seconds=1)), "phan_anh")
+        assert case.protected is True and case.open311_id is None
+        case.resolver_id = inspector["id"]  # only the resolver may reclassify a protected case
+        triage.reclassify(case, _staff_ctx(app, inspector["id"], now + timedelta(seconds=1)), "phan_anh",
+                          reason="Nhầm loại đơn khi phân loại")
+        db.session.commit()
+        assert case.kind_code == "phan_anh" and case.protected is True
+        case.open311_id = rid  # even if an id were put back by hand, and the flag lost:
+        db.session.commit()
+    assert client.get(f"{API}/requests/{rid}.json").status_code == 404
+    with app.app_context():
+        case = db.session.execute(select(Case).where(Case.open311_id == rid)).scalar_one()
+        case.protected = False  # the history (an event that set the kind to_cao) still hides it
         db.session.commit()
     assert client.get(f"{API}/requests/{rid}.json").status_code == 404
     assert client.get(f"{API}/tokens/{rid}.json").status_code == 404
