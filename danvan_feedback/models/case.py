@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +38,11 @@ class Case(db.Model):
     content: Mapped[str] = mapped_column(Text)
     incident_date: Mapped[date | None] = mapped_column(Date)
     incident_place: Mapped[str | None] = mapped_column(String(300))
+    # Where the matter is, as a partner's Open311 request or the public form's "use my location"
+    # gives it (WGS84 degrees), and a partner's own id of the address. Public, not personal data.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address_id: Mapped[str | None] = mapped_column(String(100))
     complained_decision: Mapped[str | None] = mapped_column(Text)
     request_text: Mapped[str | None] = mapped_column(Text)
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
