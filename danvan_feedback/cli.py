@@ -29,6 +29,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(deadlines_cli)
     from .reports.cli import report_cli  # reports (issue 5)
     app.cli.add_command(report_cli)
+    from .imports.cli import import_cli  # old registers (issue 16)
+    app.cli.add_command(import_cli)
 
 
 @click.group("users", cls=AppGroup, help="Manage staff accounts.")

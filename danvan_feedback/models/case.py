@@ -76,6 +76,11 @@ class Case(db.Model):
     transfer_agency: Mapped[str | None] = mapped_column(String(300))
     transfer_doc_no: Mapped[str | None] = mapped_column(String(100))
     transfer_date: Mapped[date | None] = mapped_column(Date)
+    # A letter brought in from the office's old register (channel ``import``): the row's stable key,
+    # so importing the same file again changes nothing, and the fingerprint of the row's values, so a
+    # corrected row is recognised and updated.
+    import_key: Mapped[str | None] = mapped_column(String(40), index=True, unique=True)
+    import_digest: Mapped[str | None] = mapped_column(String(64))
 
     kind: Mapped["CaseKind"] = relationship()  # noqa: F821
     unit: Mapped["Unit | None"] = relationship(foreign_keys=[unit_id])  # noqa: F821
