@@ -71,6 +71,9 @@ class Case(db.Model):
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # The state of the matter when the letter came in, recorded when it is classified (form 02/XLD
+    # "theo tình trạng giải quyết"): resolved_once | resolved_many | in_progress | not_yet.
+    matter_state: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     transfer_agency: Mapped[str | None] = mapped_column(String(300))
@@ -144,7 +147,8 @@ class CaseEvent(db.Model):
     """
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+                      Index("ix_case_events_action_created_at", "action", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
