@@ -14,7 +14,7 @@ from .. import policy
 from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..extensions import db
-from ..labels import event_label, staff_status_label, status_label
+from ..labels import actor_words, event_label, staff_status_label, status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
 from ..services import identity as ident
 from ..services import triage
@@ -141,8 +141,10 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
                 values: dict | None = None, conflict: dict | None = None):
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     today = local_date(_now(), tz)
-    events = db.session.execute(select(CaseEvent, User.username).outerjoin(User, User.id == CaseEvent.actor_id)
-                                .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
+    events = [(ev, actor_words(ev.actor_type, full_name or username, role)) for ev, full_name, username, role in
+              db.session.execute(select(CaseEvent, User.full_name, User.username, User.role)
+                                 .outerjoin(User, User.id == CaseEvent.actor_id)
+                                 .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()]
     files = db.session.execute(select(Attachment).where(Attachment.case_id == case.id)
                                .order_by(Attachment.id)).scalars().all()
     secret = ident.needs_reveal(case)
