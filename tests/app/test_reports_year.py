@@ -364,3 +364,16 @@ def test_a_past_quarter_exports_the_same_files_today_and_a_year_later(app, runne
         check_forms(figures(app, "Q2"), Q2)
     for fmt in ("xlsx", "docx", "csv"):
         assert outputs[("then", fmt)] == outputs[("later", fmt)], fmt
+
+
+def test_the_cutoff_quarter_moves_every_boundary(year):
+    """Q2 by the data cut-off (Decree 09/2019 art. 12) runs 15/03 – 14/06/2026. Received in it: R1 R9
+    R2 R16 R13 R17 R11 R12 R4 R14 R3, each processed in it too; nothing is carried over. Complaints (R1
+    already one at 14/06): accepted R1 (25/03) R17 R4 R14 R3; resolved R1 only (R14 on 20/06 is after
+    the end); open R17 R4 R14 R3, of which R17 overdue (due 03/06; R4 is due 24/06)."""
+    with year.app_context():
+        c = service.compute(preset_period(2026, "Q2", "cutoff"), "Asia/Ho_Chi_Minh", with_previous=False)["counts"]
+    assert (c["xld.carried"], c["xld.new"], c["xld.total"], c["xld.processed"]) == (0, 11, 11, 11)
+    assert (c["xld.eligible"], c["xld.eligible_kn"], c["xld.urged"], c["xld.replies"]) == (9, 5, 1, 1)
+    assert (c["kn.carried"], c["kn.new"], c["kn.resolved"], c["kn.dung"], c["kn.late"]) == (0, 5, 1, 1, 1)
+    assert (c["kn.open_end"], c["kn.overdue_end"], c["tc.resolved"], c["tc.open_end"]) == (4, 1, 1, 1)
