@@ -343,7 +343,9 @@ GROUP BY kind_code, accepted_on, attempt, ext_e, is_remote, CASE WHEN paused_e =
 def pause_spans(conn, w: Window, case_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
     """Per case, the pauses of its resolution clock before the period's end, as local days
     ``(paused on, resumed on)``: from a move to ``waiting_citizen`` after its last acceptance to the
-    next event that leaves it; a pause still running at the end runs to the day after the end."""
+    next event that leaves it; a pause still running at the end runs to the day after the end.
+    A pause moves the deadline by the days paused, counted in the rule's unit (domain brief §3:
+    pauses are events on the case, never silent edits of a date)."""
     out: dict[int, list[tuple[date, date]]] = {}
     if not case_ids:
         return out
@@ -482,7 +484,8 @@ def reception(conn, w: Window) -> dict[str, int]:
 def by_month(conn, w: Window, dialect: str, facts: str | None = None) -> list[dict]:
     """Per local month: letters received (by the day of receipt) and resolutions (by the day of each
     decision: a case resolved, reopened and resolved again counts once in each month it was
-    resolved), so a month reads the same in the quarter's and in the year's report."""
+    resolved), so a month reads the same in the quarter's and in the year's report (domain brief §6,
+    "Each resolution counts in its own month"; periods of Decree 09/2019/NĐ-CP art. 12)."""
     rm = local_day("received_at", dialect, w, "month")
     sm = local_day(EVENT_AT, dialect, w, "month")
     pre, src = _source(facts)
@@ -498,7 +501,8 @@ SELECT month, SUM(received) AS received, SUM(resolved) AS resolved FROM (
 def by_key(conn, w: Window, key: str, facts: str | None = None) -> list[dict]:
     """Per kind (at the period's end) or handling unit: letters received in the period, matters
     resolved in it (a resolution dated in the period) and matters being resolved at its end
-    (accepted and not resolved; letters not yet accepted are not counted)."""
+    (accepted and not resolved; letters not yet accepted are not counted: "đang giải quyết" of
+    forms 03/GQKN and 04/GQTC, TT 06/2025/TT-TTCP, applied to every kind)."""
     if key not in ("kind_code", "handling_unit_id"):
         raise ValueError(key)
     pre, src = _source(facts)
