@@ -28,7 +28,7 @@ def event_hash(prev_hash: str, case_id: int, seq: int, actor_type: str, actor_id
 def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "citizen",
                  actor_id: int | None = None, to_status: str | None = None, note: str = "",
                  is_public: bool = False, first: bool = False, kind_code: str | None = None,
-                 outcome: str | None = None) -> CaseEvent:
+                 outcome: str | None = None, **columns) -> CaseEvent:
     """Add one event to ``case`` (flushed, not committed) and move its status to ``to_status``.
 
     ``first`` says the case is new, so the chain starts at the genesis hash without a query.
@@ -51,7 +51,7 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
     event = CaseEvent(case_id=case.id, seq=seq, actor_type=actor_type, actor_id=actor_id,
                       action=action, from_status=from_status, to_status=to, note=note,
                       is_public=is_public, created_at=now, prev_hash=prev, hash=digest,
-                      kind_code=kind_code, outcome=outcome)
+                      kind_code=kind_code, outcome=outcome, **columns)
     if to_status:
         case.status = to_status
     db.session.add(event)
