@@ -55,6 +55,9 @@ def test_a_late_accept_moves_the_clock_and_the_report_to_its_effective_date_and_
         assert audit.case_id == cid and effective.strftime("%d/%m/%Y") in audit.detail
         events = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq)).scalars().all()
         assert verify_chain(events) is None
+        ev.doc_no = "99/TB-TTr"  # the document is part of the record: an edit breaks the chain
+        assert verify_chain(events) == ev.seq
+        db.session.rollback()
         counted = reports.compute(custom_period(effective, effective), TZ, with_previous=False)["counts"]
         entry_day = reports.compute(custom_period(today(), today()), TZ, with_previous=False)["counts"]
     assert counted["xld.processed"] == 1 and entry_day["xld.processed"] == 0
