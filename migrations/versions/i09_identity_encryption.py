@@ -8,13 +8,13 @@ phone out of ``cases.search_text`` (the blind indexes find them now). The downgr
 back into the plain columns it had.
 
 Revision ID: i09_identity_encryption
-Revises: i09_identity_protection
+Revises: i12_decision_documents
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i09_identity_encryption"
-down_revision = "i09_identity_protection"
+down_revision = "i12_decision_documents"
 branch_labels = None
 depends_on = None
 

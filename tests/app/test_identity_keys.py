@@ -118,7 +118,7 @@ def test_migration_encrypts_existing_rows_and_the_downgrade_decrypts_them(empty_
             {"h": "0" * 64, "f": False, "t": "2026-01-05 03:00:00+00:00"})
         db.session.commit()
         db.session.remove()
-        upgrade(revision="i09_identity_protection")  # the schema just before encryption
+        upgrade(revision="i12_decision_documents")  # the schema just before encryption
         case_id = db.session.execute(text("SELECT id FROM cases")).scalar_one()
         db.session.execute(text("INSERT INTO case_identities (case_id, full_name, phone, email) "
                                 "VALUES (:c, 'Lê Văn Cường', '0912345678', 'lvc@example.org')"), {"c": case_id})
@@ -138,7 +138,7 @@ def test_migration_encrypts_existing_rows_and_the_downgrade_decrypts_them(empty_
         assert "Lê Văn Cường" not in dump and "0912345678" not in dump and "lvc@example.org" not in dump
         assert db.session.get(CaseIdentity, case_id).full_name == "Lê Văn Cường"
         db.session.remove()
-        downgrade(revision="i09_identity_protection")
+        downgrade(revision="i12_decision_documents")
         row = db.session.execute(text("SELECT full_name, phone, email FROM case_identities")).one()
         assert tuple(row) == ("Lê Văn Cường", "0912345678", "lvc@example.org")
         assert db.session.execute(text("SELECT to_addr FROM outbox")).scalar_one() == "lvc@example.org"
