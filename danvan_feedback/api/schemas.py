@@ -7,6 +7,7 @@ the domain's error codes into English descriptions for partner developers. Nothi
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -230,6 +231,66 @@ def service_entry(kind, locale: str) -> dict:
 
 # ---------------------------------------------------------------- reading a POST
 
+JSON_MAX_BYTES = 256 * 1024  # a request is at most ~40,000 characters of text; escapes take 6 bytes
+JSON_MAX_DEPTH = 8  # the deepest valid body is 2 ({"attribute": {...}}); the rest is slack
+
+
+class ApiTooLarge(ApiBadRequest):
+    """A JSON body above JSON_MAX_BYTES: answered 413."""
+
+
+def _json_depth_exceeds(raw: bytes, limit: int) -> bool:
+    """True when brackets outside strings nest deeper than ``limit``: checked on the bytes before
+    parsing, so a body nested 50,000 deep never reaches the recursive parser."""
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _read_json(req):
+    """The JSON body, bounded in size and depth; NUL characters refused (no text column takes them)."""
+    if req.content_length is not None and req.content_length > JSON_MAX_BYTES:
+        raise ApiTooLarge(f"body: at most {JSON_MAX_BYTES} bytes of JSON")
+    raw = req.get_data(cache=True)
+    if len(raw) > JSON_MAX_BYTES:
+        raise ApiTooLarge(f"body: at most {JSON_MAX_BYTES} bytes of JSON")
+    if _json_depth_exceeds(raw, JSON_MAX_DEPTH):
+        raise ApiBadRequest(f"body: JSON nested deeper than {JSON_MAX_DEPTH} levels")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiBadRequest("body: malformed JSON") from None
+    if _has_nul(body):
+        raise ApiBadRequest("body: NUL characters are not allowed")
+    return body
+
+
 def read_body(req) -> dict:
     """The POSTed fields as a flat dict (``attribute[x]`` keys), from a form or a JSON object.
 
@@ -244,9 +305,7 @@ def read_body(req) -> dict:
         out[key] = value
 
     if req.is_json:
-        body = req.get_json(silent=True)
-        if body is None:
-            raise ApiBadRequest("body: malformed JSON")
+        body = _read_json(req)
         if not isinstance(body, dict):
             raise ApiBadRequest("body: must be a JSON object")
         for key, value in body.items():
@@ -423,12 +482,17 @@ class Filters:
     statuses: set[str] | None  # case statuses to include; None: all
 
 
+YEAR_MIN, YEAR_MAX = 1900, 2999
+
+
 def _parse_moment(raw: str, name: str, tz: str, end: bool) -> datetime:
     s = raw.strip()
     try:
         moment = datetime.fromisoformat(s)
     except ValueError:
         raise ApiBadRequest(f"{name}: not an ISO 8601 date-time (e.g. 2025-03-01T00:00:00+07:00)") from None
+    if not YEAR_MIN <= moment.year <= YEAR_MAX:  # keeps the day arithmetic below in range
+        raise ApiBadRequest(f"{name}: the year must be between {YEAR_MIN} and {YEAR_MAX}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     if end and len(s) <= 10 and moment.time() == time(0):  # a bare date: the whole day

@@ -22,7 +22,8 @@ from ..labels import status_label
 from ..models import ApiKey, Case, CaseKind, Unit
 from ..services.intake import local_date, submission_from, submit_case
 from ..storage import LocalStorage
-from .schemas import (HIDDEN_KINDS, LIST_MAX, ApiBadRequest, parse_filters, parse_request, read_body,
+from .schemas import (HIDDEN_KINDS, LIST_MAX, ApiBadRequest, ApiTooLarge, parse_filters, parse_request,
+                      read_body,
                       request_json, service_definition, service_entry)
 
 bp = Blueprint("api", __name__)
@@ -154,6 +155,8 @@ def requests_(fmt: str):
 def _create_request():
     try:
         fields = read_body(request)
+    except ApiTooLarge as exc:
+        return api_errors(413, exc.descriptions)
     except ApiBadRequest as exc:
         return api_errors(400, exc.descriptions)
     key = _api_key(fields)

@@ -13,13 +13,14 @@ from wtforms.fields.choices import SelectChoice
 
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
-from ..domain.validation import KindPolicy, submission_errors
+from ..domain.validation import KindPolicy, parse_int, submission_errors
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import LocalStorage, RejectedFile, clean_upload
+from ..web import safe_next
 from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm
 
 bp = Blueprint("public", __name__)
@@ -60,10 +61,7 @@ def privacy():
 def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("public.home")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
 
 
 def _fill_choices(form: CaseForm) -> None:
@@ -96,7 +94,8 @@ def _resolve_choices(form: CaseForm, errors: dict) -> tuple[int | None, int | No
         raw = field.data or ""
         if not raw:
             return None
-        row = db.session.execute(query(int(raw))).first() if raw.isdigit() else None
+        number = parse_int(raw)
+        row = db.session.execute(query(number)).first() if number is not None else None
         if row is None:
             errors[field.name] = invalid
         return row

@@ -92,7 +92,7 @@ def allowed(check):
 
 def _page() -> int:
     raw = request.args.get("trang", "1")
-    return max(1, min(int(raw), 100000)) if raw.isdigit() else 1
+    return max(1, min(int(raw), 100000)) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 1
 
 
 def _kinds() -> list[CaseKind]:
