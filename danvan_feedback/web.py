@@ -109,6 +109,8 @@ def register_hooks(app: Flask) -> None:
         return resp
 
     app.jinja_env.globals["public_url"] = public_url
+    from .storage import IMAGE_MAX_SIDE
+    app.config.setdefault("IMAGE_MAX_SIDE", IMAGE_MAX_SIDE)  # the form's client-side downscale (static/js/downscale.js)
 
     @app.context_processor
     def _globals():

@@ -19,9 +19,9 @@ from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
-from ..storage import LocalStorage, RejectedFile, clean_upload
+from ..storage import LocalStorage, PixelBudget, RejectedFile, clean_upload
 from ..web import safe_next
-from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm
+from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm, file_error_message
 
 bp = Blueprint("public", __name__)
 
@@ -121,13 +121,13 @@ def _read_files(field_name: str) -> tuple[list, list[str]]:
     if len(uploads) > cfg["UPLOAD_MAX_FILES"]:
         return [], [str(MESSAGES["too_many_files"]) % {"n": cfg["UPLOAD_MAX_FILES"]}]
     cleaned = []
+    budget = PixelBudget()  # decoded pixels for all the images of this submission
     for up in uploads:
         raw = up.stream.read(cfg["UPLOAD_MAX_FILE_BYTES"] + 1)
         try:
-            cleaned.append(clean_upload(raw, up.filename, cfg["UPLOAD_MAX_FILE_BYTES"]))
+            cleaned.append(clean_upload(raw, up.filename, cfg["UPLOAD_MAX_FILE_BYTES"], budget))
         except RejectedFile as exc:
-            errors.append(str(MESSAGES[exc.code]) % {
-                "name": exc.filename[:80], "mb": cfg["UPLOAD_MAX_FILE_BYTES"] // (1024 * 1024)})
+            errors.append(file_error_message(exc.code, exc.filename, cfg["UPLOAD_MAX_FILE_BYTES"]))
     return cleaned, errors
 
 

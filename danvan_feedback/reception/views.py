@@ -35,6 +35,7 @@ from ..extensions import csrf, db
 from ..labels import status_label
 from ..models import CaseKind
 from ..models.reception import DialogueSession, ReceptionVisit
+from ..public.forms import file_error_message
 from ..services.intake import local_date
 from ..staff import menu
 from ..staff.views import guard_staff
@@ -299,8 +300,8 @@ def _read_minutes(form: DialogueForm):
     try:
         return clean_upload(raw, up.filename, limit)
     except RejectedFile as exc:
-        form.minutes.errors = list(form.minutes.errors) + [str(MESSAGES[exc.code]) % {
-            "name": exc.filename[:80], "mb": limit // (1024 * 1024)}]
+        form.minutes.errors = list(form.minutes.errors) + [
+            file_error_message(exc.code, exc.filename, limit, MESSAGES)]
         return None
 
 
