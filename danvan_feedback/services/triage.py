@@ -17,7 +17,8 @@ from .. import policy
 from ..domain import deadlines as dl
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
-from ..domain.triage import NotAllowed, check_accept, check_action, check_outcome
+from ..domain.triage import (NotAllowed, check_accept, check_action, check_matter_state, check_outcome,
+                             default_matter_state)
 from ..extensions import db
 from ..models import Case, CaseEvent, CaseKind, CaseVerifier, DeadlineRule, Unit, User
 from .events import append_event
@@ -109,8 +110,21 @@ def recompute_clock(case: Case, ctx: Ctx, rules: list[dl.Rule] | None = None) ->
         _set_clock(case, None)
 
 
-def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False) -> CaseEvent:
-    """Thụ lý: starts the resolution clock (Law on Complaints art. 28/37; Law on Denunciations art. 30)."""
+def _set_matter_state(case: Case, state: str | None) -> None:
+    """The state of the matter when the letter came in (form 02/XLD), recorded at classification;
+    when not given, the default (a second-time complaint: already resolved once)."""
+    state = (state or "").strip() or (case.matter_state or default_matter_state(case.kind_code, case.attempt))
+    try:
+        check_matter_state(case.kind_code, case.attempt, state)
+    except NotAllowed as exc:
+        raise TriageError(exc.code, field="matter_state") from None
+    case.matter_state = state
+
+
+def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False,
+           matter_state: str | None = None) -> CaseEvent:
+    """Thụ lý: starts the resolution clock (Law on Complaints art. 28/37; Law on Denunciations art. 30).
+    Records the state of the matter when the letter came in (``matter_state``, form 02/XLD)."""
     _guard(case, ctx, "accept")
     kind = db.session.get(CaseKind, case.kind_code)
     try:
@@ -120,6 +134,9 @@ def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False) -
     if attempt not in (1, 2):
         raise TriageError("bad_attempt")
     case.attempt = attempt if case.kind_code == "khieu_nai" else 1
+    if case.attempt == 2 and case.matter_state not in (None, "resolved_once", "resolved_many"):
+        case.matter_state = None  # a second-time complaint is about a matter already resolved
+    _set_matter_state(case, matter_state)
     case.is_remote = bool(is_remote)
     case.accepted_on = ctx.today
     case.paused_days = 0
@@ -182,23 +199,42 @@ def merge(case: Case, ctx: Ctx, target_code: str) -> CaseEvent:
     return event
 
 
-def reclassify(case: Case, ctx: Ctx, kind_code: str) -> CaseEvent:
-    """The kind decides clocks, required fields and who may see the sender: they follow it."""
+def reclassify(case: Case, ctx: Ctx, kind_code: str, matter_state: str | None = None,
+               reason: str = "") -> CaseEvent:
+    """The kind decides clocks and required fields. Who may see the sender follows the history:
+    a case that has been a denunciation stays protected whatever it becomes. Reclassifying a
+    protected case needs its resolver (or a leader) and a written reason, and is audited. The
+    state of the matter when the letter came in (form 02/XLD) may be recorded with it."""
     _guard(case, ctx, "reclassify")
     kind = db.session.get(CaseKind, kind_code or "")
     if kind is None or not kind.active:
         raise TriageError("unknown_kind", field="kind")
     if kind.code == case.kind_code:
         raise TriageError("same_kind", field="kind")
+    reason = (reason or "").strip()
+    was_protected = policy.is_protected(case)
+    if was_protected:
+        if not policy.can_reclassify(ctx.actor, case):
+            raise TriageError("forbidden")
+        if len(reason) < 5:
+            raise TriageError("reclassify_reason")
     old = db.session.get(CaseKind, case.kind_code)
     case.kind_code = kind.code
-    if kind.anonymous == "info_only":
-        case.open311_id = None  # a denunciation is never exposed through the API
+    if matter_state or case.matter_state:
+        _set_matter_state(case, matter_state)
+    case.protected = was_protected or kind.code in policy.SECRET_IDENTITY_KINDS
+    if case.protected:
+        case.open311_id = None  # a denunciation is never exposed through the API, nor after
     ident = case.identity
-    identity = {} if kind.anonymous == "info_only" or ident is None else {
+    identity = {} if case.protected or ident is None else {
         "full_name": ident.full_name, "company_name": ident.company_name, "phone": ident.phone}
     case.search_text = search_text(case.tracking_code, case.subject, case.content, identity)
-    event = _event(case, ctx, "reclassify", note=f"{old.name_vi} → {kind.name_vi}", kind_code=kind.code)
+    note = f"{old.name_vi} → {kind.name_vi}" + (f" — {reason}" if reason else "")
+    event = _event(case, ctx, "reclassify", note=note, kind_code=kind.code)
+    if was_protected:
+        from .audit import append_audit
+        append_audit(actor_id=ctx.actor.id, action="reclassify_protected", case_id=case.id,
+                     reason=reason, detail=f"{old.code}>{kind.code}", now=ctx.now)
     recompute_clock(case, ctx)
     return event
 
@@ -278,6 +314,10 @@ def extend(case: Case, ctx: Ctx, decision_no: str, reason: str) -> CaseEvent:
     30; Decree 31/2019; Law on Complaints arts. 28, 37 for complex cases)."""
     _guard(case, ctx, "extend")
     decision_no, reason = _need(decision_no, "decision_no"), _need(reason, "reason")
+    if case.due_on is not None and ctx.today > case.due_on:
+        # An extension is decided before the time limit runs out; once it has passed, the case is
+        # overdue and stays so in the figures of the period (domain brief §3, §6).
+        raise TriageError("deadline_passed", due=case.due_on.strftime("%d/%m/%Y"))
     if case.status == st.RECEIVED:
         if case.kind_code != "to_cao" or case.extensions > 0:
             raise TriageError("beyond_maximum")

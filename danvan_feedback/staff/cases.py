@@ -16,12 +16,12 @@ from ..domain.validation import parse_int
 from ..extensions import db
 from ..labels import event_label, staff_status_label, status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
-from ..passwords import verify_password
 from ..services import identity as ident
 from ..services import triage
 from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
 from ..storage import LocalStorage
+from ..letters.panel import case_panel
 from .views import bp
 
 ERRORS = {
@@ -39,11 +39,14 @@ ERRORS = {
     "unknown_user": _l("Cán bộ được chọn không hợp lệ cho vai trò này."),
     "assignee_not_in_unit": _l("Cán bộ được giao phải thuộc đơn vị được giao."),
     "beyond_maximum": _l("Không thể gia hạn thêm: đã đến thời hạn tối đa theo luật định."),
+    "deadline_passed": _l("Không thể gia hạn: thời hạn giải quyết đã hết ngày %(due)s. Việc gia hạn phải quyết định trước khi hết hạn; hồ sơ được tính là quá hạn."),
+    "bad_matter_state": _l("Tình trạng giải quyết của vụ việc không hợp lệ (khiếu nại lần hai là vụ việc đã được giải quyết)."),
     "wrong_outcome": _l("Kết quả không phù hợp với loại đơn."),
     "anonymous_not_accepted": _l("Không thể thụ lý: khiếu nại, tố cáo ẩn danh không được giải quyết theo luật; hãy lưu đơn."),
     "bad_attempt": _l("Lần giải quyết chỉ có thể là lần đầu hoặc lần hai."),
     "reason_required": _l("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."),
     "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
+    "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
 }
 
 ACTION_LABELS = {
@@ -60,6 +63,11 @@ OUTCOME_LABELS = {
     "dung": _l("Đúng"), "sai": _l("Sai"), "dung_mot_phan": _l("Đúng một phần"),
     "giu_nguyen": _l("Giữ nguyên quyết định lần đầu"), "huy_sua": _l("Huỷ, sửa quyết định lần đầu"),
     "rut_don": _l("Rút đơn"), "da_tra_loi": _l("Đã trả lời"),
+}
+
+MATTER_STATE_LABELS = {
+    "not_yet": _l("Chưa được giải quyết"), "in_progress": _l("Đang được giải quyết"),
+    "resolved_once": _l("Đã được giải quyết lần đầu"), "resolved_many": _l("Đã được giải quyết nhiều lần"),
 }
 
 COMPLEXITY_LABELS = {"normal": _l("Thông thường"), "complex": _l("Phức tạp"),
@@ -90,6 +98,9 @@ def _allowed_actions(case: Case) -> list[str]:
             continue
         if action in ("note", "request_info", "resume"):
             if policy.can_work_on_case(user, case):
+                out.append(action)
+        elif action == "reclassify":
+            if policy.can_reclassify(user, case):
                 out.append(action)
         elif policy.can_triage(user):
             out.append(action)
@@ -156,10 +167,11 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         event_label=event_label, identity=identity, secret=secret, may_see=may_see,
         show_files=(not secret) or may_see, days_left=left, actions=_allowed_actions(case),
         action_labels=ACTION_LABELS, outcomes=outcomes_for(case.kind_code, case.attempt),
-        outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, units=units,
+        outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, matter_states=MATTER_STATE_LABELS, units=units,
         staff_users=staff_users, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
         verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
+        records=case_panel(case, today),  # clocks, issued documents, agency replies (issue 12)
         due_rule=db.session.execute(select(DeadlineRule).where(DeadlineRule.code == case.due_rule_code)).scalar_one_or_none()
         if case.due_rule_code else None), status_code
 
@@ -185,7 +197,8 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
     f = request.form
     match action:
         case "accept":
-            return triage.accept(case, ctx, attempt=_int("attempt") or 1, is_remote=bool(f.get("is_remote")))
+            return triage.accept(case, ctx, attempt=_int("attempt") or 1, is_remote=bool(f.get("is_remote")),
+                                 matter_state=f.get("matter_state"))
         case "refuse":
             return triage.refuse(case, ctx, f.get("reason", ""))
         case "transfer":
@@ -197,7 +210,8 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
         case "merge":
             return triage.merge(case, ctx, f.get("target", ""))
         case "reclassify":
-            return triage.reclassify(case, ctx, f.get("kind", ""))
+            return triage.reclassify(case, ctx, f.get("kind", ""), f.get("matter_state"),
+                                     reason=f.get("reason", ""))
         case "mark_group":
             return triage.mark_group(case, ctx, _int("group_size"), f.get("representative"))
         case "assign":
@@ -252,15 +266,17 @@ def reveal_identity(case_id: int):
     values = {"reason": request.form.get("reason", ""), "_action": "reveal"}
     if not ident.may_see(user, case):
         return render_case(case, status_code=403, error=str(ERRORS["forbidden"]), values=values)
-    ok = verify_password(user.password_hash, request.form.get("password", ""))
-    if ok and user.totp_secret:
-        from ..auth.service import verify_totp
-        step = verify_totp(user.totp_secret, request.form.get("code", ""), user.totp_last_step)
-        ok = step is not None
-        if ok:
-            user.totp_last_step = step
-    if not ok:
-        return render_case(case, status_code=422, error=str(ERRORS["bad_password"]), values=values)
+    if len((request.form.get("reason") or "").strip()) < 5:  # before the password: no try is spent
+        return render_case(case, status_code=422, error=str(ERRORS["reason_required"]), values=values)
+    cfg = current_app.config
+    result = ident.fresh_auth(user, request.form.get("password", ""), request.form.get("code", ""),
+                              now=_now(), max_failures=cfg["REVEAL_MAX_FAILURES"],
+                              lock_minutes=cfg["LOGIN_LOCK_MINUTES"], case_id=case.id)
+    if result != "ok":
+        db.session.commit()  # the failure counts and its audit record stay
+        if result == "locked":
+            return redirect(url_for("auth.login"), code=303)
+        return render_case(_load(case_id), status_code=422, error=str(ERRORS["bad_password"]), values=values)
     try:
         identity = ident.reveal(case, user, request.form.get("reason", ""), _now())
     except ident.RevealRefused as exc:

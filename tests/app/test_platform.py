@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from importlib.metadata import version
 
@@ -28,7 +29,9 @@ def test_security_headers_on_every_page(client):
         assert "base-uri 'none'" in csp
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert resp.headers["Referrer-Policy"] == "same-origin"
-        assert "geolocation=()" in resp.headers["Permissions-Policy"]
+        # Geolocation only on the forms that offer "use my location" (test_location_form.py).
+        geo = "geolocation=(self)" if url == "/gui/khieu_nai" else "geolocation=()"
+        assert geo in resp.headers["Permissions-Policy"]
     assert client.get("/tra-cuu").headers["Cache-Control"] == "no-store"
 
 
@@ -116,3 +119,10 @@ def test_storage_never_builds_paths_from_input(tmp_path):
     for bad in ("../etc/passwd", "a/b", ""):
         with pytest.raises(ValueError):
             storage.path_for(bad)
+
+
+@pytest.mark.parametrize("url", ["/", "/tra-cuu", "/khao-sat", "/gui/phan_anh"])
+def test_public_pages_describe_themselves(client, url):
+    html = client.get(url).get_data(as_text=True)
+    m = re.search(r'<meta name="description" content="([^"]{40,300})">', html)
+    assert m and "Sở Nông nghiệp" in m.group(1)

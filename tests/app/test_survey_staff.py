@@ -164,7 +164,9 @@ def test_editing_criteria_creates_a_version_and_old_responses_keep_theirs(client
     with app.app_context():
         v1 = db.session.get(SurveyVersion, int(version_id))
         form = {f"label_{c.code}": c.label for c in v1.criteria}
-    form.update({"csrf_token": csrf(client, "/can-bo/khao-sat/tieu-chi"), "bang": "service", "version": version_id,
+        form.update({f"label_en_{c.code}": c.label_en for c in v1.criteria if c.label_en})
+    form.update({"required_overall": "1", "label_en_staff": "Reception staff: attitude, guidance",
+                 "csrf_token": csrf(client, "/can-bo/khao-sat/tieu-chi"), "bang": "service", "version": version_id,
                  "label_staff": "Cán bộ tiếp nhận: thái độ, hướng dẫn", "retire_feedback": "1",
                  "new_label": "Dịch vụ công trực tuyến dễ dùng", "new_factor": "access",
                  "scale": "Chưa hài lòng\nHài lòng\nRất hài lòng"})
@@ -175,6 +177,10 @@ def test_editing_criteria_creates_a_version_and_old_responses_keep_theirs(client
         assert current.number == 2 and current.scale == ["Chưa hài lòng", "Hài lòng", "Rất hài lòng"]
         assert [c.code for c in current.criteria] == ["access", "procedure", "staff", "result", "overall", "c1"]
         assert current.criteria[2].label == "Cán bộ tiếp nhận: thái độ, hướng dẫn"
+        assert [c.code for c in current.criteria if c.required] == ["overall"]
+        assert current.criteria[2].label_en == "Reception staff: attitude, guidance"
+        assert current.criteria[0].label_en.startswith("Access to the service")
+        assert current.scale_en is None  # the scale changed and no English one was given
         old = db.session.execute(select(SurveyResponse)).scalar_one()
         assert old.version_id == int(version_id) and len(old.version.criteria) == 6
     # the old form (version 1) is refused, its answers kept, nothing stored

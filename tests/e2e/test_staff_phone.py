@@ -1,0 +1,110 @@
+"""Staff journeys on a 390×844 phone: two-factor enrolment with the authenticator on the same phone."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pyotp
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from danvan_feedback.extensions import db
+from danvan_feedback.models import User
+from danvan_feedback.passwords import hash_password
+from tests.e2e.test_accessibility import assert_accessible
+
+PASSWORD = "mật khẩu quản trị 2026"
+SHOTS = os.environ.get("STAFF_SCREENSHOTS")  # a folder: save phone screenshots there
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"staff-{name}.png"), full_page=True)
+
+
+def test_two_factor_enrolment_works_on_the_phone_that_holds_the_authenticator(page, live_app):
+    with live_app.app_context():
+        if db.session.execute(select(User).where(User.username == "qt.phone")).scalar_one_or_none() is None:
+            db.session.add(User(username="qt.phone", role="admin", password_hash=hash_password(PASSWORD),
+                                totp_secret=None, full_name="Quản trị điện thoại"))
+            db.session.commit()
+        db.session.remove()
+    page.goto("/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill("qt.phone")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/thiet-lap*")
+    shot(page, "totp-setup")
+    assert_accessible(page)  # includes: nothing wider than the 390 px screen
+    # the same phone cannot scan its own screen: a link opens the authenticator app
+    link = page.get_by_role("link", name="Thêm vào ứng dụng xác thực")
+    uri = link.get_attribute("href")
+    assert uri.startswith("otpauth://totp/")
+    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    # the secret is shown in groups of four, easy to copy by hand, with a copy button
+    shown = page.locator("#totp-secret").inner_text()
+    assert re.fullmatch(r"([A-Z2-7]{4} )*[A-Z2-7]{1,4}", shown) and shown.replace(" ", "") == secret
+    expect(page.get_by_role("button", name="Sao chép khoá")).to_be_visible()
+    box = page.get_by_role("link", name="Thêm vào ứng dụng xác thực").bounding_box()
+    assert box["height"] >= 24 and box["width"] >= 24
+    page.get_by_label("Mã xác thực 6 số").fill(pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url("**/can-bo/")
+
+
+def _inspector(live_app) -> str:
+    secret = pyotp.random_base32()
+    with live_app.app_context():
+        user = db.session.execute(select(User).where(User.username == "tt.phone")).scalar_one_or_none()
+        if user is None:
+            user = User(username="tt.phone", role="inspector", password_hash=hash_password(PASSWORD),
+                        full_name="Thanh tra điện thoại")
+            db.session.add(user)
+        user.totp_secret, user.totp_last_step = secret, None
+        db.session.commit()
+        db.session.remove()
+    return secret
+
+
+def _sign_in(page, username: str, secret: str) -> None:
+    page.goto("/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_label("Mã xác thực 6 số").fill(pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url("**/can-bo/")
+
+
+def test_inbox_on_a_phone_is_a_list_of_tappable_cards(new_context, live_app):
+    from tests.e2e.helpers import file_complaint
+    citizen = new_context().new_page()
+    code, _pin = file_complaint(citizen)
+    page = new_context().new_page()
+    _sign_in(page, "tt.phone", _inspector(live_app))
+    page.goto("/can-bo/hop-thu")
+    card = page.locator("table.inbox tr", has=page.get_by_role("link", name=code))
+    expect(card).to_be_visible()
+    shot(page, "inbox")
+    assert_accessible(page)  # no sideways scrolling at 390 px, 0 serious axe issues
+    box = card.bounding_box()
+    assert box["width"] <= 390 and box["height"] >= 48
+    # code, kind, title, deadline and state all within the card, on screen without scrolling sideways
+    for cell in ("c-code", "c-kind", "c-title", "c-due", "c-status"):
+        b = card.locator(f"td.{cell}").bounding_box()
+        assert b is not None and b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1
+    link = card.get_by_role("link", name=code).bounding_box()
+    assert link["height"] >= 24
+    # tapping anywhere on the card (here: its title) opens the case
+    card.scroll_into_view_if_needed()
+    title = card.locator("td.c-title").bounding_box()
+    with page.expect_navigation():
+        page.mouse.click(title["x"] + title["width"] / 2, title["y"] + title["height"] / 2)
+    assert "/can-bo/ho-so/" in page.url
