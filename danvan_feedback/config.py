@@ -120,6 +120,13 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis unreachable: count in this process (and log a warning) rather than answer 500; the
+        # shared storage is tried again with back-off. A hung Redis costs at most the timeouts.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+                                      if env.get("RATELIMIT_STORAGE_URI", "").startswith(("redis", "rediss"))
+                                      else {}),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Accepted submissions per address (mistakes don't count; offices and carriers share one
         # address), every attempt per form (a bot replaying one form), and a flood ceiling per address.

@@ -49,6 +49,13 @@ class PixelBudget:
         return True
 
 
+class StorageError(OSError):
+    """A file could not be stored (full disk, I/O error): nothing was kept of it."""
+
+    def __init__(self, errno_code: int | None):
+        super().__init__(errno_code, os.strerror(errno_code) if errno_code else "storage error")
+
+
 class RejectedFile(ValueError):
     def __init__(self, code: str, filename: str):
         super().__init__(code)
@@ -242,22 +249,46 @@ class LocalStorage:
         return self.root / key[:2] / key
 
     def put(self, data: bytes) -> str:
+        """Write, fsync, rename, fsync the directory; return the new key. On any failure (a full
+        disk, an I/O error) the temporary file is removed and :class:`StorageError` is raised."""
         key = secrets.token_hex(20)
         final = self.path_for(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".{key}.tmp")
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            for path in (tmp, final):
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:
+                    pass
+            raise StorageError(exc.errno) from exc
         return key
+
+    def put_all(self, blobs: list[bytes]) -> list[str]:
+        """Store every blob or none: when one fails, those written before it are deleted too."""
+        keys: list[str] = []
+        try:
+            for data in blobs:
+                keys.append(self.put(data))
+        except BaseException:
+            for key in keys:
+                self.delete(key)
+            raise
+        return keys
 
     def delete(self, key: str) -> None:
         try:
             self.path_for(key).unlink()
         except FileNotFoundError:
+            pass
+        except OSError:  # the disk is failing too: the sweep removes the file later
             pass
 
     def open(self, key: str):

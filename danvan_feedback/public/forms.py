@@ -34,6 +34,7 @@ MESSAGES = {
     "file_bomb": _l("Ảnh %(name)s quá lớn (số điểm ảnh vượt giới hạn)."),
     "image_too_large": _l("Ảnh %(name)s quá lớn để xử lý: ảnh PNG, WebP tối đa %(mp)s triệu điểm ảnh. Vui lòng gửi ảnh JPEG (ảnh chụp từ điện thoại) hoặc thu nhỏ ảnh."),
     "image_budget": _l("Ảnh %(name)s không được nhận: tổng kích thước các ảnh gửi kèm vượt giới hạn. Vui lòng gửi ít ảnh hơn hoặc ảnh nhỏ hơn (tối đa %(side)s điểm ảnh mỗi chiều là đủ)."),
+    "storage_failed": _l("Hệ thống tạm thời không lưu được tệp đính kèm (sự cố ổ lưu trữ), nên đơn CHƯA được gửi. Nội dung bạn nhập vẫn còn nguyên bên dưới: vui lòng thử lại sau ít phút, hoặc gửi không kèm tệp."),
     "pdf_active": _l("Tệp PDF %(name)s chứa mã lệnh hoặc tệp nhúng không gỡ bỏ được. Vui lòng in tệp ra PDF mới (chức năng “In ra PDF”) hoặc gửi ảnh chụp các trang."),
     "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
     "too_many_files": _l("Chỉ được gửi tối đa %(n)s tệp."),

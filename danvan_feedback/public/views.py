@@ -1,6 +1,7 @@
 """Public pages: pick a kind, file it, get a receipt, follow the case. No account needed."""
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -21,11 +22,12 @@ from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
 from ..policy import offers_geolocation
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
-from ..storage import LocalStorage, PixelBudget, RejectedFile, clean_upload
+from ..storage import LocalStorage, PixelBudget, RejectedFile, StorageError, clean_upload
 from ..web import safe_next
 from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm, file_error_message
 
 bp = Blueprint("public", __name__)
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -211,8 +213,15 @@ def file_case(kind_code: str):
                           incident_date=form.incident_date.data,
                           incident_place=form.incident_place.data or None, latitude=lat, longitude=lon)
     cfg = current_app.config
-    receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
-                          tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+    try:
+        receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
+                              tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+    except StorageError as exc:  # full disk, I/O error: nothing stored, the form comes back as typed
+        log.error("storage error while filing: errno=%s", exc.errno)
+        _fill_choices(form)
+        return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
+                               extra_errors={"storage": str(MESSAGES["storage_failed"])},
+                               files_dropped=bool(files)), 503
     held = session.get("receipt") or {}
     if receipt.pin is not None or held.get("code") != receipt.code:
         session["receipt"] = {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}
@@ -364,6 +373,10 @@ def add_info(code: str):
     try:
         add_information(case, form.text.data or "", files, storage=storage(), now=_now(),
                         tz=current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    except StorageError as exc:
+        log.error("storage error while adding information: errno=%s", exc.errno)
+        form.text.errors = list(form.text.errors) + [str(MESSAGES["storage_failed"])]
+        return _case_page(case, form, 503)
     except ValueError:
         form.text.errors = list(form.text.errors) + [str(MESSAGES["case_closed"])]
         return _case_page(case, form, 422)
