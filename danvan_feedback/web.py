@@ -6,11 +6,13 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as RoutingValidationError
@@ -30,6 +32,7 @@ _ERRORS = {
     429: (_l("Bạn thao tác quá nhanh"), _l("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng thử lại sau ít phút.")),
     500: (_l("Đã có lỗi xảy ra"), _l("Hệ thống gặp sự cố. Dữ liệu bạn nhập chưa được ghi nhận; vui lòng thử lại sau.")),
     503: (_l("Hệ thống tạm thời gián đoạn"), _l("Cơ sở dữ liệu đang không trả lời. Đơn của bạn CHƯA được ghi nhận; vui lòng thử lại sau ít phút.")),
+    "unknown": (_l("Chưa xác định được kết quả"), _l("Kết nối tới cơ sở dữ liệu bị gián đoạn đúng lúc đang ghi, nên hệ thống KHÔNG BIẾT CHẮC đơn của bạn đã được ghi nhận hay chưa. Cách kiểm tra: tải lại trang này và chọn “Gửi lại” khi trình duyệt hỏi — đơn không bị ghi hai lần; nếu đơn đã được ghi nhận, bạn sẽ thấy biên nhận với mã tra cứu. Bạn cũng có thể tra cứu sau bằng số điện thoại hoặc email đã khai.")),
 }
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -84,6 +87,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+@sa_event.listens_for(Session, "before_commit")
+def _commit_started(_session) -> None:
+    """Remember, for the error pages, that this request began a commit: after that, a lost
+    connection leaves the outcome unknown, and the page must not claim nothing was recorded."""
+    if has_request_context():
+        g.commit_state = "started"
+
+
 def register_hooks(app: Flask) -> None:
     production = app.config["APP_ENV"] == "production"
 
@@ -132,6 +143,16 @@ def _render_error(code: int, **fmt):
     return render_template("errors/error.html", code=code, title=title, text=text % fmt if fmt else text), code
 
 
+def _outcome_unknown() -> bool:
+    """A POST whose commit began: it may have been recorded (a lost reply), or not."""
+    return request.method == "POST" and g.get("commit_state") == "started"
+
+
+def _render_unknown(code: int):
+    title, text = _ERRORS["unknown"]
+    return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
 def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(err):
@@ -166,7 +187,12 @@ def register_errorhandlers(app: Flask) -> None:
         log.error("database error: %s", type(err).__name__)
         if request.blueprint == "api":
             from .api.views import api_error
+            if _outcome_unknown():
+                return api_error(503, "Service temporarily unavailable; the request may have been "
+                                      "recorded: send it again with the same idempotency_key to find out")
             return api_error(503, "Service temporarily unavailable")
+        if _outcome_unknown():
+            return _render_unknown(503)
         return _render_error(503)
 
     @app.errorhandler(Exception)
@@ -178,6 +204,8 @@ def register_errorhandlers(app: Flask) -> None:
         if request.blueprint == "api":
             from .api.views import api_error
             return api_error(500, "Internal error")
+        if _outcome_unknown():
+            return _render_unknown(500)
         return _render_error(500)
 
 

@@ -72,3 +72,32 @@ def test_a_real_full_disk(app, client, tmp_path):
         assert [p for p in mnt.rglob("*") if p.is_file()] == []
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_a_lost_commit_reply_says_the_outcome_is_unknown_and_a_retry_shows_the_receipt(client, app, monkeypatch):
+    """The commit happens, then the connection drops before the reply: the page must not say
+    "not recorded"; sending the same form again (same token) finds the case instead of a second one."""
+    from sqlalchemy.exc import OperationalError
+
+    from danvan_feedback.extensions import db
+    from tests.conftest import form_tokens
+    tokens = form_tokens(client, "/gui/khieu_nai")
+    real_commit = db.session.commit
+    state = {"fail": True}
+
+    def commit_then_lose_the_reply():
+        real_commit()
+        if state["fail"]:
+            state["fail"] = False
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+    monkeypatch.setattr(db.session, "commit", commit_then_lose_the_reply)
+    resp = post_case(client, "khieu_nai", complaint(), tokens=tokens)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 503
+    assert "KHÔNG BIẾT CHẮC" in html and "CHƯA được ghi nhận" not in html
+    assert count(app, Case) == 1
+    retry = post_case(client, "khieu_nai", complaint(), tokens=tokens)  # the browser's "send again"
+    assert retry.status_code == 303
+    receipt = client.get(retry.headers["Location"]).get_data(as_text=True)
+    assert "tracking-code" in receipt
+    assert count(app, Case) == 1
