@@ -330,6 +330,10 @@ def read_body(req) -> dict:
         body = _read_json(req)
         if not isinstance(body, dict):
             raise ApiBadRequest("body: must be a JSON object")
+        try:  # "\ud800" is valid JSON but no text: it could be neither stored nor answered
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiBadRequest("body: text must be valid Unicode (a lone surrogate escape was sent)") from None
         for key, value in body.items():
             if key == "attribute":
                 if not isinstance(value, dict):

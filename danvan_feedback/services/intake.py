@@ -16,7 +16,7 @@ from ..extensions import db
 from ..policy import SECRET_IDENTITY_KINDS
 from ..models import Attachment, Case, CaseIdentity, DeadlineRule, HolidayOverride
 from ..storage import CleanFile, LocalStorage
-from .db import begin_write
+from .uow import run_write
 from .events import append_event
 from .notify import enqueue
 
@@ -144,27 +144,23 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
     written here are deleted and the error propagates: nothing is acknowledged.
     """
     keys = storage.put_all([f.data for f in files])  # all or none (a full disk leaves no file)
-    try:
-        for _attempt in range(CODE_ATTEMPTS):
-            try:
-                begin_write()
-                receipt = _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz)
-                db.session.commit()
-                return receipt
-            except IntegrityError:
-                db.session.rollback()
-                existing = find_by_token(sub.token)
-                if existing is not None:  # a double tap, or a retry of the same form
-                    for key in keys:
-                        storage.delete(key)
-                    return Receipt(existing.tracking_code, None, duplicate=True)
-                # else: a tracking-code collision; draw another code
-        raise RuntimeError("could not draw a unique tracking code")
-    except BaseException:
-        db.session.rollback()
+
+    def drop_files() -> None:
         for key in keys:
             storage.delete(key)
-        raise
+
+    def same_token(_exc) -> Receipt | None:
+        existing = find_by_token(sub.token)
+        if existing is None:
+            return None  # a tracking-code collision: run again, which draws another code
+        drop_files()  # a double tap, or a retry of the same form
+        return Receipt(existing.tracking_code, None, duplicate=True)
+
+    try:
+        return run_write(lambda: _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz),
+                         attempts=CODE_ATTEMPTS, on_integrity=same_token, cleanup=drop_files)
+    except IntegrityError:
+        raise RuntimeError("could not draw a unique tracking code") from None
 
 
 def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key: str,

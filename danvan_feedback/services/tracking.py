@@ -12,7 +12,7 @@ from ..domain.validation import same_phone
 from ..extensions import db
 from ..models import Attachment, Case
 from ..storage import CleanFile, LocalStorage
-from .db import begin_write
+from .uow import lock_case
 from .events import append_event
 
 
@@ -41,14 +41,12 @@ def lookup(raw_code: str, secret: str, *, pin_key: str, now: datetime, max_failu
     if ok:
         if case.lookup_failures:
             case_id = case.id
-            begin_write()
-            case = db.session.get(Case, case_id)
+            case = lock_case(case_id)
             case.lookup_failures = 0
             db.session.commit()
         return case
     case_id = case.id
-    begin_write()
-    case = db.session.get(Case, case_id)
+    case = lock_case(case_id)
     case.lookup_failures = (case.lookup_failures or 0) + 1
     if case.lookup_failures >= max_failures:
         case.lookup_locked_until = now + timedelta(minutes=lock_minutes)
@@ -65,8 +63,7 @@ def add_information(case: Case, text: str, files: list[CleanFile], *, storage: L
     case_id = case.id
     keys = storage.put_all([f.data for f in files])  # all or none (a full disk leaves no file)
     try:
-        begin_write()
-        case = db.session.get(Case, case_id)
+        case = lock_case(case_id)
         if not st.citizen_may_add(case.status):
             raise ValueError("case_closed")
         answered = case.status == st.WAITING_CITIZEN

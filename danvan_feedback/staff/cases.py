@@ -8,19 +8,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from .. import policy
 from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..domain.validation import parse_int
 from ..extensions import db
-from ..labels import event_label, staff_status_label, status_label
+from ..labels import actor_words, event_label, staff_status_label, status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
 from ..services import identity as ident
 from ..services import triage
 from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
+from ..services import uow
 from ..storage import LocalStorage
+from ..letters.decision_form import ERRORS as DECISION_ERRORS
+from ..letters.decision_form import decision_context, finish
 from ..letters.panel import case_panel
 from .views import bp
 
@@ -47,6 +51,7 @@ ERRORS = {
     "reason_required": _l("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."),
     "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
     "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
+    **DECISION_ERRORS,  # a decision's document and effective date (issue 12)
 }
 
 ACTION_LABELS = {
@@ -138,11 +143,13 @@ def _fill_template(case: Case, template_id: str | None, show_name: bool) -> str:
 
 
 def render_case(case: Case, *, status_code: int = 200, error: str | None = None, revealed=None,
-                values: dict | None = None):
+                values: dict | None = None, conflict: dict | None = None):
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     today = local_date(_now(), tz)
-    events = db.session.execute(select(CaseEvent, User.username).outerjoin(User, User.id == CaseEvent.actor_id)
-                                .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
+    events = [(ev, actor_words(ev.actor_type, full_name or username, role)) for ev, full_name, username, role in
+              db.session.execute(select(CaseEvent, User.full_name, User.username, User.role)
+                                 .outerjoin(User, User.id == CaseEvent.actor_id)
+                                 .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()]
     files = db.session.execute(select(Attachment).where(Attachment.case_id == case.id)
                                .order_by(Attachment.id)).scalars().all()
     secret = ident.needs_reveal(case)
@@ -171,6 +178,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         staff_users=staff_users, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
         verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
+        seq=events[-1][0].seq if events else 0, conflict=conflict,
         records=case_panel(case, today),  # clocks, issued documents, agency replies (issue 12)
         due_rule=db.session.execute(select(DeadlineRule).where(DeadlineRule.code == case.due_rule_code)).scalar_one_or_none()
         if case.due_rule_code else None), status_code
@@ -239,22 +247,70 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
     raise triage.TriageError("unknown_action")
 
 
+def _conflict_page(case_id: int, action: str, exc: uow.Conflict):
+    """409: the case changed under the user's feet. Say what changed, when and by whom (names, not
+    ids), show the current state and the actions allowed now (the page's own forms)."""
+    db.session.rollback()
+    case = _load(case_id)
+    changes = exc.changes
+    if not changes:  # refused by the write guard: show the last event
+        last = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                  .order_by(CaseEvent.seq.desc()).limit(1)).scalar_one_or_none()
+        changes = [last] if last is not None else []
+    names = {u.id: (u.full_name or u.username) for u in db.session.execute(
+        select(User).where(User.id.in_({c.actor_id for c in changes if c.actor_id}))).scalars()}
+    rows = [{"what": str(ACTION_LABELS.get(c.action) or event_label(c.action)), "at": c.created_at,
+             "who": names.get(c.actor_id) or str(ACTOR_WORDS.get(c.actor_type, c.actor_type)),
+             "src": staff_status_label(c.from_status) if c.from_status else "—",
+             "dst": staff_status_label(c.to_status) if c.to_status else "—"} for c in changes]
+    values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "seq")}
+    values["_action"] = action
+    info = {"attempted": str(ACTION_LABELS.get(action, action)), "changes": rows,
+            "allowed": [str(ACTION_LABELS[a]) for a in _allowed_actions(case)]}
+    return render_case(case, status_code=409, values=values, conflict=info)
+
+
+ACTOR_WORDS = {"citizen": _l("Công dân"), "api": _l("Hệ thống đối tác"), "staff": _l("Cán bộ"),
+               "system": _l("Hệ thống")}
+
+
 @bp.post("/ho-so/<int:case_id>/thao-tac/<action>")
 def case_action(case_id: int, action: str):
-    case = _load(case_id)
+    """One rule for writes: lock the case row, then validate against the fresh state and against
+    what the page showed (``seq``: its last event), write, commit once. The loser of a race sees 409."""
+    seen = _int("seq")
+    case = uow.lock_case(case_id)
+    if case is None or not policy.can_view_case(current_user, case):
+        db.session.rollback()
+        abort(404)
+    stored = None
     try:
-        _run(action, case, _ctx())
+        changes = uow.changes_since(case.id, seen)
+        if changes:
+            raise uow.Conflict(changes=changes)
+        entered = _ctx()
+        ctx, signed_file = decision_context(action, case, entered)  # a decision's document and effective date
+        event = _run(action, case, ctx)
+        stored = finish(action, event, case, entered=entered, signed_file=signed_file)
         db.session.commit()
+    except uow.Conflict as exc:
+        return _conflict_page(case_id, action, exc)
     except triage.TriageError as exc:
+        if stored:
+            LocalStorage(current_app.config["UPLOAD_DIR"]).delete(stored)
         db.session.rollback()
         case = _load(case_id)
         params = {k: (status_label(v) if k == "status" else v) for k, v in exc.params.items()}
         message = str(ERRORS.get(exc.code, ERRORS["unknown_action"])) % params if params else str(ERRORS.get(exc.code, ERRORS["unknown_action"]))
-        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "seq")}
         values["_action"] = action
         return render_case(case, status_code=422, error=message, values=values)
+    except DBAPIError as exc:
+        if not uow.retryable(exc):
+            raise
+        return _conflict_page(case_id, action, uow.Conflict())  # a deadlock between two writers
     flash(_("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
-    return redirect(url_for("staff.case_detail", case_id=case.id) + "#lich-su", code=303)
+    return redirect(url_for("staff.case_detail", case_id=case_id) + "#lich-su", code=303)
 
 
 @bp.post("/ho-so/<int:case_id>/danh-tinh")
