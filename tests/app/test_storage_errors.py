@@ -101,3 +101,22 @@ def test_a_lost_commit_reply_says_the_outcome_is_unknown_and_a_retry_shows_the_r
     receipt = client.get(retry.headers["Location"]).get_data(as_text=True)
     assert "tracking-code" in receipt
     assert count(app, Case) == 1
+
+
+def test_sweep_covers_reception_minutes_and_report_files(app, runner):
+    import time
+
+    from danvan_feedback.reports import jobs
+    from danvan_feedback.storage import LocalStorage
+    roots = [app.config["UPLOAD_DIR"], app.config["UPLOAD_DIR"].rstrip("/") + "_doi_thoai", jobs.export_dir(app.config)]
+    old = time.time() - 7200
+    orphans = []
+    for root in roots:
+        store = LocalStorage(root)
+        key = store.put(b"left behind by a crash")
+        os.utime(store.path_for(key), (old, old))
+        orphans.append(store.path_for(key))
+    result = runner.invoke(args=["attachments", "sweep"])
+    assert "reception minutes: removed 1" in result.output and "report files: removed 1" in result.output
+    assert "removed 3 orphan" in result.output
+    assert not any(p.exists() for p in orphans)
