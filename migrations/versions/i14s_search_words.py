@@ -6,7 +6,7 @@ rebuilt from the case and its identity (never a protected case's identity). No s
 trigram index on PostgreSQL stays as it is.
 
 Revision ID: i14s_search_words
-Revises: i09_identity_protection
+Revises: i12_decision_documents
 """
 import re
 import unicodedata
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i14s_search_words"
-down_revision = "i09_identity_protection"
+down_revision = "i12_decision_documents"
 branch_labels = None
 depends_on = None
 
