@@ -8,13 +8,13 @@ phone out of ``cases.search_text`` (the blind indexes find them now). The downgr
 back into the plain columns it had.
 
 Revision ID: i09_identity_encryption
-Revises: i12_decision_documents
+Revises: i14s_search_words
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i09_identity_encryption"
-down_revision = "i12_decision_documents"
+down_revision = "i14s_search_words"
 branch_labels = None
 depends_on = None
 
@@ -36,8 +36,17 @@ def _fold(text):
 
 
 def _search_text(code, subject, content, extra):
-    parts = [code, code.replace("-", ""), subject, content] + [p for p in extra if p]
-    return _fold(" ".join(p for p in parts if p))
+    """Frozen copy of services.intake.search_text in the whole-word form of i14s_search_words
+    (" #c code… #n names… #s subject… #b content… #e "); ``extra`` are the name-part values."""
+    import re
+    words = lambda text: " ".join(re.findall(r"\w+", _fold(text)))  # noqa: E731
+    code_part = " ".join(dict.fromkeys(p for p in (
+        code.lower(), code.replace("-", "").lower(), code.split("-", 1)[-1].replace("-", "").lower()) if p))
+    parts = [code_part, words(" ".join(p for p in extra if p)), words(subject), words(content)]
+    out = ""
+    for mark, text in zip(("#c", "#n", "#s", "#b"), parts):
+        out += f" {mark} {text}" if text else f" {mark}"
+    return f"{out} #e "
 
 
 def _rows(sql):

@@ -62,8 +62,10 @@ def test_production_refuses_weak_or_missing_secret(tmp_path):
     with pytest.raises(ConfigError):  # nor without a key for the identities encrypted at rest
         load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "k" * 40})
     cfg = load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "k" * 40,
-                                      "IDENTITY_KEYS": TEST_IDENTITY_KEYS})
+                                      "IDENTITY_KEYS": TEST_IDENTITY_KEYS,
+                                      "PUBLIC_BASE_URL": "https://gopy.example.gov.vn/"})
     assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["DEBUG"] is False
+    assert cfg["PUBLIC_BASE_URL"] == "https://gopy.example.gov.vn"
     with pytest.raises(ConfigError):
         load_config(str(tmp_path), {"APP_ENV": "staging"})
     with pytest.raises(ConfigError):
