@@ -20,7 +20,7 @@ KEY2 = "t2:" + base64.b64encode(b"the-second-identity-key-32-bytes").decode()
 
 
 def test_production_refuses_to_start_without_an_identity_key(tmp_path):
-    env = {"APP_ENV": "production", "SECRET_KEY": "x" * 40}
+    env = {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "PUBLIC_BASE_URL": "https://gopy.example.gov.vn"}
     with pytest.raises(ConfigError, match="IDENTITY_KEYS"):
         load_config(str(tmp_path), env)
     with pytest.raises(ConfigError):
