@@ -174,4 +174,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # (default on in development/testing, off in production where `flask report worker` runs).
         "REPORT_EXPORT_DIR": env.get("REPORT_EXPORT_DIR") or None,
         "REPORT_JOBS_INLINE": _bool(env.get("REPORT_JOBS_INLINE"), not production),
+        # Old registers (issue 16): largest file, where uploaded files wait (default UPLOAD_DIR +
+        # "_imports"), and whether the page runs the check/import itself (else `flask import worker`).
+        "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_MB", 50) * 1024 * 1024,
+        "IMPORT_DIR": env.get("IMPORT_DIR") or None,
+        "IMPORT_JOBS_INLINE": _bool(env.get("IMPORT_JOBS_INLINE"), not production),
     }

@@ -120,11 +120,16 @@ FORMAT = {"name": "format", "in": "path", "required": True, "schema": {"enum": [
           "description": "the answer's format; XML is the spec's required one"}
 JURISDICTION = {"name": "jurisdiction_id", "in": "query", "required": False, "schema": _S,
                 "description": "optional; another jurisdiction than this endpoint's gets a 404"}
-LOCALE = {"name": "locale", "in": "query", "required": False, "schema": {"enum": ["vi", "en"]},
-          "description": "names and status notes in Vietnamese (default) or English"}
+LOCALE = {"name": "locale", "in": "query", "required": False, "schema": _S,
+          "description": "names and status notes in English when it starts with en, else Vietnamese"}
+# ISO 8601 (W3C) date or date-time, years 1970 to 2999; a time without an offset is local time.
+_W3C = {"type": "string", "description": "empty: not given",
+        "pattern": (r"^((19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+                    r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?)?)?$")}
 DATE_PARAMS = [
-    {"name": "start_date", "in": "query", "required": False, "schema": _DT},
-    {"name": "end_date", "in": "query", "required": False, "schema": _DT},
+    {"name": "start_date", "in": "query", "required": False, "schema": _W3C},
+    {"name": "end_date", "in": "query", "required": False, "schema": _W3C,
+     "description": "not before start_date"},
 ]
 COMMON_ERRORS = {"400": _err("bad parameters or an unsupported format"),
                  "404": _err("not found, or an unknown jurisdiction"),
@@ -156,11 +161,13 @@ def openapi_document(base_url: str) -> dict:
     """The document; ``base_url`` is this endpoint's /open311/v2 address."""
     root = base_url.rsplit("/v2", 1)[0]
     list_params = [FORMAT, JURISDICTION, LOCALE,
-                   {"name": "service_request_id", "in": "query", "required": False, "schema": _S,
+                   {"name": "service_request_id", "in": "query", "required": False,
+                    "schema": {"type": "string", "pattern": r"[^,\s]", "maxLength": 25 * MAX_IDS},
                     "description": f"comma-separated, at most {MAX_IDS}; overrides the other filters"},
                    {"name": "service_code", "in": "query", "required": False, "schema": _S},
                    *DATE_PARAMS,
-                   {"name": "status", "in": "query", "required": False, "schema": _S,
+                   {"name": "status", "in": "query", "required": False,
+                    "schema": {"type": "string", "pattern": "^(open|closed)(,(open|closed))?$"},
                     "description": "open, closed or open,closed"}]
     paths = {
         "/discovery.{format}": {"get": {

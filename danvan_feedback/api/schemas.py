@@ -506,16 +506,15 @@ def _parse_moment(raw: str, name: str, tz: str, end: bool) -> datetime:
 
 
 def parse_filters(args, *, tz: str, now: datetime) -> Filters:
+    errors = []
+    ids = None
     raw_ids = args.get("service_request_id")
     if raw_ids is not None:
         ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
         if not ids:
-            raise ApiBadRequest("service_request_id: empty")
-        if len(ids) > MAX_IDS:
-            raise ApiBadRequest(f"service_request_id: at most {MAX_IDS} ids")
-        # The spec: service_request_id overrides every other argument.
-        return Filters(ids=ids, service_code=None, start=None, end=None, statuses=None)
-    errors = []
+            errors.append("service_request_id: empty")
+        elif len(ids) > MAX_IDS:
+            errors.append(f"service_request_id: at most {MAX_IDS} ids")
     start = end = None
     try:
         if args.get("start_date"):
@@ -542,6 +541,9 @@ def parse_filters(args, *, tz: str, now: datetime) -> Filters:
         errors.append("start_date: after end_date")
     if errors:
         raise ApiBadRequest(*errors)
+    if ids is not None:
+        # The spec: service_request_id overrides every other argument (still checked above).
+        return Filters(ids=ids, service_code=None, start=None, end=None, statuses=None)
     if start is None and end is None:
         start = now - timedelta(days=LIST_DEFAULT_DAYS)
     elif start is None:

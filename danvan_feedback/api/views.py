@@ -331,12 +331,12 @@ def _list_requests(fmt: str):
     return render(fmt, _rows_json(rows, _locale()), root="service_requests", item="request")
 
 
-@bp.get("/v2/requests/<request_id>.<fmt>")
+@bp.get("/v2/requests/<service_request_id>.<fmt>")
 @api_limit
-def request_one(request_id: str, fmt: str):
+def request_one(service_request_id: str, fmt: str):
     if bad := _check(fmt):
         return bad
-    row = db.session.execute(_visible().where(Case.open311_id == request_id)).first()
+    row = db.session.execute(_visible().where(Case.open311_id == service_request_id)).first()
     if row is None:
         return api_error(404, "No service request with this service_request_id", fmt)
     return render(fmt, _rows_json([row], _locale()), root="service_requests", item="request")

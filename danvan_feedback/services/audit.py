@@ -12,7 +12,7 @@ serialised (an advisory lock on PostgreSQL; SQLite writers already hold the writ
 - an event that does not start where the previous ended (``from_status`` ≠ previous ``to_status``);
 - a case without events, or an event without its case;
 - drift between a case row and its history: status, kind and clock (due date and rule) must be those
-  the events set, and the facts as filed (subject, content ...) must match the first event's digest;
+  the events set, and the facts (subject, content ...) must match the digest the last event sealed;
 - anything a checkpoint saw that is no longer there: a chain shorter than it was, or whose head at
   the checkpointed length differs (the last events deleted), a case gone, fewer cases than counted.
 """
@@ -113,9 +113,9 @@ def _case_problems(case: Case | None, case_id: int, events: list[CaseEvent], key
     if last.hash_version and last.hash_version >= 2 and (case.due_on, case.due_rule_code) != (last.due_on, last.due_rule_code):
         out.append(f"cases: case {case_id} deadline {case.due_on} ({case.due_rule_code}) differs from its "
                    f"history ({last.due_on}, {last.due_rule_code})")
-    first = events[0]
-    if first.case_digest is not None and first.case_digest != case_digest(case):
-        out.append(f"cases: case {case_id} facts as filed (subject, content ...) differ from its first event")
+    sealed = [e.case_digest for e in events if e.case_digest is not None]
+    if sealed and sealed[-1] != case_digest(case):
+        out.append(f"cases: case {case_id} facts (subject, content ...) differ from those its history sealed")
     return out
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import lru_cache
 
 from flask import current_app
@@ -40,7 +40,7 @@ HASHED = (
     "case_id", "seq", "actor_type", "actor_id", "action", "from_status", "to_status", "note",
     "is_public", "created_at", "kind_code", "outcome",
     "due_on", "due_rule_code",   # the clock in force after the event (deadline and the rule that set it)
-    "case_digest",               # on the first event: the case's facts as filed (subject, content ...)
+    "case_digest",               # the case's facts (subject, content ...) as they stood after the event
 )
 
 # What a case's first event seals: facts that never change after filing.
@@ -68,7 +68,7 @@ def current_key() -> tuple[str, bytes]:
 
 def _plain(value):
     if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
+        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -100,9 +100,11 @@ def legacy_hash(prev_hash: str, case_id: int, seq: int, actor_type: str, actor_i
 event_hash = legacy_hash  # the old name
 
 
-def case_digest(case: Case) -> str:
-    """SHA-256 of the case's facts as filed; sealed by the first event's (keyed) hash."""
-    facts = {name: _plain(getattr(case, name)) for name in CASE_FACTS}
+def case_digest(case) -> str:
+    """SHA-256 of the case's facts (a ``Case`` or a dict of its columns); every event seals the
+    digest as it stood after it, so a fact changed outside an event is drift."""
+    get = case.get if isinstance(case, dict) else (lambda name: getattr(case, name))
+    facts = {name: _plain(get(name)) for name in CASE_FACTS}
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True,
                                      separators=(",", ":")).encode()).hexdigest()
 
@@ -159,7 +161,7 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
                       is_public=bool(is_public), created_at=now, prev_hash=prev,
                       kind_code=kind_code, outcome=outcome, due_on=case.due_on,
                       due_rule_code=case.due_rule_code,
-                      case_digest=case_digest(case) if first else None,
+                      case_digest=case_digest(case),
                       hash_version=HASH_VERSION, key_id=kid)
     event.hash = keyed_hash(key, HASH_VERSION, prev, _fields(event))
     db.session.add(event)

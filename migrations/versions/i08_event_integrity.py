@@ -10,13 +10,13 @@ columns are kept, and the upgrade adds only what is missing. So ``db downgrade``
 ``audit verify`` at 0.
 
 Revision ID: i08_event_integrity
-Revises: i14_survey_optional_factors
+Revises: i13_matter_state
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i08_event_integrity"
-down_revision = "i14_survey_optional_factors"
+down_revision = "i13_matter_state"
 branch_labels = None
 depends_on = None
 
