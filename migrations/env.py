@@ -100,6 +100,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # The app emits a real BEGIN on SQLite (see _sqlite_begin), so DDL is transactional
+            # there too: a run of migrations that fails half-way (a refused downgrade) leaves the
+            # database exactly as it was, instead of half-migrated.
+            conf_args.setdefault("transactional_ddl", True)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -204,7 +204,8 @@ def write_checkpoint(folder: str | Path, now: datetime) -> Path:
 def verify_checkpoints(folder: Path, cases: dict, events: dict, records: list, key_by_id) -> list[str]:
     if not folder.is_dir():
         return []
-    out = []
+    out = [f"migrations: {json.loads(p.read_text(encoding='utf-8')).get('detail', '?')} (forced, {p.name})"
+           for p in sorted(folder.glob("forced-*.json"))]
     for path in sorted(folder.glob("checkpoint-*.json")):
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
@@ -232,3 +233,22 @@ def verify_checkpoints(folder: Path, cases: dict, events: dict, records: list, k
         if alen and (len(records) < alen or records[alen - 1].hash != ahead):
             out.append(f"audit_records: the chain seen at {path.name} (length {alen}) is no longer there")
     return out
+
+
+def record_forced_migration(revision: str, detail: str, now: datetime | None = None) -> Path:
+    """A migration forced to drop hashed data leaves a signed note in the checkpoint folder (outside
+    the database, which the migration is changing); ``audit verify`` lists these notes."""
+    now = now or datetime.now(timezone.utc)
+    folder = Path(current_app.config["AUDIT_CHECKPOINT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    kid, key = current_key()
+    body = {"format": 1, "forced_migration": revision, "detail": detail,
+            "created_at": now.astimezone(timezone.utc).isoformat(timespec="seconds")}
+    path = folder / f"forced-{now.astimezone(timezone.utc):%Y%m%dT%H%M%S%fZ}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({**body, "key_id": kid, "mac": _mac(key, body)}, f, ensure_ascii=False, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    current_app.logger.warning("forced migration %s: %s (recorded in %s)", revision, detail, path)
+    return path

@@ -57,14 +57,14 @@ class LiveServer:
         self._log = open(self.log, "wb")
         self.proc = subprocess.Popen(
             [gunicorn, "-w", str(self.workers), "-b", f"{HOST}:{port}", "--graceful-timeout", "5",
-             "--timeout", "60", "wsgi:app"], cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL,
+             "--timeout", "60", "--no-control-socket", "wsgi:app"], cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a shared, busy machine boots workers slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("gunicorn exited:\n" + self.log.read_text("utf-8", "replace")[-3000:])
             try:
-                c = http.client.HTTPConnection(HOST, port, timeout=5)
+                c = http.client.HTTPConnection(HOST, port, timeout=60)
                 c.request("GET", "/")
                 if c.getresponse().status == 200:
                     c.close()
