@@ -54,7 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="concurrent clients (threads), each with its own connection and cookies (default 32)")
     p.add_argument("--warmup", type=int, default=100, metavar="W",
                    help="warm-up submissions per engine, not measured (default 100)")
-    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "triage"),  # reports: issue 5, bench/reports.py
+    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import", "triage"),  # reports: issue 5, bench/reports.py
                    help="run only one benchmark; 'inbox' seeds 100,000 cases and times the staff "
                         "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms; "
                         "'triage' times an inspector's accept (thụ lý) through gunicorn: server CPU per action")
@@ -70,6 +70,9 @@ def main(argv=None) -> int:
     if args.only == "reports":  # reports (issue 5): 1,000,000 cases on PostgreSQL, no gunicorn
         from .reports import main as reports_main
         return reports_main([])
+    if args.only == "import":  # old registers (issue 16): 100,000 letters, SQLite and PostgreSQL
+        from .register_import import main as import_main
+        return import_main([])
     signal.signal(signal.SIGTERM, _term)  # so the finally blocks stop the servers
     t_start = time.monotonic()
     print(f"danvan_feedback benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, "

@@ -34,10 +34,43 @@ MESSAGES = {
     "file_bomb": _l("Ảnh %(name)s quá lớn (số điểm ảnh vượt giới hạn)."),
     "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
     "too_many_files": _l("Chỉ được gửi tối đa %(n)s tệp."),
-    "unit_service": _l("Dịch vụ đã chọn không thuộc đơn vị đã chọn."),
     "invalid_choice": _l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách."),
     "case_closed": _l("Hồ sơ đã kết thúc nên không thể bổ sung thêm."),
+    "location": _l("Vị trí không hợp lệ. Vui lòng bấm “Bỏ vị trí” rồi lấy lại, hoặc chọn xã, phường."),
 }
+
+
+# What to do, said for the field at hand, when a required field is empty ("Nhập địa chỉ liên hệ"
+# rather than a generic "fill in this field").
+REQUIRED_BY_FIELD = {
+    "full_name": _l("Nhập họ và tên của bạn."),
+    "address": _l("Nhập địa chỉ liên hệ."),
+    "cccd": _l("Nhập số căn cước công dân (12 chữ số)."),
+    "phone": _l("Nhập số điện thoại."),
+    "company_name": _l("Nhập tên doanh nghiệp, tổ chức."),
+    "tax_code": _l("Nhập mã số thuế của doanh nghiệp."),
+    "subject": _l("Nhập tiêu đề ngắn cho đơn."),
+    "content": _l("Trình bày nội dung sự việc."),
+    "complained_decision": _l("Ghi quyết định hoặc hành vi hành chính bị khiếu nại."),
+    "request_text": _l("Ghi yêu cầu của bạn (ví dụ: huỷ quyết định)."),
+    "representative": _l("Nhập họ tên người đại diện cho những người cùng ký đơn."),
+    "incident_place": _l("Ghi nơi xảy ra sự việc."),
+}
+
+
+def message_for(field: str, code: str) -> str:
+    """The message of a domain error ``code`` on ``field``, specific to the field when it is missing."""
+    if code == "required" and field in REQUIRED_BY_FIELD:
+        return str(REQUIRED_BY_FIELD[field])
+    return str(MESSAGES[code])
+
+
+def show_as_typed(form) -> None:
+    """Before showing a form again: every text field as the person typed it, not as it was cleaned
+    (a phone typed 0912 345 678 must not come back as +84912345678)."""
+    for f in form:
+        if f.type in ("StringField", "TelField", "EmailField") and f.raw_data:
+            f.data = f.raw_data[0]
 
 
 TOO_LONG = _l("Tối đa %(max)d ký tự; bạn đã nhập %(length)d ký tự.")
@@ -105,6 +138,9 @@ class CaseForm(FlaskForm):
     incident_date = DateField(_l("Ngày xảy ra sự việc"), validators=[Optional()],
                               invalid_value_message=_l("Ngày không hợp lệ; vui lòng chọn lại ngày."))
     incident_place = StringField(_l("Nơi xảy ra sự việc"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
+    # "Use my location" (static/js/locate.js) fills these; without JavaScript they stay empty.
+    latitude = HiddenField()
+    longitude = HiddenField()
     complained_decision = TextAreaField(_l("Quyết định hoặc hành vi hành chính bị khiếu nại"), validators=[Optional(), Length(max=5000, message=TOO_LONG)], **F)
     request_text = TextAreaField(_l("Yêu cầu của người khiếu nại"), validators=[Optional(), Length(max=5000, message=TOO_LONG)], **F)
     is_group = BooleanField(_l("Đơn của nhiều người (đông người)"))

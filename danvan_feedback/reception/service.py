@@ -23,6 +23,7 @@ from ..models.reception import DialogueSession, ReceptionVisit
 from ..policy import SECRET_IDENTITY_KINDS
 from ..services.uow import begin_write, lock, lock_case, run_write
 from ..services.events import append_event
+from ..services.intake import search_text as intake_search_text
 from ..services.intake import submission_from, submit_case
 from ..storage import CleanFile, LocalStorage
 from .rules import (
@@ -37,7 +38,7 @@ from .rules import (
 ATTEMPTS = 5
 VISIT_FIELDS = ("visit_date", "reception_type", "head_mode", "citizen_name", "citizen_address", "cccd",
                 "content", "kind_code", "people_count", "is_group", "is_repeat", "previous_agency",
-                "handling", "handling_agency", "follow_up", "notes")
+                "handling", "handling_agency", "follow_up", "notes", "session_id")
 DIALOGUE_FIELDS = ("held_on", "location", "chair", "participants", "issues", "answers",
                    "commitments", "follow_ups")
 
@@ -68,7 +69,20 @@ def _next_serial(year: int) -> int:
     return (top or 0) + 1
 
 
+def _protect(visit: ReceptionVisit, secret: bool) -> bool:
+    """A visit recorded as a denunciation, or linked to a protected case, stays protected; a
+    protected visit makes the case it creates or links to protected too."""
+    case = db.session.get(Case, visit.case_id) if visit.case_id is not None else None
+    visit.protected = bool(visit.protected) or secret or (case is not None and case.protected)
+    if case is not None and visit.protected and not case.protected:
+        case.protected = True
+        case.open311_id = None
+        case.search_text = intake_search_text(case.tracking_code, case.subject, case.content, {})
+    return visit.protected
+
+
 def _apply_visit(visit: ReceptionVisit, v: dict, secret: bool, case_code: str | None) -> None:
+    secret = _protect(visit, secret)
     for name in VISIT_FIELDS:
         setattr(visit, name, v.get(name))
     if visit.reception_type == "regular":
@@ -225,7 +239,7 @@ def export_visits_csv(f: VisitFilters, labels: dict, kind_names: dict[str, str],
     n = 0
     buf.seek(0), buf.truncate()
     for visit, code in db.session.execute(stmt):
-        secret = visit.kind_code in SECRET_IDENTITY_KINDS
+        secret = visit.protected or visit.kind_code in SECRET_IDENTITY_KINDS
         writer.writerow([csv_cell(x) for x in (
             serial_label(visit), visit.visit_date.strftime("%d/%m/%Y"), labels["type"].get(visit.reception_type, ""),
             labels["head"].get(visit.head_mode, "") if visit.head_mode else "",
@@ -234,7 +248,7 @@ def export_visits_csv(f: VisitFilters, labels: dict, kind_names: dict[str, str],
             visit.content, kind_names.get(visit.kind_code, visit.kind_code), visit.people_count,
             labels["yes"] if visit.is_group else "", labels["repeat"] if visit.is_repeat else labels["first"],
             visit.previous_agency, labels["handling"].get(visit.handling, ""), visit.handling_agency,
-            code, visit.follow_up, visit.notes)])
+            SECRET_CELL if secret and code else code, visit.follow_up, visit.notes)])
         n += 1
         if n % chunk == 0:
             yield buf.getvalue()

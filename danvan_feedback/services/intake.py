@@ -13,6 +13,7 @@ from ..domain.calendar import WorkCalendar
 from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
+from ..policy import SECRET_IDENTITY_KINDS
 from ..models import Attachment, Case, CaseIdentity, DeadlineRule, HolidayOverride
 from ..storage import CleanFile, LocalStorage
 from .uow import run_write
@@ -50,6 +51,14 @@ class Submission:
     is_group: bool = False
     group_size: int | None = None
     consent: bool = False
+    protected: bool = False  # e.g. recorded at the reception desk as a denunciation
+    # A letter registered by the office (vào sổ đơn): the day it reached the office (the legal clock
+    # runs from it), the sender's own number and date, who entered it; the receipt email then
+    # carries the PIN, since the sender never sees a screen.
+    received_at: datetime | None = None
+    sender_doc_no: str | None = None
+    sender_doc_date: date | None = None
+    registered_by_id: int | None = None
 
 
 @dataclass
@@ -157,7 +166,8 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
 def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key: str,
             now: datetime, tz: str) -> Receipt:
     code, pin = new_tracking_code(), new_pin()
-    due_on, rule_code = _acceptance_due(sub.kind_code, sub.kind_anonymous, local_date(now, tz), sub.anonymous)
+    received = sub.received_at or now
+    due_on, rule_code = _acceptance_due(sub.kind_code, sub.kind_anonymous, local_date(received, tz), sub.anonymous)
     case = Case(
         tracking_code=code, pin_hash=hash_pin(pin_key, code, pin), submission_token=sub.token,
         open311_id=None if sub.kind_anonymous == "info_only" else new_opaque_id(),
@@ -168,11 +178,13 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         latitude=sub.latitude, longitude=sub.longitude, address_id=sub.address_id,
         complained_decision=sub.complained_decision, request_text=sub.request_text,
         is_group=sub.is_group, group_size=sub.group_size if sub.is_group else None,
-        consent_at=now if sub.consent else None, received_at=now, updated_at=now,
-        due_on=due_on, due_rule_code=rule_code, lookup_failures=0)
+        consent_at=now if sub.consent else None, received_at=received, updated_at=now,
+        due_on=due_on, due_rule_code=rule_code, lookup_failures=0,
+        sender_doc_no=sub.sender_doc_no, sender_doc_date=sub.sender_doc_date,
+        registered_by_id=sub.registered_by_id, entered_at=now if sub.registered_by_id else None,
+        protected=sub.kind_code in SECRET_IDENTITY_KINDS or sub.protected)
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
-    case.search_text = search_text(code, sub.subject, sub.content,
-                                   identity if sub.kind_anonymous != "info_only" else {})
+    case.search_text = search_text(code, sub.subject, sub.content, {} if case.protected else identity)
     db.session.add(case)
     if identity:
         case.identity = CaseIdentity(**identity)
@@ -180,11 +192,15 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         case.attachments.append(Attachment(
             storage_key=key, original_name=f.original_name, content_type=f.content_type,
             size=len(f.data), sha256=f.sha256, created_at=now))
-    append_event(case, action="submitted", now=now, actor_type="api" if sub.channel == "api" else "citizen",
-                 to_status="received", is_public=True, first=True, kind_code=sub.kind_code)
+    registered = sub.registered_by_id is not None
+    append_event(case, action="submitted", now=received,
+                 actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
+                 actor_id=sub.registered_by_id, to_status="received", is_public=True, first=True,
+                 kind_code=sub.kind_code)
     email = identity.get("email")
     if email:
         enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),
-                template="receipt", context={"case": case, "locale": sub.locale},
+                template="receipt", context={"case": case, "locale": sub.locale,
+                                             "pin": pin if registered else None},
                 purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id)
     return Receipt(code, pin)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from .. import policy
 from ..domain import status as st
 from ..domain.codes import check_pin, normalize_tracking_code
 from ..domain.validation import same_phone
@@ -31,7 +32,9 @@ def lookup(raw_code: str, secret: str, *, pin_key: str, now: datetime, max_failu
         raise LookupFailed()
     if case.lookup_locked_until is not None and case.lookup_locked_until > now:
         raise LookupFailed()
-    ident = case.identity
+    # A denunciation (now or ever) opens with its PIN only: a phone or e-mail that opened it would
+    # let whoever holds the code test whether a given person filed it.
+    ident = None if policy.is_protected(case) else case.identity
     ok = check_pin(pin_key, code, secret.replace(" ", ""), case.pin_hash) or (
         ident is not None and (same_phone(secret, ident.phone) or (
             ident.email is not None and "@" in secret and secret.lower() == ident.email.lower())))

@@ -16,13 +16,13 @@ from ..domain.triage import ACTIONS, outcomes_for
 from ..extensions import db
 from ..labels import event_label, staff_status_label, status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
-from ..passwords import verify_password
 from ..services import identity as ident
 from ..services import triage
 from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
 from ..services import uow
 from ..storage import LocalStorage
+from ..letters.panel import case_panel
 from .views import bp
 
 ERRORS = {
@@ -47,6 +47,7 @@ ERRORS = {
     "bad_attempt": _l("Lần giải quyết chỉ có thể là lần đầu hoặc lần hai."),
     "reason_required": _l("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."),
     "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
+    "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
 }
 
 ACTION_LABELS = {
@@ -98,6 +99,9 @@ def _allowed_actions(case: Case) -> list[str]:
             continue
         if action in ("note", "request_info", "resume"):
             if policy.can_work_on_case(user, case):
+                out.append(action)
+        elif action == "reclassify":
+            if policy.can_reclassify(user, case):
                 out.append(action)
         elif policy.can_triage(user):
             out.append(action)
@@ -168,6 +172,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
         verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
         seq=events[-1][0].seq if events else 0, conflict=conflict,
+        records=case_panel(case, today),  # clocks, issued documents, agency replies (issue 12)
         due_rule=db.session.execute(select(DeadlineRule).where(DeadlineRule.code == case.due_rule_code)).scalar_one_or_none()
         if case.due_rule_code else None), status_code
 
@@ -207,7 +212,8 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
         case "merge":
             return triage.merge(case, ctx, f.get("target", ""))
         case "reclassify":
-            return triage.reclassify(case, ctx, f.get("kind", ""), f.get("matter_state"))
+            return triage.reclassify(case, ctx, f.get("kind", ""), f.get("matter_state"),
+                                     reason=f.get("reason", ""))
         case "mark_group":
             return triage.mark_group(case, ctx, _int("group_size"), f.get("representative"))
         case "assign":
@@ -304,15 +310,17 @@ def reveal_identity(case_id: int):
     values = {"reason": request.form.get("reason", ""), "_action": "reveal"}
     if not ident.may_see(user, case):
         return render_case(case, status_code=403, error=str(ERRORS["forbidden"]), values=values)
-    ok = verify_password(user.password_hash, request.form.get("password", ""))
-    if ok and user.totp_secret:
-        from ..auth.service import verify_totp
-        step = verify_totp(user.totp_secret, request.form.get("code", ""), user.totp_last_step)
-        ok = step is not None
-        if ok:
-            user.totp_last_step = step
-    if not ok:
-        return render_case(case, status_code=422, error=str(ERRORS["bad_password"]), values=values)
+    if len((request.form.get("reason") or "").strip()) < 5:  # before the password: no try is spent
+        return render_case(case, status_code=422, error=str(ERRORS["reason_required"]), values=values)
+    cfg = current_app.config
+    result = ident.fresh_auth(user, request.form.get("password", ""), request.form.get("code", ""),
+                              now=_now(), max_failures=cfg["REVEAL_MAX_FAILURES"],
+                              lock_minutes=cfg["LOGIN_LOCK_MINUTES"], case_id=case.id)
+    if result != "ok":
+        db.session.commit()  # the failure counts and its audit record stay
+        if result == "locked":
+            return redirect(url_for("auth.login"), code=303)
+        return render_case(_load(case_id), status_code=422, error=str(ERRORS["bad_password"]), values=values)
     try:
         identity = ident.reveal(case, user, request.form.get("reason", ""), _now())
     except ident.RevealRefused as exc:

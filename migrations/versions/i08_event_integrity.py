@@ -10,13 +10,13 @@ columns are kept, and the upgrade adds only what is missing. So ``db downgrade``
 ``audit verify`` at 0.
 
 Revision ID: i08_event_integrity
-Revises: i13_matter_state
+Revises: i09_identity_protection
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i08_event_integrity"
-down_revision = "i13_matter_state"
+down_revision = "i09_identity_protection"
 branch_labels = None
 depends_on = None
 

@@ -199,6 +199,7 @@ def test_denouncer_identity_is_hidden_and_every_reveal_is_audited(app, client, i
     with app.app_context():
         recs = db.session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars().all()
         assert [(r.action, r.actor_id, r.case_id, r.reason) for r in recs] == [
+            ("reveal_auth_failed", inspector["id"], cid, ""),  # the wrong password is audited
             ("reveal_identity", inspector["id"], cid, "Xác minh người tố cáo")]
     # reloading the page hides it again
     assert "Lê Văn Cường" not in client.get(f"/can-bo/ho-so/{cid}").get_data(as_text=True)
