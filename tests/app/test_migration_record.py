@@ -73,6 +73,7 @@ def _fill(app) -> None:
 
 def _verify(app) -> tuple[int, str]:
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    db.session.remove()  # an open read transaction would block the DDL on PostgreSQL
     return result.exit_code, result.output
 
 
