@@ -93,7 +93,7 @@ class Session:
             raise RuntimeError(f"login failed: {s} {h.get('Location')}")
 
 
-def run(engine: str, n: int = 400, concurrency: int = 4, warmup: int = 40) -> dict:
+def run(engine: str, n: int = 400, concurrency: int = 1, warmup: int = 40) -> dict:
     with Server(engine) as srv:
         print(f"\n== Triage actions: {engine}, gunicorn -w {srv.workers}, {concurrency} clients, "
               f"{n} accepts after {warmup} warm-up ==")
