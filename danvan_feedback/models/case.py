@@ -179,7 +179,14 @@ class CaseEvent(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)
     due_rule_code: Mapped[str | None] = mapped_column(String(64))
     case_digest: Mapped[str | None] = mapped_column(String(64))
+    # When the legal fact took effect (clocks and reports use it); ``entered_at``: when it was typed
+    # in, if recorded (a decision entered late shows "ghi nhận muộn"). The decision's document: its
+    # number, signing date and signer (the signed file is an ``Attachment`` with this event's id).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    doc_no: Mapped[str | None] = mapped_column(String(100))
+    doc_signed_on: Mapped[date | None] = mapped_column(Date)
+    doc_signer: Mapped[str | None] = mapped_column(String(200))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     # How ``hash`` was made (services/events.py): NULL/1 unkeyed SHA-256, 2 HMAC with key ``key_id``.

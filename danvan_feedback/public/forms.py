@@ -128,7 +128,7 @@ class CaseForm(FlaskForm):
     address = StringField(_l("Địa chỉ liên hệ"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
     cccd = StringField(_l("Số căn cước công dân (CCCD, 12 số)"), validators=[Optional(), _cccd], **F)
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), _domain_check(clean_phone)], **F)
-    email = StringField(_l("Email (không bắt buộc)"), validators=[
+    email = StringField(_l("Email"), validators=[
         Optional(), Length(max=254, message=TOO_LONG), Email(message=_l("Địa chỉ email không hợp lệ."), check_deliverability=False)], **F)
     commune_id = Choice(_l("Xã, phường nơi xảy ra sự việc"))
     unit_id = Choice(_l("Đơn vị liên quan"))

@@ -41,7 +41,10 @@ HASHED = (
     "is_public", "created_at", "kind_code", "outcome",
     "due_on", "due_rule_code",   # the clock in force after the event (deadline and the rule that set it)
     "case_digest",               # the case's facts (subject, content ...) as they stood after the event
+    "entered_at", "doc_no", "doc_signed_on", "doc_signer",  # a decision's entry time and document (issue 12)
 )
+# Columns a caller may set on an event (issue 12: when a decision was entered and its document).
+RECORDED = ("entered_at", "doc_no", "doc_signed_on", "doc_signer")
 
 # What a case's first event seals: facts that never change after filing.
 CASE_FACTS = ("tracking_code", "subject", "content", "channel", "submitter_type", "is_anonymous",
@@ -87,12 +90,14 @@ def keyed_hash(key: bytes, version: int, prev: str, fields: dict) -> str:
 def legacy_hash(prev_hash: str, case_id: int, seq: int, actor_type: str, actor_id: int | None,
                 action: str, from_status: str | None, to_status: str | None, note: str,
                 is_public: bool, created_at: datetime, kind_code: str | None = None,
-                outcome: str | None = None) -> str:
+                outcome: str | None = None, recorded: dict | None = None) -> str:
     """Version 1 (unkeyed), for rows written before keyed hashes."""
     fields = [prev_hash, case_id, seq, actor_type, actor_id, action, from_status, to_status, note,
               bool(is_public), created_at.isoformat(timespec="microseconds")]
     if kind_code is not None or outcome is not None:
         fields += [kind_code, outcome]
+    if recorded and any(recorded.get(k) is not None for k in RECORDED):
+        fields += [(v.isoformat() if hasattr(v, "isoformat") else v) for v in (recorded.get(k) for k in RECORDED)]
     payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -118,7 +123,7 @@ def compute_hash(ev: CaseEvent, prev: str, key_by_id: dict[str, bytes] | None = 
     if not ev.hash_version or ev.hash_version == 1:
         return legacy_hash(prev, ev.case_id, ev.seq, ev.actor_type, ev.actor_id, ev.action,
                            ev.from_status, ev.to_status, ev.note, ev.is_public, ev.created_at,
-                           ev.kind_code, ev.outcome)
+                           ev.kind_code, ev.outcome, {k: getattr(ev, k) for k in RECORDED})
     key = (key_by_id or keys()).get(ev.key_id or "")
     if key is None:
         return None
@@ -128,13 +133,14 @@ def compute_hash(ev: CaseEvent, prev: str, key_by_id: dict[str, bytes] | None = 
 def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "citizen",
                  actor_id: int | None = None, to_status: str | None = None, note: str = "",
                  is_public: bool = False, first: bool = False, kind_code: str | None = None,
-                 outcome: str | None = None, settle=None) -> CaseEvent:
+                 outcome: str | None = None, settle=None, **columns) -> CaseEvent:
     """Add one event to ``case`` (flushed, not committed) and move its status to ``to_status``.
 
     ``first`` says the case is new, so the chain starts at the genesis hash without a query.
     Otherwise the last event is read with ``FOR UPDATE`` (PostgreSQL) so appends stay linear, and
     the event is refused (:class:`Conflict`) unless the case's status is where that event ended;
-    the unique (case_id, seq) constraint is the last guard. ``settle`` runs after the status moved
+    the unique (case_id, seq) constraint is the last guard. ``columns``: those of ``RECORDED``.
+    ``settle`` runs after the status moved
     and before the hash is made: it sets the clock the event records (``due_on``, ``due_rule_code``).
     """
     if first:
@@ -147,6 +153,9 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
         if last is not None and last.to_status != case.status:
             # The history is the record: an event starts where the previous one ended, or not at all.
             raise Conflict("illegal_history", from_status=case.status, last_to=last.to_status)
+    unknown = set(columns) - set(RECORDED)
+    if unknown:
+        raise TypeError(f"append_event: unknown columns {sorted(unknown)}")
     if case.id is None:
         db.session.flush()  # the hash covers the case id
     from_status = None if first else case.status
@@ -162,7 +171,7 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
                       kind_code=kind_code, outcome=outcome, due_on=case.due_on,
                       due_rule_code=case.due_rule_code,
                       case_digest=case_digest(case),
-                      hash_version=HASH_VERSION, key_id=kid)
+                      hash_version=HASH_VERSION, key_id=kid, **columns)
     event.hash = keyed_hash(key, HASH_VERSION, prev, _fields(event))
     db.session.add(event)
     return event

@@ -19,7 +19,7 @@ from ..domain.letters import effective_date_error
 from ..extensions import db
 from ..models import AgencyReply, Attachment, Case, CaseEvent, IssuedDocument, OrgSetting
 from ..storage import CleanFile, LocalStorage
-from .db import begin_write
+from . import uow
 from .events import append_event
 from .intake import local_date
 
@@ -33,8 +33,7 @@ class LetterError(ValueError):
 def lock_case(case_id: int) -> Case:
     """Begin the write and lock the case row before reading what is validated (SQLite: BEGIN
     IMMEDIATE; PostgreSQL: SELECT … FOR UPDATE)."""
-    begin_write()
-    case = db.session.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
+    case = uow.lock_case(case_id)
     if case is None:
         raise LetterError("not_found")
     return case

@@ -10,13 +10,13 @@ columns are kept, and the upgrade adds only what is missing. So ``db downgrade``
 ``audit verify`` at 0.
 
 Revision ID: i08_event_integrity
-Revises: i09_identity_protection
+Revises: i12_decision_documents
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i08_event_integrity"
-down_revision = "i09_identity_protection"
+down_revision = "i12_decision_documents"
 branch_labels = None
 depends_on = None
 

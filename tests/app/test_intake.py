@@ -274,3 +274,18 @@ def test_form_pages_show_kind_specific_fields(client):
         assert "Thông báo về xử lý dữ liệu cá nhân" in html
         assert 'name="consent"' in html and 'name="consent" type="checkbox" value="y" checked' not in html
         assert 'name="website"' in html  # honeypot
+
+
+@pytest.mark.parametrize("kind", ["to_cao", "khieu_nai", "phan_anh"])
+def test_only_optional_fields_are_marked_and_marks_agree_with_the_rules(client, kind):
+    html = client.get(f"/gui/{kind}").get_data(as_text=True)
+    assert "(bắt buộc)" not in html  # no "required" mark, so none sits under "send anonymously"
+    for field in ("unit_id", "commune_id", "attachments"):
+        label = html.split(f'<label for="{field}">')[1].split("</label>")[0]
+        assert "(không bắt buộc)" in label
+    email = html.split('<label for="email">')[1].split("</label>")[0]
+    # where the rules ask for a phone or an e-mail, neither is called optional
+    assert ("(không bắt buộc)" in email) == (kind != "to_cao")  # tố cáo needs a phone or an e-mail
+    if kind == "khieu_nai":
+        consent = html.split('id="consent-hint"')[1].split("</p>")[0]
+        assert "ẩn danh" not in consent
