@@ -174,6 +174,8 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
                       hash_version=HASH_VERSION, key_id=kid, **columns)
     event.hash = keyed_hash(key, HASH_VERSION, prev, _fields(event))
     db.session.add(event)
+    if not first:
+        db.session.flush()  # callers link rows to event.id (attachments, replies); intake needs no id
     return event
 
 
