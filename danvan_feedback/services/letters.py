@@ -7,11 +7,12 @@ the same durable path, tracking code and PIN as a web submission.)
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from .. import documents as docs
 from .. import policy
@@ -144,6 +145,9 @@ def issue_document(case_id: int, doc_type: str, *, actor, now: datetime, tz: str
         raise LetterError("required", "note")
     tpl = docs.load_template(doc_type, template_dir)
     year = issued_on.year
+    if db.engine.dialect.name == "postgresql":  # one writer per register and year (SQLite: BEGIN IMMEDIATE)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                           {"k": 12_000_000_000 + zlib.crc32(f"{tpl.series}:{year}".encode())})
     if number is None:
         number = (db.session.execute(select(func.max(IssuedDocument.number)).where(
             IssuedDocument.series == tpl.series, IssuedDocument.year == year)).scalar() or 0) + 1

@@ -10,13 +10,13 @@ columns are kept, and the upgrade adds only what is missing. So ``db downgrade``
 ``audit verify`` at 0.
 
 Revision ID: i08_event_integrity
-Revises: i12_decision_documents
+Revises: i14s_search_words
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i08_event_integrity"
-down_revision = "i12_decision_documents"
+down_revision = "i14s_search_words"
 branch_labels = None
 depends_on = None
 
