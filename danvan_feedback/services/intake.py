@@ -169,7 +169,7 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
     constraint detects it, so the common path costs no extra query. On any failure the files
     written here are deleted and the error propagates: nothing is acknowledged.
     """
-    keys = [storage.put(f.data) for f in files]
+    keys = storage.put_all([f.data for f in files])  # all or none (a full disk leaves no file)
 
     def drop_files() -> None:
         for key in keys:

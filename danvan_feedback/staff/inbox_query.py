@@ -426,7 +426,7 @@ def decode_cursor(raw: str, sort: str) -> tuple[str, tuple]:
 
 
 def _pos_int(s: str) -> int:
-    if not s.isdigit() or len(s) > 12:
+    if not s.isascii() or not s.isdigit() or len(s) > 12:
         raise ValueError(s)
     return int(s)
 
