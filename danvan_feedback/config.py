@@ -76,6 +76,8 @@ def _audit_key(env: dict, app_env: str, instance_path: Path, secret: str) -> str
         path.write_text(secrets.token_hex(32), encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
+
+
 def _public_base_url(env: dict, production: bool) -> str:
     """The site's absolute address for links in e-mails and on posters. Production refuses to start
     without it: a link must never be built from a request's Host header, which a client chooses."""
