@@ -54,9 +54,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="concurrent clients (threads), each with its own connection and cookies (default 32)")
     p.add_argument("--warmup", type=int, default=100, metavar="W",
                    help="warm-up submissions per engine, not measured (default 100)")
-    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import"),  # reports: issue 5, bench/reports.py
+    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import", "triage"),  # reports: issue 5, bench/reports.py
                    help="run only one benchmark; 'inbox' seeds 100,000 cases and times the staff "
-                        "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms")
+                        "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms; "
+                        "'triage' times an inspector's accept (thụ lý) through gunicorn: server CPU per action")
     return p.parse_args(argv)
 
 
@@ -85,6 +86,19 @@ def main(argv=None) -> int:
             print("\ninterrupted; temporary files and databases removed", file=sys.stderr)
             return 130
         print(f"total {time.monotonic() - t_start:.1f} s")
+        return 0
+    if args.only == "triage":
+        from . import triage
+        rows = []
+        for e in args.engines:
+            reason = pg_unavailable_reason() if e == "postgresql" else None
+            if reason:
+                print(f"SKIP postgresql: {reason}")
+                continue
+            r = triage.run(e)
+            rows.append([e, f"{r['ok']}", f"{r['rps']:.1f}", f"{r['p50']:.0f}", f"{r['ms_per']:.2f}"])
+        print("\n== Summary: server CPU per triage action (accept), gunicorn -w 2 ==")
+        print(table(["engine", "ok", "actions/s", "p50 ms", "CPU ms/action"], rows, right={1, 2, 3, 4}))
         return 0
     engines, skipped = [], []
     for e in args.engines:

@@ -8,13 +8,13 @@ phone out of ``cases.search_text`` (the blind indexes find them now). The downgr
 back into the plain columns it had.
 
 Revision ID: i09_identity_encryption
-Revises: i14s_search_words
+Revises: i08_event_integrity
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i09_identity_encryption"
-down_revision = "i14s_search_words"
+down_revision = "i08_event_integrity"
 branch_labels = None
 depends_on = None
 
