@@ -505,9 +505,14 @@ def _ranked_page(clauses, words: list[str], p: InboxParams, *, locale: str, dial
     (``_relevance``: code > name > subject > content), then in the chosen order; the first
     ``SEARCH_LIMIT`` are shown and ``extra["more"]`` says there are more (the page then asks to
     refine the search). Cursors are ignored: a relevance order has no cheap keyset."""
-    typed_name = name_key(p.q) if p.q else None
-    digests = current_keyring().indexes("name", typed_name) if typed_name else []
-    name_hit = Case.id.in_(select(CaseIdentity.case_id).where(CaseIdentity.name_bidx.in_(digests))) if digests else None
+    # a sender found by the blind index of the full name, phone or CCCD typed: ranked as a name match
+    ring, hits = current_keyring(), []
+    for column, kind, value in ((CaseIdentity.name_bidx, "name", name_key(p.q)),
+                                (CaseIdentity.phone_bidx, "phone", phone_key(p.q)),
+                                (CaseIdentity.cccd_bidx, "cccd", cccd_key(p.q))):
+        if value:
+            hits.append(column.in_(ring.indexes(kind, value)))
+    name_hit = Case.id.in_(select(CaseIdentity.case_id).where(or_(*hits))) if hits else None
     score = _relevance(words, name_hit).label("match_score")
     if p.sort == "received":
         order = [score.desc(), Case.received_at.desc(), Case.id.desc()]
