@@ -63,7 +63,7 @@ def _clean_image(raw: bytes, name: str) -> CleanFile:
             img = Image.open(io.BytesIO(raw), formats=list(_IMAGE_TYPES))
             fmt = img.format
             img.load()
-            img = ImageOps.exif_transpose(img)
+            ImageOps.exif_transpose(img, in_place=True)  # no copy when the photo is upright
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise RejectedFile("file_bomb", name) from exc
         except Exception as exc:  # Pillow raises many kinds for broken input
@@ -73,7 +73,9 @@ def _clean_image(raw: bytes, name: str) -> CleanFile:
     if fmt == "JPEG":
         if img.mode not in ("RGB", "L"):
             img = img.convert("RGB")
-        img.save(out, "JPEG", quality=88, optimize=True)
+        # No optimize=True: a second pass over the coefficients that would more than double the
+        # encoding time of a phone photo for a file about 5 % smaller.
+        img.save(out, "JPEG", quality=88)
     elif fmt == "PNG":
         img.save(out, "PNG", optimize=False)
     else:

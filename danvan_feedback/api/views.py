@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from ..extensions import db, limiter
 from ..labels import status_label
 from ..models import ApiKey, Case, CaseKind, Unit
+from ..services import refdata
 from ..services.intake import local_date, submission_from, submit_case
 from ..storage import LocalStorage
 from .schemas import (HIDDEN_KINDS, LIST_MAX, ApiBadRequest, parse_filters, parse_request, read_body,
@@ -77,10 +78,11 @@ def _no_store_on_post(resp):
     return resp
 
 
-def _active_kind(code: str | None) -> CaseKind | None:
+def _active_kind(code: str | None):
+    """The active kind (reference data, see services.refdata) named ``code``, or None."""
     if not code or not isinstance(code, str):
         return None
-    kind = db.session.get(CaseKind, code)
+    kind = refdata.current().kinds.get(code)
     return kind if kind is not None and kind.active else None
 
 
@@ -175,14 +177,13 @@ def _create_request():
                           token=_submission_token(key, parsed.idempotency_key))
     receipt = submit_case(sub, [], storage=LocalStorage(cfg["UPLOAD_DIR"]),
                           pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
-    case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
-    log.info("open311: case %s %s via API key %r", case.id,
+    log.info("open311: case %s %s via API key %r", receipt.case_id,
              "already filed" if receipt.duplicate else "filed", key.name)
     notices = _NOTICE_AGAIN if receipt.duplicate else _NOTICE
-    resp = jsonify([{"service_request_id": case.open311_id,
+    resp = jsonify([{"service_request_id": receipt.open311_id,
                      "service_notice": notices[parsed.locale],
                      "account_id": None,
-                     "tracking_code": case.tracking_code,
+                     "tracking_code": receipt.code,
                      "pin": receipt.pin}])
     resp.status_code = 200 if receipt.duplicate else 201
     return resp

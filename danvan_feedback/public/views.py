@@ -16,7 +16,8 @@ from ..domain.codes import normalize_tracking_code
 from ..domain.validation import KindPolicy, submission_errors
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
-from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
+from ..models import Attachment, CaseEvent, Commune, Service, Unit
+from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import LocalStorage, RejectedFile, clean_upload
@@ -41,14 +42,10 @@ def _lookup_limit() -> str:
     return current_app.config["RATELIMIT_LOOKUP"]
 
 
-def _active_kinds() -> list[CaseKind]:
-    return list(db.session.execute(
-        select(CaseKind).where(CaseKind.active.is_(True)).order_by(CaseKind.sort_order)).scalars())
-
-
 @bp.get("/")
 def home():
-    return render_template("public/home.html", kinds=_active_kinds(), locale=str(get_locale()))
+    return render_template("public/home.html", kinds=refdata.current().active_kinds(),
+                           locale=str(get_locale()))
 
 
 @bp.get("/quyen-rieng-tu")
@@ -84,34 +81,33 @@ def _fill_choices(form: CaseForm) -> None:
     form.commune_id.choices = [none] + [SelectChoice(str(c.id), c.name) for c in communes]
 
 
-def _resolve_choices(form: CaseForm, errors: dict) -> tuple[int | None, int | None, int | None]:
-    """Check the chosen unit, service and commune with one small query each, only when chosen.
+def _resolve_choices(form: CaseForm, errors: dict, ref: refdata.RefData) -> tuple[int | None, int | None, int | None]:
+    """Check the chosen unit, service and commune against the active ones (reference data, no query).
 
     On the POST path the full lists are not built (they are only needed to re-render the form).
     A service implies its unit; a service of another unit is refused.
     """
     invalid = str(MESSAGES["invalid_choice"])
 
-    def pick(field, query):
+    def pick(field, known) -> int | None:
         raw = field.data or ""
         if not raw:
             return None
-        row = db.session.execute(query(int(raw))).first() if raw.isdigit() else None
-        if row is None:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or int(raw) not in known:
             errors[field.name] = invalid
-        return row
+            return None
+        return int(raw)
 
-    unit = pick(form.unit_id, lambda i: select(Unit.id).where(Unit.id == i, Unit.active.is_(True)))
-    service = pick(form.service_id, lambda i: select(Service.id, Service.unit_id).where(
-        Service.id == i, Service.active.is_(True)))
-    commune = pick(form.commune_id, lambda i: select(Commune.id).where(Commune.id == i, Commune.active.is_(True)))
-    unit_id = unit.id if unit else None
-    if service is not None:
+    unit_id = pick(form.unit_id, ref.units)
+    service_id = pick(form.service_id, ref.services)
+    commune_id = pick(form.commune_id, ref.communes)
+    if service_id is not None:
+        service_unit = ref.services[service_id]
         if unit_id is None and not form.unit_id.data:
-            unit_id = service.unit_id
-        elif unit_id is not None and service.unit_id != unit_id:
+            unit_id = service_unit
+        elif unit_id is not None and service_unit != unit_id:
             errors["service_id"] = str(MESSAGES["unit_service"])
-    return unit_id, service.id if service else None, commune.id if commune else None
+    return unit_id, service_id, commune_id
 
 
 def _read_files(field_name: str) -> tuple[list, list[str]]:
@@ -135,7 +131,8 @@ def _read_files(field_name: str) -> tuple[list, list[str]]:
 @bp.route("/gui/<kind_code>", methods=["GET", "POST"])
 @limiter.limit(_submit_limit, methods=["POST"])
 def file_case(kind_code: str):
-    kind = db.session.get(CaseKind, kind_code)
+    ref = refdata.current()
+    kind = ref.kinds.get(kind_code)
     if kind is None or not kind.active:
         abort(404)
     form = CaseForm()
@@ -153,11 +150,11 @@ def file_case(kind_code: str):
     if not (8 <= len(token) <= 64 and token.isalnum()):
         errors["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
     data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
-    policy = KindPolicy(kind.code, kind.anonymous, tuple(kind.required_fields))
+    policy = KindPolicy(kind.code, kind.anonymous, kind.required_fields)
     for name, code in submission_errors(policy, data).items():
         if not form[name].errors:
             errors[name] = str(MESSAGES[code])
-    unit_id, service_id, commune_id = _resolve_choices(form, errors)
+    unit_id, service_id, commune_id = _resolve_choices(form, errors, ref)
     files, file_errors = _read_files("attachments")
     if file_errors:
         errors["attachments"] = " ".join(file_errors)

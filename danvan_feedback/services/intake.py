@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.calendar import WorkCalendar
 from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
-from ..models import Attachment, Case, CaseIdentity, DeadlineRule, HolidayOverride
+from ..models import Attachment, Case, CaseIdentity, HolidayOverride
 from ..storage import CleanFile, LocalStorage
 from .db import begin_write
 from .events import append_event
+from . import refdata
 from .notify import enqueue
 
 CODE_ATTEMPTS = 5
@@ -53,6 +56,8 @@ class Receipt:
     code: str
     pin: str | None  # None when the token had already been used (a double tap): the PIN is not shown again
     duplicate: bool = False
+    open311_id: str | None = None
+    case_id: int | None = None
 
 
 def submission_from(kind_code: str, kind_anonymous: str, data: dict, *, token: str, channel: str,
@@ -96,17 +101,16 @@ def _acceptance_due(kind_code: str, kind_anonymous: str, received: date,
     """The first legal clock: decide whether to accept (thụ lý), from the kind's ``accept`` rule.
 
     An anonymous denunciation is kept as information, not handled under the law: no clock runs.
+    The rule and the holiday calendar come from :mod:`.refdata` (read once per request, checked
+    against ``settings_version``).
     """
     if anonymous and kind_anonymous == "info_only":
         return None, None
-    rule = db.session.execute(
-        select(DeadlineRule.code, DeadlineRule.days, DeadlineRule.day_unit).where(
-            DeadlineRule.kind_code == kind_code, DeadlineRule.step == "accept",
-                                   DeadlineRule.variant == "normal", DeadlineRule.active.is_(True))
-    ).first()
+    ref = refdata.current()
+    rule = ref.accept_rules.get(kind_code)
     if rule is None:
         return None, None
-    return load_calendar(received).deadline(received, rule.days, rule.day_unit), rule.code
+    return ref.calendar.deadline(received, rule.days, rule.day_unit), rule.code
 
 
 def search_text(code: str, subject: str, content: str, identity: dict) -> str:
@@ -115,6 +119,25 @@ def search_text(code: str, subject: str, content: str, identity: dict) -> str:
     parts = [code, code.replace("-", ""), subject, content, identity.get("full_name") or "",
              identity.get("company_name") or "", (identity.get("phone") or "").replace("+84", "0")]
     return fold_diacritics(" ".join(p for p in parts if p))
+
+
+@lru_cache(maxsize=32)
+def _insert_stmt(table):
+    return insert(table)
+
+
+def insert_row(obj) -> None:
+    """INSERT the row of a new (transient) ORM object now, with Core, and set its generated primary
+    key on it. Column defaults and types apply as for a flush; the object stays out of the session,
+    a plain record of what was written (reading a relationship from it loads nothing)."""
+    mapper = sa_inspect(type(obj))
+    state = sa_inspect(obj)
+    values = {attr.columns[0].key: state.dict[attr.key] for attr in mapper.column_attrs
+              if attr.key in state.dict}
+    result = db.session.connection().execute(_insert_stmt(mapper.local_table), values)
+    pk = mapper.primary_key
+    if len(pk) == 1 and pk[0].key not in values:
+        setattr(obj, mapper.get_property_by_column(pk[0]).key, result.inserted_primary_key[0])
 
 
 def find_by_token(token: str) -> Case | None:
@@ -144,7 +167,8 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
                 if existing is not None:  # a double tap, or a retry of the same form
                     for key in keys:
                         storage.delete(key)
-                    return Receipt(existing.tracking_code, None, duplicate=True)
+                    return Receipt(existing.tracking_code, None, duplicate=True, open311_id=existing.open311_id,
+                                   case_id=existing.id)
                 # else: a tracking-code collision; draw another code
         raise RuntimeError("could not draw a unique tracking code")
     except BaseException:
@@ -172,18 +196,22 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
     case.search_text = search_text(code, sub.subject, sub.content,
                                    identity if sub.kind_anonymous != "info_only" else {})
-    db.session.add(case)
+    # The rows go in at once with Core, not through the session's unit of work: the case (its id
+    # is needed by the event's hash), its identity and its files. The first event and the receipt
+    # e-mail are added to the session and written by the one flush of the commit.
+    insert_row(case)
     if identity:
-        case.identity = CaseIdentity(**identity)
+        insert_row(CaseIdentity(case_id=case.id, **identity))
     for f, key in zip(files, keys):
-        case.attachments.append(Attachment(
-            storage_key=key, original_name=f.original_name, content_type=f.content_type,
-            size=len(f.data), sha256=f.sha256, created_at=now))
+        insert_row(Attachment(case_id=case.id, storage_key=key, original_name=f.original_name,
+                              content_type=f.content_type, size=len(f.data), sha256=f.sha256,
+                              created_at=now))
     append_event(case, action="submitted", now=now, actor_type="api" if sub.channel == "api" else "citizen",
                  to_status="received", is_public=True, first=True, kind_code=sub.kind_code)
     email = identity.get("email")
-    if email:
+    if email:  # rendered by the sender: the row holds what the templates need, nothing personal
         enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),
-                template="receipt", context={"case": case, "locale": sub.locale},
-                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id)
-    return Receipt(code, pin)
+                template="receipt", context={"case": {"tracking_code": code, "received_at": now},
+                                             "locale": sub.locale},
+                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id, render_later=True)
+    return Receipt(code, pin, open311_id=case.open311_id, case_id=case.id)
