@@ -37,6 +37,12 @@ db: install
 	@if [ ! -f instance/.demo-seeded ]; then $(BIN)/flask seed-demo && touch instance/.demo-seeded; fi
 
 run: db
+	@echo ""
+	@echo "To sign in as staff (http://$(HOST):$(PORT)/dang-nhap), create the first administrator:"
+	@echo "  $(BIN)/flask --app wsgi users create admin --role admin --full-name 'Quản trị'"
+	@echo "or, for a demo only, one account per role with printed passwords:"
+	@echo "  $(BIN)/flask --app wsgi seed-demo --staff"
+	@echo ""
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install-dev

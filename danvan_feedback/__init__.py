@@ -113,7 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/can-bo/bao-cao")
     app.register_blueprint(transparency_bp)
     app.jinja_env.globals.update(staff_menu=staff_menu, role_label=role_label)
-    app.register_blueprint(api_bp, url_prefix="/open311/v2")
+    app.register_blueprint(api_bp, url_prefix="/open311")
     csrf.exempt(api_bp)  # key-authenticated, no cookies
     # Public forms check their CSRF token as a form field (FlaskForm), so a missing or stale token
     # re-renders the form with what the citizen typed instead of a bare error page.

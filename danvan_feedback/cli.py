@@ -29,6 +29,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(deadlines_cli)
     from .reports.cli import report_cli  # reports (issue 5)
     app.cli.add_command(report_cli)
+    from .imports.cli import import_cli  # old registers (issue 16)
+    app.cli.add_command(import_cli)
 
 
 @click.group("users", cls=AppGroup, help="Manage staff accounts.")
@@ -145,12 +147,27 @@ def attachments_sweep(older_than):
     click.echo(f"removed {len(removed)} orphan file(s)")
 
 
-@click.command("seed-demo", help="Add demo services and a handful of demo cases in different states (idempotent).")
+@click.command("seed-demo", help="Add demo services and a handful of demo cases in different states (idempotent). "
+               "With --staff (development only), also demo staff accounts, one per role, each with a random "
+               "password printed once.")
+@click.option("--staff", is_flag=True, help="Also create demo staff accounts (refused when APP_ENV=production).")
 @with_appcontext
-def seed_demo():
-    from .demo import seed
+def seed_demo(staff):
+    from .demo import seed, seed_staff
+    if staff and current_app.config["APP_ENV"] == "production":
+        raise click.ClickException("demo staff accounts are refused when APP_ENV=production; "
+                                   "create real accounts with 'users create'")
     created = seed(current_app.config, _now())
     click.echo(f"demo data: {created} new case(s)")
+    if staff:
+        accounts = seed_staff(_now())
+        for username, role, password in accounts:
+            click.echo(f"demo account {username} ({role}): password {password}")
+        if accounts:
+            click.echo("These passwords are shown once; change them at /can-bo/mat-khau after signing in. "
+                       "Admin and inspector accounts enrol an authenticator app at their first sign-in.")
+        else:
+            click.echo("demo staff accounts exist already (passwords were shown when they were created)")
 
 
 @click.group("audit", cls=AppGroup, help="The append-only records.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 _DEV_ENVS = {"development", "testing"}
 
@@ -108,6 +109,11 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "RATELIMIT_SUBMIT": env.get("RATELIMIT_SUBMIT", "10 per hour;3 per minute"),
         "RATELIMIT_LOOKUP": env.get("RATELIMIT_LOOKUP", "30 per hour;10 per minute"),
         "RATELIMIT_API": env.get("RATELIMIT_API", "600 per hour"),
+        # Open311: the jurisdiction_id this endpoint serves (default: PUBLIC_BASE_URL's host name)
+        # and the contact shown in the discovery document (default: the organisation's name).
+        "OPEN311_JURISDICTION_ID": env.get("OPEN311_JURISDICTION_ID")
+        or (urlsplit(env.get("PUBLIC_BASE_URL", "")).hostname or "localhost"),
+        "OPEN311_CONTACT": env.get("OPEN311_CONTACT", ""),
         "LOOKUP_MAX_FAILURES": _int(env, "LOOKUP_MAX_FAILURES", 5),
         "LOOKUP_LOCK_MINUTES": _int(env, "LOOKUP_LOCK_MINUTES", 30),
         "RECEIPT_VISIBLE_MINUTES": _int(env, "RECEIPT_VISIBLE_MINUTES", 30),
@@ -144,4 +150,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # (default on in development/testing, off in production where `flask report worker` runs).
         "REPORT_EXPORT_DIR": env.get("REPORT_EXPORT_DIR") or None,
         "REPORT_JOBS_INLINE": _bool(env.get("REPORT_JOBS_INLINE"), not production),
+        # Old registers (issue 16): largest file, where uploaded files wait (default UPLOAD_DIR +
+        # "_imports"), and whether the page runs the check/import itself (else `flask import worker`).
+        "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_MB", 50) * 1024 * 1024,
+        "IMPORT_DIR": env.get("IMPORT_DIR") or None,
+        "IMPORT_JOBS_INLINE": _bool(env.get("IMPORT_JOBS_INLINE"), not production),
     }

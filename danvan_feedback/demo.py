@@ -5,8 +5,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+import secrets
+
 from .extensions import db
-from .models import Case, CaseKind, Service, Unit
+from .models import Case, CaseKind, Service, Unit, User
 from .services.events import append_event
 from .services.intake import Submission, submit_case
 from .storage import LocalStorage
@@ -75,3 +77,28 @@ def seed(cfg: dict, now: datetime) -> int:
                          note=reply, is_public=True)
         db.session.commit()
     return len(DEMO_CASES)
+
+
+DEMO_STAFF = [  # username, role, unit code, full name
+    ("demo.quantri", "admin", None, "Quản trị (demo)"),
+    ("demo.thanhtra", "inspector", None, "Thanh tra viên (demo)"),
+    ("demo.chicuc", "unit", "CCTT", "Cán bộ Chi cục Trồng trọt (demo)"),
+    ("demo.vanphong", "office", None, "Văn phòng Sở (demo)"),
+]
+
+
+def seed_staff(now: datetime) -> list[tuple[str, str, str]]:
+    """Demo staff accounts for development (the CLI refuses them in production): the ones created
+    now, each with a random password returned once (only its hash is stored)."""
+    from .passwords import hash_password
+    created = []
+    units = {u.code: u.id for u in db.session.execute(select(Unit)).scalars()}
+    for username, role, unit_code, full_name in DEMO_STAFF:
+        if db.session.execute(select(User.id).where(User.username == username)).first():
+            continue
+        password = "-".join(secrets.token_hex(3) for _ in range(3))  # 20 characters, easy to type
+        db.session.add(User(username=username, role=role, unit_id=units.get(unit_code), full_name=full_name,
+                            password_hash=hash_password(password), password_changed_at=now, active=True))
+        created.append((username, role, password))
+    db.session.commit()
+    return created

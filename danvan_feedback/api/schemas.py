@@ -7,6 +7,7 @@ the domain's error codes into English descriptions for partner developers. Nothi
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,9 +17,10 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, NumberRange
 
 from ..domain import status as st
-from ..domain.validation import (Invalid, KindPolicy, clean_cccd, clean_phone,
+from ..domain.validation import (IDENTITY_FIELDS, Invalid, KindPolicy, clean_cccd, clean_phone,
                                  clean_tax_code, clean_text, fold_diacritics, submission_errors)
 from ..public.forms import CaseForm
+from .formats import XML_BODY_MAX, XmlBodyError, read_xml_body
 
 # Kinds whose cases the API never shows (denunciations: Law on Denunciations 2018 arts. 8, 47).
 # ``open311_id`` is never set for them either; this is the second lock on the same door.
@@ -55,7 +57,9 @@ def _form_limits() -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
 MAX_LEN, RANGES = _form_limits()
 
 # Domain field name -> the Open311 parameter a partner sends (error descriptions use these).
-API_NAME = {"content": "description", "full_name": "first_name", "address": "address_string"}
+API_NAME = {"content": "description", "full_name": "first_name", "address": "contact_address",
+            "incident_place": "address_string"}
+ADDRESS_ID_MAX = 100
 
 MESSAGES_EN = {
     "required": "required",
@@ -140,6 +144,11 @@ _ATTRS: dict[str, tuple[str, str | None, str, str]] = {
                 "Người gửi đã đọc thông báo xử lý dữ liệu cá nhân và đồng ý; bắt buộc khi có thông tin cá nhân.",
                 "The citizen has read and agreed to the personal data notice; required whenever personal "
                 "data is given."),
+    "contact_address": ("string", "max 300 characters",
+                        "Địa chỉ liên hệ của người gửi (thông tin cá nhân). Nơi xảy ra sự việc là "
+                        "address_string / lat, long.",
+                        "The citizen's contact address (personal data). Where the matter is goes in "
+                        "address_string / lat, long."),
     "idempotency_key": ("string", f"max {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
                         "Khoá chống gửi trùng: gửi lại cùng khoá chỉ tạo một hồ sơ (có thể dùng header "
                         "Idempotency-Key).",
@@ -157,6 +166,7 @@ def kind_attributes(kind) -> list[str]:
         codes.append("anonymous")
     if kind.anonymous == "info_only":
         codes.append("info_only_ack")
+    codes.append("contact_address")
     if "cccd" in req:
         codes.append("cccd")
     if kind.code == "khieu_nai" or "complained_decision" in req:
@@ -174,18 +184,24 @@ def _standard_fields_notice(kind, locale: str) -> str:
     if "full_name" in req:
         need.append("last_name/first_name")
     if "address" in req:
-        need.append("address_string")
+        need.append("attribute[contact_address]")
     if "contact" in req:
         need.append("phone " + _loc(locale, "hoặc", "or") + " email")
     need_text = ", ".join(need) if need else _loc(locale, "không có", "none")
     text = _loc(
         locale,
         "Trường chuẩn Open311: description là nội dung (bắt buộc); last_name là họ, first_name là tên "
-        "(ghép thành họ và tên theo thứ tự tiếng Việt); address_string là địa chỉ liên hệ. "
+        "(ghép thành họ và tên theo thứ tự tiếng Việt); lat, long (WGS84), address_string và "
+        "address_id là nơi xảy ra sự việc (không bắt buộc, được công khai cùng trạng thái); địa chỉ "
+        "liên hệ là attribute[contact_address]. "
         f"Bắt buộc khi không ẩn danh: {need_text}.",
         "Standard Open311 fields: description is the content (required); last_name is the family name "
-        "and first_name the given name (joined in Vietnamese order); address_string is the contact "
-        f"address. Required unless anonymous: {need_text}.")
+        "and first_name the given name (joined in Vietnamese order); lat, long (WGS84), address_string "
+        "and address_id say where the matter is (optional, shown publicly with the status); the "
+        f"contact address is attribute[contact_address]. Required unless anonymous: {need_text}.")
+    if kind.anonymous == "allowed":
+        text += " " + _loc(locale, "Không ghi họ tên thì đơn là ẩn danh (thông tin cá nhân không được lưu).",
+                           "Without a name the request is anonymous (no personal data is kept).")
     if kind.legal_basis:
         text += " " + _loc(locale, "Căn cứ: ", "Legal basis: ") + kind.legal_basis
     return text
@@ -205,7 +221,8 @@ def service_definition(kind, locale: str) -> dict:
             values = _BOOL_VALUES[locale]
         else:
             values = []
-        required = code in req or (code == "consent" and kind.anonymous == "refused")
+        required = ("address" if code == "contact_address" else code) in req or (
+            code == "consent" and kind.anonymous == "refused")
         attrs.append({"variable": True, "code": code, "datatype": datatype, "required": required,
                       "datatype_description": dt_desc, "order": order,
                       "description": _loc(locale, vi, en), "values": values})
@@ -243,6 +260,11 @@ def read_body(req) -> dict:
             raise ApiBadRequest(f"{key[:60]}: given more than once")
         out[key] = value
 
+    if req.mimetype in ("application/xml", "text/xml"):
+        try:
+            return read_xml_body(req.stream.read(XML_BODY_MAX + 1))
+        except XmlBodyError as exc:
+            raise ApiBadRequest(exc.description) from None
     if req.is_json:
         body = req.get_json(silent=True)
         if body is None:
@@ -330,6 +352,27 @@ class _Reader:
             return None
         return raw
 
+    def coordinate(self, key: str, low: float, high: float) -> float | None:
+        """A WGS84 degree: a number or a decimal string, finite, within [low, high]."""
+        raw = self.fields.get(key)
+        if raw is None or raw == "":
+            return None
+        value = None
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            value = float(raw)
+        elif isinstance(raw, str) and len(raw) <= 40:
+            try:
+                value = float(raw.strip())
+            except ValueError:
+                value = None
+        if value is None or not math.isfinite(value):
+            self.errors.setdefault(key, f"{key}: must be a number of degrees (WGS84), e.g. 10.9574")
+            return None
+        if not low <= value <= high:
+            self.errors.setdefault(key, f"{key}: must be between {low:g} and {high:g}")
+            return None
+        return value
+
     def cleaned(self, name: str, value: str, fn) -> str:
         """Apply a domain cleaner; on failure keep the raw value (as the web form does) and note it."""
         if not value:
@@ -365,9 +408,24 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
                                          f"{MAX_LEN['full_name']} characters")
     content = r.text("description", "content")
     subject = r.text(attr("subject"), "subject") or " ".join(content.split())[:100].strip()
+    # Where the matter is (the spec's location): public, not personal data.
+    lat, lon = r.coordinate("lat", -90, 90), r.coordinate("long", -180, 180)
+    if (fields.get("lat") in (None, "")) != (fields.get("long") in (None, "")) and not (
+            {"lat", "long"} & set(r.errors)):
+        r.errors["lat"] = "lat, long: give both or neither"
+    address_id = r.text("address_id", "address_id")
+    if len(address_id) > ADDRESS_ID_MAX:
+        r.errors.setdefault("address_id", f"address_id: at most {ADDRESS_ID_MAX} characters")
+    media_url = fields.get("media_url")
+    if media_url is not None and not isinstance(media_url, str):
+        r.fail("media_url", "string")
+    anonymous_given = fields.get(attr("anonymous")) not in (None, "")
     data = {
         "full_name": full_name,
-        "address": r.text("address_string", "address"),
+        "address": r.text(attr("contact_address"), "address"),
+        "incident_place": r.text("address_string", "incident_place"),
+        "address_id": address_id,
+        "latitude": lat, "longitude": lon,
         "phone": r.cleaned("phone", r.text("phone", "phone"), clean_phone),
         "email": r.text("email", "email"),
         "cccd": r.cleaned("cccd", r.text(attr("cccd"), "cccd"), lambda v: clean_cccd(v, today)),
@@ -379,12 +437,21 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
         "complained_decision": r.text(attr("complained_decision"), "complained_decision"),
         "request_text": r.text(attr("request_text"), "request_text"),
         "submitter_type": r.text(attr("submitter_type"), "submitter_type") or "citizen",
-        "anonymous": r.boolean(attr("anonymous"), "anonymous"),
+        "anonymous": r.boolean(attr("anonymous"), "anonymous") if anonymous_given else False,
         "info_only_ack": r.boolean(attr("info_only_ack"), "info_only_ack"),
         "consent": r.boolean(attr("consent"), "consent"),
         "is_group": r.boolean(attr("is_group"), "is_group"),
         "group_size": r.integer(attr("group_size"), "group_size"),
     }
+    # A kind that may be anonymous is anonymous when the client gives no name and no personal data:
+    # clients of the spec do not know our ``anonymous`` attribute.
+    personal = any(data.get(f) for f in IDENTITY_FIELDS)
+    implicit_anonymous = kind.anonymous == "allowed" and not anonymous_given
+    if implicit_anonymous and not personal:
+        data["anonymous"] = True
+    elif implicit_anonymous and not full_name and "full_name" in kind.required_fields:
+        r.errors.setdefault("full_name", "first_name: required when personal data is given (a request "
+                                         "with no name and no personal data is filed anonymously)")
     if data["email"] and "email" not in r.errors:
         try:
             validate_email(data["email"], check_deliverability=False)
@@ -429,6 +496,8 @@ def _parse_moment(raw: str, name: str, tz: str, end: bool) -> datetime:
         moment = datetime.fromisoformat(s)
     except ValueError:
         raise ApiBadRequest(f"{name}: not an ISO 8601 date-time (e.g. 2025-03-01T00:00:00+07:00)") from None
+    if not 1970 <= moment.year <= 2999:
+        raise ApiBadRequest(f"{name}: must be between the years 1970 and 2999")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     if end and len(s) <= 10 and moment.time() == time(0):  # a bare date: the whole day
@@ -437,16 +506,15 @@ def _parse_moment(raw: str, name: str, tz: str, end: bool) -> datetime:
 
 
 def parse_filters(args, *, tz: str, now: datetime) -> Filters:
+    errors = []
+    ids = None
     raw_ids = args.get("service_request_id")
     if raw_ids is not None:
         ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
         if not ids:
-            raise ApiBadRequest("service_request_id: empty")
-        if len(ids) > MAX_IDS:
-            raise ApiBadRequest(f"service_request_id: at most {MAX_IDS} ids")
-        # The spec: service_request_id overrides every other argument.
-        return Filters(ids=ids, service_code=None, start=None, end=None, statuses=None)
-    errors = []
+            errors.append("service_request_id: empty")
+        elif len(ids) > MAX_IDS:
+            errors.append(f"service_request_id: at most {MAX_IDS} ids")
     start = end = None
     try:
         if args.get("start_date"):
@@ -473,6 +541,9 @@ def parse_filters(args, *, tz: str, now: datetime) -> Filters:
         errors.append("start_date: after end_date")
     if errors:
         raise ApiBadRequest(*errors)
+    if ids is not None:
+        # The spec: service_request_id overrides every other argument (still checked above).
+        return Filters(ids=ids, service_code=None, start=None, end=None, statuses=None)
     if start is None and end is None:
         start = now - timedelta(days=LIST_DEFAULT_DAYS)
     elif start is None:
@@ -481,18 +552,47 @@ def parse_filters(args, *, tz: str, now: datetime) -> Filters:
     return Filters(ids=None, service_code=service_code, start=start, end=end, statuses=statuses)
 
 
+def parse_update_filters(args, *, tz: str, now: datetime) -> tuple[datetime, datetime | None]:
+    """``start_date``/``end_date`` of servicerequestupdates: by default the last 90 days."""
+    errors = []
+    start = end = None
+    for name in ("start_date", "end_date"):
+        if args.get(name):
+            try:
+                moment = _parse_moment(args[name], name, tz, end=name == "end_date")
+            except ApiBadRequest as exc:
+                errors += exc.descriptions
+                continue
+            if name == "start_date":
+                start = moment
+            else:
+                end = moment
+    if start and end and start > end:
+        errors.append("start_date: after end_date")
+    if errors:
+        raise ApiBadRequest(*errors)
+    if start is None:
+        start = (end or now) - timedelta(days=LIST_DEFAULT_DAYS)
+    return start, end
+
+
 # ---------------------------------------------------------------- a request as JSON
 
-def _iso(moment: datetime | None, tz: str) -> str | None:
+def iso(moment: datetime | None, tz: str) -> str | None:
     return moment.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if moment else None
 
 
-def request_json(case, kind, unit_name: str | None, status_notes: str, *, locale: str, tz: str) -> dict:
-    """What the API tells about a case: its state and clock only. Nothing from its identity, its
-    content or its place: a partner portal shows this to anyone holding the opaque id."""
-    expected = None
-    if case.due_on is not None:  # due by the end of that day, local time
-        expected = datetime.combine(case.due_on, time(23, 59, 59), tzinfo=ZoneInfo(tz))
+def expected_at(case, tz: str) -> datetime | None:
+    """The legal deadline in force, as the end of its day in the organisation's time zone."""
+    if case.due_on is None:
+        return None
+    return datetime.combine(case.due_on, time(23, 59, 59), tzinfo=ZoneInfo(tz))
+
+
+def request_json(case, kind, unit_name: str | None, status_notes: str, *, locale: str, tz: str,
+                 commune_name: str | None = None, media_url: str | None = None) -> dict:
+    """What the API tells about a case: its state, its clock and where the matter is. Nothing from
+    its identity or its content: a partner portal shows this to anyone holding the opaque id."""
     return {
         "service_request_id": case.open311_id,
         "status": "open" if case.status in st.OPEN else "closed",
@@ -500,7 +600,12 @@ def request_json(case, kind, unit_name: str | None, status_notes: str, *, locale
         "service_name": kind.name(locale),
         "service_code": kind.code,
         "agency_responsible": unit_name,
-        "requested_datetime": _iso(case.received_at, tz),
-        "updated_datetime": _iso(case.updated_at, tz),
-        "expected_datetime": _iso(expected, tz),
+        "requested_datetime": iso(case.received_at, tz),
+        "updated_datetime": iso(case.updated_at, tz),
+        "expected_datetime": iso(expected_at(case, tz), tz),
+        "address": case.incident_place or commune_name,
+        "address_id": case.address_id,
+        "lat": case.latitude,
+        "long": case.longitude,
+        "media_url": media_url,
     }

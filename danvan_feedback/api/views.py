@@ -1,47 +1,63 @@
-"""Open311 GeoReport v2 (JSON) at /open311/v2/.
+"""Open311 GeoReport v2 at /open311/v2/, in XML and JSON, with service discovery at
+/open311/discovery.{xml,json} and mySociety's ``servicerequestupdates`` extension.
 
-Reading is open (service list, definitions, the state of non-secret requests); filing needs an API
-key (``flask --app wsgi api-keys create NAME``). The API never shows who filed a case nor what they
-wrote, and never shows denunciations at all. Only JSON is served.
+Reading is open (service list, definitions, the state of non-secret requests, their updates and
+public photos); filing needs an API key (``flask --app wsgi api-keys create NAME``). The API never
+shows who filed a case nor what they wrote, and never shows denunciations at all: not in lists,
+not in updates, not in media. The format is the URL's extension (``.xml`` or ``.json``), errors
+included.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
+import re
 import uuid
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, send_file
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db, limiter
 from ..labels import status_label
-from ..models import ApiKey, Case, CaseKind, Unit
+from ..models import ApiKey, Attachment, Case, CaseEvent, CaseKind, Commune, OrgSetting, Unit
 from ..services import refdata
 from ..services.intake import local_date, submission_from, submit_case
 from ..storage import LocalStorage
-from .schemas import (HIDDEN_KINDS, LIST_MAX, ApiBadRequest, parse_filters, parse_request, read_body,
-                      request_json, service_definition, service_entry)
+from ..web import public_url
+from ..domain import status as st
+from .formats import FORMATS, render
+from .openapi import openapi_document
+from .schemas import (HIDDEN_KINDS, LIST_MAX, ApiBadRequest, iso, parse_filters, parse_request,
+                      parse_update_filters, read_body, request_json, service_definition, service_entry)
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
 
+# The date the API last changed in a way a client may notice (the discovery document's changeset).
+API_CHANGESET = "2026-12-01T00:00:00Z"
+SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+UPDATES_SPEC_URL = "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Proposed-differences-to-Open311"
+MEDIA_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
-def api_error(code: int, description: str):
-    """Errors in the form the spec gives: a list of {code, description}."""
-    resp = jsonify([{"code": code, "description": description}])
-    resp.status_code = code
-    return resp
+
+def _fmt_of_path() -> str:
+    """The format an answer takes when the view has not chosen: XML for a ``.xml`` path, else JSON."""
+    return "xml" if request.path.lower().endswith(".xml") else "json"
 
 
-def api_errors(code: int, descriptions: list[str]):
-    """Several problems at once: one entry each."""
-    resp = jsonify([{"code": code, "description": d} for d in descriptions])
-    resp.status_code = code
-    return resp
+def api_errors(code: int, descriptions: list[str], fmt: str | None = None):
+    """Errors in the form the spec gives: a list of {code, description} (``<errors><error>``)."""
+    return render(fmt or _fmt_of_path(), [{"code": code, "description": d} for d in descriptions],
+                  root="errors", item="error", status=code)
+
+
+def api_error(code: int, description: str, fmt: str | None = None):
+    return api_errors(code, [description], fmt)
 
 
 def _api_limit() -> str:
@@ -65,9 +81,15 @@ def _locale() -> str:
     return "en" if (request.args.get("locale") or "").lower().startswith("en") else "vi"
 
 
-def _json_only(fmt: str):
-    if fmt != "json":
-        return api_error(400, "Only the JSON format is supported: use the .json extension")
+def _check(fmt: str, jurisdiction=None):
+    """The spec's preconditions of every call: a format we serve and, when given, our jurisdiction."""
+    if fmt not in FORMATS:
+        return api_error(400, f"Unsupported format .{fmt[:20]}: use .xml or .json", "json")
+    if jurisdiction is None:
+        jurisdiction = request.args.get("jurisdiction_id")
+    if jurisdiction not in (None, "") and jurisdiction != current_app.config["OPEN311_JURISDICTION_ID"]:
+        return api_error(404, "jurisdiction_id: unknown jurisdiction (this endpoint serves "
+                              f"{current_app.config['OPEN311_JURISDICTION_ID']})", fmt)
     return None
 
 
@@ -86,35 +108,60 @@ def _active_kind(code: str | None):
     return kind if kind is not None and kind.active else None
 
 
+# ---------------------------------------------------------------- discovery
+
+@bp.get("/discovery.<fmt>")
+@api_limit
+def discovery(fmt: str):
+    if bad := _check(fmt):
+        return bad
+    cfg = current_app.config
+    contact = cfg["OPEN311_CONTACT"] or OrgSetting.get("org_name", "")
+    doc = {
+        "changeset": API_CHANGESET,
+        "contact": contact,
+        "key_service": ("API keys for filing requests are issued by the department's administrator; "
+                        "reading needs no key."),
+        "endpoints": [{
+            "specification": SPEC_URL,
+            "url": public_url("api.root_v2").rstrip("/"),
+            "changeset": API_CHANGESET,
+            "type": "production" if cfg["APP_ENV"] == "production" else "test",
+            "formats": ["text/xml", "application/json"],
+        }],
+    }
+    return render(fmt, doc, root="discovery")
+
+
 # ---------------------------------------------------------------- services
 
-@bp.get("/services.<fmt>")
+@bp.get("/v2/services.<fmt>")
 @api_limit
 def services(fmt: str):
-    if bad := _json_only(fmt):
+    if bad := _check(fmt):
         return bad
     kinds = db.session.execute(select(CaseKind).where(CaseKind.active.is_(True))
                                .order_by(CaseKind.sort_order, CaseKind.code)).scalars()
     locale = _locale()
-    return jsonify([service_entry(k, locale) for k in kinds])
+    return render(fmt, [service_entry(k, locale) for k in kinds], root="services", item="service")
 
 
-@bp.get("/services/<service_code>.<fmt>")
+@bp.get("/v2/services/<service_code>.<fmt>")
 @api_limit
 def service(service_code: str, fmt: str):
-    if bad := _json_only(fmt):
+    if bad := _check(fmt):
         return bad
     kind = _active_kind(service_code)
     if kind is None:
-        return api_error(404, "No service with this service_code")
-    return jsonify(service_definition(kind, _locale()))
+        return api_error(404, "No service with this service_code", fmt)
+    return render(fmt, service_definition(kind, _locale()), root="service_definition")
 
 
 # ---------------------------------------------------------------- filing
 
 def _api_key(fields: dict) -> ApiKey | None:
     """The valid, unrevoked key given as the ``api_key`` parameter (or an ``X-Api-Key`` header)."""
-    raw = fields.get("api_key") or request.headers.get("X-Api-Key")
+    raw = fields.get("api_key") or request.args.get("api_key") or request.headers.get("X-Api-Key")
     if not raw or not isinstance(raw, str) or len(raw) > 200:
         return None
     digest = hashlib.sha256(raw.encode()).hexdigest()
@@ -143,28 +190,35 @@ _NOTICE_AGAIN = {
 }
 
 
-@bp.route("/requests.<fmt>", methods=["GET", "POST"])
+@bp.route("/v2/requests.<fmt>", methods=["GET", "POST"])
 @api_limit
 def requests_(fmt: str):
-    if bad := _json_only(fmt):
-        return bad
+    if fmt not in FORMATS:
+        return _check(fmt)
     if request.method == "GET":
-        return _list_requests()
-    return _create_request()
+        if bad := _check(fmt):
+            return bad
+        return _list_requests(fmt)
+    return _create_request(fmt)
 
 
-def _create_request():
+def _create_request(fmt: str):
     try:
         fields = read_body(request)
     except ApiBadRequest as exc:
-        return api_errors(400, exc.descriptions)
+        return api_errors(400, exc.descriptions, fmt)
+    jurisdiction = fields.get("jurisdiction_id", request.args.get("jurisdiction_id"))
+    if jurisdiction is not None and not isinstance(jurisdiction, str):
+        jurisdiction = "?"
+    if bad := _check(fmt, jurisdiction):
+        return bad
     key = _api_key(fields)
     if key is None:
-        missing = not (fields.get("api_key") or request.headers.get("X-Api-Key"))
-        return api_error(403, "api_key is required" if missing else "api_key is not valid")
+        missing = not (fields.get("api_key") or request.args.get("api_key") or request.headers.get("X-Api-Key"))
+        return api_error(403, "api_key is required" if missing else "api_key is not valid", fmt)
     kind = _active_kind(fields.get("service_code"))
     if kind is None:
-        return api_error(400, "service_code: no active service with this code")
+        return api_error(400, "service_code: no active service with this code", fmt)
     cfg = current_app.config
     now = _now()
     header_key = request.headers.get("Idempotency-Key")
@@ -172,46 +226,96 @@ def _create_request():
         fields["attribute[idempotency_key]"] = header_key
     parsed = parse_request(fields, kind, today=local_date(now, cfg["BABEL_DEFAULT_TIMEZONE"]))
     if parsed.errors:
-        return api_errors(400, parsed.errors)
-    sub = submission_from(kind.code, kind.anonymous, parsed.data, channel="api", locale=parsed.locale,
-                          token=_submission_token(key, parsed.idempotency_key))
+        return api_errors(400, parsed.errors, fmt)
+    data = parsed.data
+    sub = submission_from(kind.code, kind.anonymous, data, channel="api", locale=parsed.locale,
+                          token=_submission_token(key, parsed.idempotency_key),
+                          incident_place=data["incident_place"] or None, latitude=data["latitude"],
+                          longitude=data["longitude"], address_id=data["address_id"] or None)
     receipt = submit_case(sub, [], storage=LocalStorage(cfg["UPLOAD_DIR"]),
                           pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     log.info("open311: case %s %s via API key %r", receipt.case_id,
              "already filed" if receipt.duplicate else "filed", key.name)
     notices = _NOTICE_AGAIN if receipt.duplicate else _NOTICE
-    resp = jsonify([{"service_request_id": receipt.open311_id,
-                     "service_notice": notices[parsed.locale],
-                     "account_id": None,
-                     "tracking_code": receipt.code,
-                     "pin": receipt.pin}])
-    resp.status_code = 200 if receipt.duplicate else 201
-    return resp
+    # Our ids exist at once, so the spec's token is the id itself (GET tokens/<token> answers it).
+    out = [{"service_request_id": receipt.open311_id,
+            "token": receipt.open311_id,
+            "service_notice": notices[parsed.locale],
+            "account_id": None,
+            "tracking_code": receipt.code,
+            "pin": receipt.pin}]
+    return render(fmt, out, root="service_requests", item="request",
+                  status=200 if receipt.duplicate else 201)
 
 
 # ---------------------------------------------------------------- reading requests
 
+def _ever_hidden():
+    """A case that was ever of a hidden kind (a denunciation, even reclassified since)."""
+    ev = aliased(CaseEvent)
+    return (exists().where(ev.case_id == Case.id, ev.kind_code.in_(sorted(HIDDEN_KINDS)))
+            .correlate(Case))
+
+
+def _visible_where():
+    return and_(Case.open311_id.is_not(None), Case.kind_code.not_in(sorted(HIDDEN_KINDS)),
+                CaseKind.anonymous != "info_only", ~_ever_hidden())
+
+
 def _visible():
     """Cases the API may show: with an opaque id, and never of a hidden kind (denunciations)."""
-    return (select(Case, CaseKind, Unit.name)
+    return (select(Case, CaseKind, Unit.name, Commune.name)
             .join(CaseKind, CaseKind.code == Case.kind_code)
             .outerjoin(Unit, Unit.id == func.coalesce(Case.handling_unit_id, Case.unit_id))  # the unit handling it, else the one named
-            .where(Case.open311_id.is_not(None), Case.kind_code.not_in(sorted(HIDDEN_KINDS)),
-                   CaseKind.anonymous != "info_only"))
+            .outerjoin(Commune, Commune.id == Case.commune_id)
+            .where(_visible_where()))
+
+
+def _media_ref(att_id: int) -> str:
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), f"open311-media:{att_id}".encode(),
+                   hashlib.sha256).hexdigest()[:32]
+    return f"{att_id}-{mac}"
+
+
+def _public_photos(case_ids: list[int]) -> dict[int, Attachment]:
+    """The first photo filed with each case, for the kinds whose photos are public (suggestions,
+    reports, recommendations: never a complaint's, never a denunciation's). Photos were re-encoded
+    at upload, so they carry no EXIF."""
+    if not case_ids:
+        return {}
+    rows = db.session.execute(
+        select(Attachment).join(Case, Case.id == Attachment.case_id)
+        .join(CaseKind, CaseKind.code == Case.kind_code)
+        .where(Attachment.case_id.in_(case_ids), Attachment.event_id.is_(None),
+               Attachment.content_type.in_(sorted(MEDIA_TYPES)), CaseKind.anonymous == "allowed",
+               _visible_where())
+        .order_by(Attachment.case_id, Attachment.id)).scalars()
+    out: dict[int, Attachment] = {}
+    for att in rows:
+        out.setdefault(att.case_id, att)
+    return out
+
+
+def _media_url(att: Attachment | None) -> str | None:
+    if att is None:
+        return None
+    return public_url("api.media", ref=_media_ref(att.id), ext=MEDIA_TYPES[att.content_type])
 
 
 def _rows_json(rows, locale: str) -> list[dict]:
     tz = _tz()
+    photos = _public_photos([case.id for case, *_rest in rows])
     with force_locale(locale):
-        return [request_json(case, kind, unit_name, status_label(case.status), locale=locale, tz=tz)
-                for case, kind, unit_name in rows]
+        return [request_json(case, kind, unit_name, status_label(case.status), locale=locale, tz=tz,
+                             commune_name=commune_name, media_url=_media_url(photos.get(case.id)))
+                for case, kind, unit_name, commune_name in rows]
 
 
-def _list_requests():
+def _list_requests(fmt: str):
     try:
         f = parse_filters(request.args, tz=_tz(), now=_now())
     except ApiBadRequest as exc:
-        return api_errors(400, exc.descriptions)
+        return api_errors(400, exc.descriptions, fmt)
     q = _visible()
     if f.ids is not None:
         q = q.where(Case.open311_id.in_(f.ids))
@@ -225,21 +329,110 @@ def _list_requests():
         if f.statuses is not None:
             q = q.where(Case.status.in_(sorted(f.statuses)))
     rows = db.session.execute(q.order_by(Case.received_at.desc(), Case.id.desc()).limit(LIST_MAX)).all()
-    return jsonify(_rows_json(rows, _locale()))
+    return render(fmt, _rows_json(rows, _locale()), root="service_requests", item="request")
 
 
-@bp.get("/requests/<request_id>.<fmt>")
+@bp.get("/v2/requests/<service_request_id>.<fmt>")
 @api_limit
-def request_one(request_id: str, fmt: str):
-    if bad := _json_only(fmt):
+def request_one(service_request_id: str, fmt: str):
+    if bad := _check(fmt):
         return bad
-    row = db.session.execute(_visible().where(Case.open311_id == request_id)).first()
+    row = db.session.execute(_visible().where(Case.open311_id == service_request_id)).first()
     if row is None:
-        return api_error(404, "No service request with this service_request_id")
-    return jsonify(_rows_json([row], _locale()))
+        return api_error(404, "No service request with this service_request_id", fmt)
+    return render(fmt, _rows_json([row], _locale()), root="service_requests", item="request")
 
 
-# ---------------------------------------------------------------- anything else under /open311/v2
+@bp.get("/v2/tokens/<token>.<fmt>")
+@api_limit
+def token(token: str, fmt: str):
+    """The spec's token → service_request_id. Our ids exist at once: the token is the id."""
+    if bad := _check(fmt):
+        return bad
+    row = db.session.execute(select(Case.open311_id).join(CaseKind, CaseKind.code == Case.kind_code)
+                             .where(_visible_where(), Case.open311_id == token)).first()
+    if row is None:
+        return api_error(404, "No service request with this token", fmt)
+    return render(fmt, [{"service_request_id": row.open311_id, "token": token}],
+                  root="service_requests", item="request")
+
+
+# ---------------------------------------------------------------- updates (mySociety extension)
+
+@bp.get("/v2/servicerequestupdates.<fmt>")
+@api_limit
+def updates(fmt: str):
+    """Public status changes (filing included) of the cases the API shows, oldest first, at most
+    LIST_MAX. The description is the status's public label, never a note staff wrote."""
+    if bad := _check(fmt):
+        return bad
+    try:
+        start, end = parse_update_filters(request.args, tz=_tz(), now=_now())
+    except ApiBadRequest as exc:
+        return api_errors(400, exc.descriptions, fmt)
+    q = (select(CaseEvent, Case.open311_id)
+         .join(Case, Case.id == CaseEvent.case_id)
+         .join(CaseKind, CaseKind.code == Case.kind_code)
+         .where(_visible_where(), CaseEvent.is_public.is_(True), CaseEvent.to_status.is_not(None),
+                or_(CaseEvent.from_status.is_(None), CaseEvent.from_status != CaseEvent.to_status),
+                CaseEvent.created_at >= start))
+    if end is not None:
+        q = q.where(CaseEvent.created_at <= end)
+    rows = db.session.execute(q.order_by(CaseEvent.created_at, CaseEvent.id).limit(LIST_MAX)).all()
+    locale, tz = _locale(), _tz()
+    with force_locale(locale):
+        out = [{"update_id": f"{rid}-{event.seq}",
+                "service_request_id": rid,
+                "status": "OPEN" if event.to_status in st.OPEN else "CLOSED",
+                "updated_datetime": iso(event.created_at, tz),
+                "description": status_label(event.to_status),
+                "media_url": None}
+               for event, rid in rows]
+    return render(fmt, out, root="service_request_updates", item="request_update")
+
+
+# ---------------------------------------------------------------- public photos
+
+_MEDIA_REF = re.compile(r"(\d{1,12})-([0-9a-f]{32})")
+
+
+@bp.get("/v2/media/<ref>.<ext>")
+@api_limit
+def media(ref: str, ext: str):
+    """A public photo, by an unguessable reference; checked again at each request, so a case that
+    became protected stops serving its photos at once."""
+    m = _MEDIA_REF.fullmatch(ref)
+    if m is None or not hmac.compare_digest(_media_ref(int(m.group(1))), ref):
+        return api_error(404, "Not found", "json")
+    att = _public_photos_by_id(int(m.group(1)))
+    if att is None or MEDIA_TYPES.get(att.content_type) != ext:
+        return api_error(404, "Not found", "json")
+    try:
+        fh = LocalStorage(current_app.config["UPLOAD_DIR"]).open(att.storage_key)
+    except FileNotFoundError:
+        return api_error(404, "Not found", "json")
+    resp = send_file(fh, mimetype=att.content_type, max_age=0)
+    resp.headers["Content-Security-Policy"] = "sandbox"
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+def _public_photos_by_id(att_id: int) -> Attachment | None:
+    att = db.session.get(Attachment, att_id)
+    if att is None:
+        return None
+    return _public_photos([att.case_id]).get(att.case_id) if att.event_id is None else None
+
+
+# ---------------------------------------------------------------- the API's own description
+
+@bp.get("/v2/openapi.json")
+@api_limit
+def openapi():
+    return jsonify(openapi_document(public_url("api.root_v2").rstrip("/")))
+
+
+# ---------------------------------------------------------------- anything else under /open311
 
 @bp.errorhandler(413)
 def _too_large(err):
@@ -249,6 +442,7 @@ def _too_large(err):
 
 @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/v2/", defaults={"rest": "v2/"}, endpoint="root_v2", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 @api_limit
 def unknown(rest: str):
     """Spec errors, not HTML pages, for paths and methods the API does not have."""
@@ -260,6 +454,6 @@ def unknown(rest: str):
             endpoint, _args = adapter.match(method=method)
         except HTTPException:
             continue
-        if endpoint != "api.unknown":
+        if endpoint not in ("api.unknown", "api.root_v2"):
             return api_error(405, "Method not allowed")
     return api_error(404, "Not found")

@@ -151,10 +151,10 @@ def totp_setup():
         if step is not None:
             user.totp_secret, user.totp_last_step = secret, step
             return _finish_login(user)
-        return render_template("auth/totp_setup.html", form=form, secret=secret, qr=qr_data_uri,
+        return render_template("auth/totp_setup.html", form=form, secret=secret, qr=qr_data_uri, uri=uri,
                                failed=_("Mã xác thực không đúng. Kiểm tra giờ trên điện thoại rồi nhập mã mới.")), 422
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/totp_setup.html", form=form, secret=secret, qr=qr_data_uri), status
+    return render_template("auth/totp_setup.html", form=form, secret=secret, qr=qr_data_uri, uri=uri), status
 
 
 @bp.post("/dang-xuat")

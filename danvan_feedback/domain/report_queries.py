@@ -1,25 +1,26 @@
 """Report statistics counted in SQL from the case events, "as they stood" in the period.
 
-No Flask here: every function takes a SQLAlchemy connection or session, the period as UTC instants
-``[since, until)`` and the local time zone. Identity tables are never read.
+No Flask here: every function takes a SQLAlchemy connection, the period as UTC instants
+``[since, until)`` (local days in the organisation's time zone) and the time zone. Identity tables
+are never read. The same SQL runs on SQLite and PostgreSQL.
 
-Definitions (the same on SQLite and PostgreSQL):
-- a case's status at an instant ``t`` is the ``to_status`` of its last ``CaseEvent`` (highest seq)
-  created before ``t``; so a case closed after the period's end counts as open in the period;
-- **in scope** (the period's letters): received before the end, and either received in the period
-  (*new*) or received earlier and in an open status at the start (*carried over*);
-- **processed**: a triage decision (accept, refuse, transfer, guide, store, merge) before the end;
-  **eligible**: processed and not stored, refused or merged at the end;
-- **resolved**: an outcome recorded (``record_outcome``) in the period and the case resolved or
-  closed at the end (a case resolved then reopened within the period is in progress);
-- complaints and denunciations **to resolve**: accepted (thụ lý) before the start and open at the
-  start (*carried over*), or accepted in the period (*new*);
-- **on time / late** and **overdue at the end** compare the day of resolution (or the period's last
-  day) with the resolution deadline from the rules table (:func:`deadline_counts`).
+The definitions (Government Inspectorate circular TT 06/2025/TT-TTCP, forms 01/TCD – 04/GQTC, read
+with the columns of the earlier forms of TT 02/2021/TT-TTCP; domain brief §6 "Counting rules"). An
+event counts at its instant (``created_at``); a case's state at an instant is the ``to_status`` of its
+last event (highest seq) before that instant; its kind at an instant is the kind set by its last
+event that set one (filing, reclassification). Each definition's function or SQL fragment below
+cites its source:
 
-Known limits (the history does not record them): the kind is the case's current kind (a
-reclassification is not replayed), the outcome code is the case's current outcome (a reopened case
-has none), and pauses counted in ``paused_days`` include pauses after the period.
+- 02/XLD (:func:`_xld_columns`): each letter is processed once, by its first processing decision
+  (thụ lý, không thụ lý, chuyển, hướng dẫn, lưu, gộp);
+- 03/GQKN and 04/GQTC (:func:`_resolution_columns`): matters accepted (thụ lý) and still to
+  resolve; every resolution counts in the period (and the month) of its decision;
+- overdue (:func:`deadline_counts`): as it stood at the period's end, under the deadline in force
+  then (the extensions decided and the pauses taken before the end);
+- 01/TCD (:func:`reception`): visits, reception sessions of the head, dialogues on distinct matters.
+
+A period's figures depend only on events dated before its end, so a past period reads the same
+whatever happens later (signed-off periods are frozen besides: ``reports.signoff``).
 """
 from __future__ import annotations
 
@@ -34,10 +35,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .triage import MATTER_STATES
+
 OPEN = ("received", "accepted", "in_progress", "waiting_citizen")
 DONE = ("resolved", "closed")
+# The processing decisions of a letter (domain brief §6; TT 06/2025 form 02/XLD).
 DECISIONS = ("accept", "refuse", "transfer", "guide", "store", "merge")
 FEEDBACK_KINDS = ("gop_y", "phan_anh", "kien_nghi")
+# The instant an event takes effect. When decisions carry an effective date of their own, this is
+# the one place to read it from.
+EVENT_AT = "created_at"
 
 
 @dataclass(frozen=True)
@@ -87,52 +94,71 @@ def _text(sql: str, w: Window):
     return text(sql).bindparams(*binds)
 
 
-# One row per in-scope case with its status at the start and at the end, and flags from its events,
-# in one pass over the events: each case's last event before the start and last event before the end
-# come from one ROW_NUMBER over (case, before the start or not), no join back to the events.
+def _tag(value: str) -> str:
+    """``seq`` as 9 digits followed by ``value``: ``MAX``/``MIN`` of it picks the value of the
+    latest/earliest event (``SUBSTR(…, 10)`` reads it back), in one GROUP BY without a window."""
+    return f"CAST(seq + 100000000 AS TEXT) || {value}"
+
+
+_IN = f"{EVENT_AT} >= :s AND {EVENT_AT} < :e"    # dated in the period
+_BEFORE_S, _BEFORE_E = f"{EVENT_AT} < :s", f"{EVENT_AT} < :e"
+
+# One row per case with what the report needs from its events, in one GROUP BY over the events:
+# - status_s / status_e: its status at the period's start / end; kind_e: its kind at the end;
+# - decided_at / decision: the first processing decision (each letter is processed once);
+# - acc_s / acc_p: accepted (thụ lý) before the start / in the period; reopened_p: reopened in it;
+# - resolved_at / outcome_p: the last resolution (record_outcome) in the period and its outcome;
+# - urged: urged (đôn đốc) in the period; agency_replies: replies received from the agency the
+#   letter was transferred to (action ``agency_reply``) in the period;
+# - ext_e: extensions of the resolution deadline decided before the end; paused_e: a pause (request
+#   for the citizen's documents) before the end; grp_before/grp_after: marked as a group before /
+#   after the end.
 FACTS = f"""
-WITH ranked AS (
-  SELECT case_id, seq, action, to_status, created_at, kind_code, outcome,
-    CASE WHEN created_at < :s THEN 1 ELSE 0 END AS before_s,
-    ROW_NUMBER() OVER (PARTITION BY case_id, CASE WHEN created_at < :s THEN 1 ELSE 0 END
-                       ORDER BY seq DESC) AS rn
-  FROM case_events WHERE created_at < :e
-), last_ev AS (
+WITH ev AS (
   SELECT case_id,
-    MAX(CASE WHEN rn = 1 AND before_s = 1 THEN seq END) AS seq_b,
-    MAX(CASE WHEN rn = 1 AND before_s = 1 THEN to_status END) AS status_b,
-    MAX(CASE WHEN rn = 1 AND before_s = 0 THEN seq END) AS seq_a,
-    MAX(CASE WHEN rn = 1 AND before_s = 0 THEN to_status END) AS status_a,
-    MAX(CASE WHEN action = 'accept' AND before_s = 1 THEN 1 ELSE 0 END) AS acc_s,
-    MAX(CASE WHEN action = 'accept' AND before_s = 0 THEN 1 ELSE 0 END) AS acc_p,
-    MAX(CASE WHEN action = 'accept' THEN 1 ELSE 0 END) AS acc_e,
-    MAX(CASE WHEN action IN ({_q(DECISIONS)}) THEN 1 ELSE 0 END) AS decided,
-    MAX(CASE WHEN action = 'record_outcome' AND before_s = 0 THEN created_at END) AS resolved_at,
-    MAX(CASE WHEN action = 'record_outcome' THEN 1 ELSE 0 END) AS outcome_e,
-    SUM(CASE WHEN action = 'public_reply' AND before_s = 0 THEN 1 ELSE 0 END) AS replies,
-    SUM(CASE WHEN action = 'urge' AND before_s = 0 THEN 1 ELSE 0 END) AS urges,
-    -- the kind and the outcome as they stood at the end: those of the latest event that set them
-    -- (a 9-digit seq prefix makes MAX pick the latest; events older than these columns have none)
-    MAX(CASE WHEN kind_code IS NOT NULL THEN CAST(seq + 100000000 AS TEXT) || kind_code END) AS kind_tag,
-    MAX(CASE WHEN outcome IS NOT NULL THEN CAST(seq + 100000000 AS TEXT) || outcome END) AS outcome_tag
-  FROM ranked GROUP BY case_id
-), ev AS (
-  SELECT last_ev.*, status_b AS status_s,
-    CASE WHEN seq_a IS NOT NULL AND (seq_b IS NULL OR seq_a > seq_b) THEN status_a ELSE status_b END AS status_e
-  FROM last_ev
+    SUBSTR(MAX(CASE WHEN {_BEFORE_S} THEN {_tag('to_status')} END), 10) AS status_s,
+    SUBSTR(MAX(CASE WHEN {_BEFORE_E} THEN {_tag('to_status')} END), 10) AS status_e,
+    SUBSTR(MAX(CASE WHEN {_BEFORE_E} AND kind_code IS NOT NULL THEN {_tag('kind_code')} END), 10) AS kind_e,
+    MIN(CASE WHEN action IN ({{decisions}}) THEN {EVENT_AT} END) AS decided_at,
+    SUBSTR(MIN(CASE WHEN action IN ({{decisions}}) THEN {_tag('action')} END), 10) AS decision,
+    MAX(CASE WHEN action = 'accept' AND {_BEFORE_S} THEN 1 ELSE 0 END) AS acc_s,
+    MAX(CASE WHEN action = 'accept' AND {_IN} THEN 1 ELSE 0 END) AS acc_p,
+    MAX(CASE WHEN action = 'reopen' AND {_IN} THEN 1 ELSE 0 END) AS reopened_p,
+    MAX(CASE WHEN action = 'record_outcome' AND {_IN} THEN {EVENT_AT} END) AS resolved_at,
+    SUBSTR(MAX(CASE WHEN action = 'record_outcome' AND {_IN} THEN {_tag("COALESCE(outcome, '')")} END), 10)
+      AS outcome_p,
+    MAX(CASE WHEN action = 'urge' AND {_IN} THEN 1 ELSE 0 END) AS urged,
+    SUM(CASE WHEN action = 'agency_reply' AND {_IN} THEN 1 ELSE 0 END) AS agency_replies,
+    SUM(CASE WHEN action = 'extend' AND {_BEFORE_E} AND from_status <> 'received' THEN 1 ELSE 0 END) AS ext_e,
+    MAX(CASE WHEN action = 'request_info' AND {_BEFORE_E} THEN 1 ELSE 0 END) AS paused_e,
+    MAX(CASE WHEN action = 'mark_group' AND {_BEFORE_E} THEN 1 ELSE 0 END) AS grp_before,
+    MAX(CASE WHEN action = 'mark_group' AND {EVENT_AT} >= :e THEN 1 ELSE 0 END) AS grp_after
+  FROM case_events GROUP BY case_id
 ), facts AS (
-  SELECT c.id, COALESCE(SUBSTR(ev.kind_tag, 10), c.kind_code) AS kind_code,
-    CASE WHEN c.is_group THEN 1 ELSE 0 END AS is_group,
+  SELECT c.id, COALESCE(ev.kind_e, c.kind_code) AS kind_code,
+    CASE WHEN c.is_group AND (ev.grp_before = 1 OR ev.grp_after = 0) THEN 1 ELSE 0 END AS is_group,
     CASE WHEN c.is_anonymous THEN 1 ELSE 0 END AS is_anonymous, c.handling_unit_id, c.received_at,
-    COALESCE(SUBSTR(ev.outcome_tag, 10), c.outcome) AS outcome, c.attempt, c.complexity, c.is_remote, c.paused_days, c.accepted_on,
-    CASE WHEN c.received_at >= :s THEN 1 ELSE 0 END AS is_new,
-    ev.status_s, ev.status_e,
-    ev.acc_s, ev.acc_p, ev.acc_e, ev.decided, ev.resolved_at, ev.outcome_e, ev.replies, ev.urges
+    c.attempt, c.is_remote, c.accepted_on,
+    COALESCE(c.matter_state, CASE WHEN c.kind_code = 'khieu_nai' AND c.attempt = 2 THEN 'resolved_once'
+                                  ELSE 'not_yet' END) AS matter_state,
+    CASE WHEN c.received_at >= :s AND c.received_at < :e THEN 1 ELSE 0 END AS is_new,
+    CASE WHEN c.received_at < :e AND (c.received_at >= :s OR ev.decided_at IS NULL OR ev.decided_at >= :s)
+      THEN 1 ELSE 0 END AS in_xld,
+    CASE WHEN ev.decided_at >= :s AND ev.decided_at < :e THEN 1 ELSE 0 END AS processed,
+    ev.decision, ev.status_s, ev.status_e, ev.acc_s, ev.acc_p,
+    CASE WHEN ev.acc_s = 1 OR ev.acc_p = 1 THEN 1 ELSE 0 END AS acc_e, ev.reopened_p,
+    ev.resolved_at,
+    -- events written before they recorded an outcome: the case's outcome stands in
+    CASE WHEN ev.resolved_at IS NOT NULL THEN COALESCE(NULLIF(ev.outcome_p, ''), c.outcome) END AS outcome,
+    ev.urged, ev.agency_replies, ev.ext_e, ev.paused_e
   FROM cases c
   JOIN ev ON ev.case_id = c.id
-  WHERE c.received_at < :e AND (c.received_at >= :s OR ev.status_s IN ({_q(OPEN)}))
+  WHERE (c.received_at < :e AND (c.received_at >= :s OR ev.decided_at IS NULL OR ev.decided_at >= :s
+                                 OR ev.status_s IN ({{open_}}) OR ev.reopened_p = 1))
+     OR ev.urged = 1 OR ev.agency_replies > 0
 )
-"""
+""".replace("{decisions}", ", ".join(f"'{d}'" for d in DECISIONS)).replace(
+    "{open_}", ", ".join(f"'{o}'" for o in OPEN))
 
 
 @contextmanager
@@ -166,10 +192,17 @@ def _source(facts: str | None) -> tuple[str, str]:
 
 
 # Boolean SQL conditions on ``facts`` rows, reused by the tables.
-RESOLVED = f"(resolved_at IS NOT NULL AND status_e IN ({_q(DONE)}))"
-TO_RESOLVE_CARRIED = f"(acc_s = 1 AND status_s IN ({_q(OPEN)}))"
+# A resolution (record_outcome) dated in the period counts there, whatever happens later: a case
+# resolved, reopened and resolved again counts each resolution in its own period (domain brief §6).
+RESOLVED = "(resolved_at IS NOT NULL)"
+# To resolve (03/GQKN, 04/GQTC "Số vụ việc phải giải quyết"): accepted before the start and open at
+# the start (or reopened in the period) is carried over; accepted in the period is new.
+TO_RESOLVE_CARRIED = f"(acc_s = 1 AND (status_s IN ({_q(OPEN)}) OR reopened_p = 1))"
 TO_RESOLVE_NEW = "(acc_p = 1)"
 WITHDRAWN = "(outcome = 'rut_don')"
+# Open at the end: accepted and not resolved at the period's end (letters not yet accepted are not
+# matters being resolved; "Đang giải quyết cuối kỳ").
+OPEN_END = f"(acc_e = 1 AND status_e IN ({_q(OPEN)}))"
 
 
 def _sum(cond: str) -> str:
@@ -177,40 +210,60 @@ def _sum(cond: str) -> str:
 
 
 def _xld_columns() -> dict[str, str]:
+    """Form 02/XLD, "Tổng hợp kết quả xử lý đơn" (TT 06/2025/TT-TTCP; columns of TT 02/2021 form
+    02/XLD; domain brief §6). Each letter is counted once, by its first processing decision (thụ
+    lý, không thụ lý, chuyển, hướng dẫn, lưu, gộp):
+
+    - *kỳ trước chuyển sang*: received before the period with no processing decision at its start;
+      *tiếp nhận trong kỳ*: received in the period, split by signatories (nhiều người / một người /
+      khác = sender unknown);
+    - *đã xử lý*: the processing decision is dated in the period;
+    - *đủ điều kiện xử lý*: processed, except stored (lưu: does not meet the conditions) and merged
+      (gộp); a refusal (không thụ lý) is a decision on an eligible letter within jurisdiction;
+    - content and jurisdiction columns: the eligible letters by their kind at the period's end;
+      *thuộc thẩm quyền* = accepted or refused; *hướng dẫn* / *chuyển đơn* = the decision in the
+      period, whatever happens to the letter later;
+    - *theo tình trạng giải quyết*: the state of the matter when the letter came in, recorded when
+      the letter is classified (``cases.matter_state``; a second-time complaint is "already
+      resolved once");
+    - *đôn đốc*: letters urged in the period, even if transferred in an earlier one;
+    - *văn bản phúc đáp*: replies received in the period from the agencies letters were
+      transferred to (events ``agency_reply``).
+    """
     kn, tc = "kind_code = 'khieu_nai'", "kind_code = 'to_cao'"
     fb = f"kind_code IN ({_q(FEEDBACK_KINDS)})"
-    eligible = "decided = 1 AND status_e NOT IN ('stored', 'rejected', 'merged')"
-    in_progress = ("(status_e IN ('accepted', 'in_progress') OR "
-                   "(status_e = 'waiting_citizen' AND acc_e = 1))")
-    not_yet = "(status_e = 'received' OR (status_e = 'waiting_citizen' AND acc_e = 0))"
+    new = "in_xld = 1 AND is_new = 1"
+    eligible = "processed = 1 AND decision NOT IN ('store', 'merge')"
+    jur = f"{eligible} AND decision IN ('accept', 'refuse')"
     return {
-        "carried": _sum("is_new = 0"),
-        "new": _sum("is_new = 1"),
-        "total": "COUNT(*)",
-        "group": _sum("is_group = 1"),
-        "single": _sum("is_group = 0 AND is_anonymous = 0"),
-        "other": _sum("is_group = 0 AND is_anonymous = 1"),
-        "processed": _sum("decided = 1"),
+        "carried": _sum("in_xld = 1 AND is_new = 0"),
+        "new": _sum(new),
+        "total": _sum("in_xld = 1"),
+        "group": _sum(f"{new} AND is_group = 1"),
+        "single": _sum(f"{new} AND is_group = 0 AND is_anonymous = 0"),
+        "other": _sum(f"{new} AND is_group = 0 AND is_anonymous = 1"),
+        "processed": _sum("processed = 1"),
         "eligible": _sum(eligible),
         "eligible_kn": _sum(f"{eligible} AND {kn}"),
         "eligible_tc": _sum(f"{eligible} AND {tc}"),
         "eligible_pakn": _sum(f"{eligible} AND {fb}"),
-        "state_resolved": _sum(f"outcome_e = 1 AND status_e IN ({_q(DONE)})"),
-        "state_in_progress": _sum(in_progress),
-        "state_not_yet": _sum(not_yet),
-        "state_ended": _sum(f"NOT (outcome_e = 1 AND status_e IN ({_q(DONE)})) AND NOT {in_progress} "
-                            f"AND NOT {not_yet}"),
-        "jur_kn": _sum(f"acc_e = 1 AND {kn}"),
-        "jur_tc": _sum(f"acc_e = 1 AND {tc}"),
-        "jur_pakn": _sum(f"acc_e = 1 AND {fb}"),
-        "guided": _sum("status_e = 'guided'"),
-        "transferred": _sum("status_e = 'transferred'"),
-        "urged": "COALESCE(SUM(urges), 0)",  # đôn đốc: urge events in the period
-        "replies": "COALESCE(SUM(replies), 0)",
+        **{f"state_{m}": _sum(f"{eligible} AND matter_state = '{m}'") for m in MATTER_STATES},
+        "jur_kn": _sum(f"{jur} AND {kn}"),
+        "jur_tc": _sum(f"{jur} AND {tc}"),
+        "jur_pakn": _sum(f"{jur} AND {fb}"),
+        "guided": _sum("processed = 1 AND decision = 'guide'"),
+        "transferred": _sum("processed = 1 AND decision = 'transfer'"),
+        "urged": _sum("urged = 1"),
+        "replies": "COALESCE(SUM(agency_replies), 0)",
     }
 
 
 def _resolution_columns(kind: str, prefix: str) -> dict[str, str]:
+    """Forms 03/GQKN and 04/GQTC (TT 06/2025/TT-TTCP; TT 02/2021 forms 03/GQKN, 04/GQTC), by the kind
+    at the period's end: matters to resolve (carried over: accepted before the start and open at it
+    or reopened in the period; new: accepted in the period), resolved (a resolution dated in the
+    period, by decision or withdrawal, with the outcome of its last resolution in the period), and
+    those accepted and open at the end. On time / late / overdue come from :func:`deadline_counts`."""
     k = f"kind_code = '{kind}'"
     scope = f"{k} AND ({TO_RESOLVE_CARRIED} OR {TO_RESOLVE_NEW})"
     res = f"{scope} AND {RESOLVED}"
@@ -224,7 +277,7 @@ def _resolution_columns(kind: str, prefix: str) -> dict[str, str]:
         "dung": _sum(f"{res} AND outcome = 'dung'"),
         "sai": _sum(f"{res} AND outcome = 'sai'"),
         "dung_mot_phan": _sum(f"{res} AND outcome = 'dung_mot_phan'"),
-        "open_end": _sum(f"{scope} AND status_e IN ({_q(OPEN)})"),
+        "open_end": _sum(f"{scope} AND {OPEN_END}"),
     }
     if kind == "khieu_nai":
         cols["giu_nguyen"] = _sum(f"{res} AND outcome = 'giu_nguyen'")
@@ -242,15 +295,15 @@ def summary(conn, w: Window, facts: str | None = None) -> dict[str, int]:
     # The conditions are evaluated once per combination of the facts they read (a few hundred
     # groups), not once per case: each count becomes a sum of the groups' sizes ``n``.
     select_list = ",\n  ".join(
-        f"{sql.replace('COUNT(*)', 'SUM(n)').replace(' THEN 1 ELSE 0 END)', ' THEN n ELSE 0 END)')} AS c{i}"
+        f"{sql.replace(' THEN 1 ELSE 0 END)', ' THEN n ELSE 0 END)')} AS c{i}"
         for i, sql in enumerate(cols.values()))
-    keys = ("kind_code, is_new, is_group, is_anonymous, decided, status_s, status_e, acc_s, acc_p, acc_e, "
-            "outcome_e, outcome")
+    keys = ("kind_code, is_new, in_xld, processed, decision, is_group, is_anonymous, matter_state, "
+            "status_s, status_e, acc_s, acc_p, acc_e, reopened_p, urged, outcome")
     pre, src = _source(facts)
     sql = pre + f"""
 SELECT {select_list} FROM (
   SELECT {keys}, CASE WHEN resolved_at IS NOT NULL THEN 1 END AS resolved_at, COUNT(*) AS n,
-    SUM(replies) AS replies, SUM(urges) AS urges
+    SUM(agency_replies) AS agency_replies
   FROM {src} GROUP BY {keys}, CASE WHEN resolved_at IS NOT NULL THEN 1 END
 ) g"""
     row = conn.execute(_text(sql, w), _params(w)).one()
@@ -258,19 +311,22 @@ SELECT {select_list} FROM (
 
 
 def deadline_rows(conn, w: Window, dialect: str, facts: str | None = None) -> list[dict]:
-    """Accepted cases to resolve in the period, grouped by what decides their deadline, with the
-    local day of resolution (None when not resolved in the period) and whether open at the end."""
+    """Accepted cases to resolve in the period, grouped by what decides their deadline as it stood
+    at the period's end (kind, day of acceptance, attempt, remote area, extensions decided before
+    the end), with the local day of the last resolution in the period (None when none) and whether
+    open at the end. A case paused before the end is a row of its own (``case_id``): the days it
+    was paused up to the end are counted by :func:`paused_days_at_end`."""
     day = local_day("resolved_at", dialect, w)
     pre, src = _source(facts)
     sql = pre + f"""
-SELECT kind_code, accepted_on, attempt, complexity, is_remote, paused_days,
+SELECT kind_code, accepted_on, attempt, ext_e, is_remote, CASE WHEN paused_e = 1 THEN id END AS case_id,
   CASE WHEN {RESOLVED} THEN {day} END AS resolved_day,
-  CASE WHEN status_e IN ({_q(OPEN)}) THEN 1 ELSE 0 END AS open_end,
+  CASE WHEN {OPEN_END} THEN 1 ELSE 0 END AS open_end,
   COUNT(*) AS n
 FROM {src}
 WHERE accepted_on IS NOT NULL AND ({TO_RESOLVE_CARRIED} OR {TO_RESOLVE_NEW})
-GROUP BY kind_code, accepted_on, attempt, complexity, is_remote, paused_days,
-  CASE WHEN {RESOLVED} THEN {day} END, CASE WHEN status_e IN ({_q(OPEN)}) THEN 1 ELSE 0 END
+GROUP BY kind_code, accepted_on, attempt, ext_e, is_remote, CASE WHEN paused_e = 1 THEN id END,
+  CASE WHEN {RESOLVED} THEN {day} END, CASE WHEN {OPEN_END} THEN 1 ELSE 0 END
 """
     out = []
     for r in conn.execute(_text(sql, w), _params(w)):
@@ -281,10 +337,62 @@ GROUP BY kind_code, accepted_on, attempt, complexity, is_remote, paused_days,
     return out
 
 
+def pause_spans(conn, w: Window, case_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
+    """Per case, the pauses of its resolution clock before the period's end, as local days
+    ``(paused on, resumed on)``: from a move to ``waiting_citizen`` after its last acceptance to the
+    next event that leaves it; a pause still running at the end runs to the day after the end."""
+    out: dict[int, list[tuple[date, date]]] = {}
+    if not case_ids:
+        return out
+    zone = ZoneInfo(w.tz)
+    after_end = w.end + timedelta(days=1)
+    for i in range(0, len(case_ids), 500):
+        chunk = case_ids[i:i + 500]
+        rows = conn.execute(_text(
+            f"SELECT case_id, action, to_status, {EVENT_AT} AS at FROM case_events "
+            f"WHERE case_id IN ({', '.join(str(int(c)) for c in chunk)}) AND {EVENT_AT} < :e "
+            "ORDER BY case_id, seq", w), _params(w)).all()
+        by_case: dict[int, list] = {}
+        for r in rows:
+            by_case.setdefault(r.case_id, []).append(r)
+        for cid, evs in by_case.items():
+            spans, since = [], None
+            for ev in evs:
+                at = ev.at if isinstance(ev.at, datetime) else datetime.fromisoformat(str(ev.at))
+                if at.tzinfo is None:
+                    at = at.replace(tzinfo=timezone.utc)
+                day = at.astimezone(zone).date()
+                if ev.action == "accept":
+                    spans, since = [], None   # acceptance starts the resolution clock afresh
+                elif ev.to_status == "waiting_citizen" and since is None:
+                    since = day
+                elif ev.to_status != "waiting_citizen" and since is not None:
+                    spans.append((since, day))
+                    since = None
+            if since is not None:
+                spans.append((since, after_end))
+            out[cid] = spans
+    return out
+
+
+def complexity_at(kind_code: str, extensions: int) -> str:
+    """The complexity a case had after ``extensions`` extensions of its resolution deadline: each
+    extension by written decision is one step up the kind's ladder (Law on Complaints 2011 arts. 28,
+    37; Law on Denunciations 2018 art. 30; Decree 31/2019)."""
+    from .deadlines import EXTENSION_STEPS
+    ladder = EXTENSION_STEPS.get(kind_code, ("normal",))
+    return ladder[min(int(extensions or 0), len(ladder) - 1)]
+
+
 def deadline_counts(rows: list[dict], w: Window, due: Callable[[dict], date | None]) -> dict[str, int]:
     """On time / late among the resolved and overdue among the open at the end, per kind prefix
-    (``kn``, ``tc``, ``fb`` for feedback kinds, ``all``). ``due(row)`` is the resolution deadline of
-    a row (None when no rule applies: not counted)."""
+    (``kn``, ``tc``, ``fb`` for feedback kinds, ``all``). ``due(row)`` is the resolution deadline in
+    force at the period's end (None when no rule applies: not counted); rows carry ``complexity``
+    and ``paused_days`` as they stood at the end.
+
+    Overdue (03/GQKN, 04/GQTC "quá hạn"; domain brief §6): open at the period's end and its deadline
+    then in force passed before the end's day. An extension or pause decided after the end does not
+    rewrite it."""
     out: dict[str, int] = {}
     cache: dict[tuple, date | None] = {}
     for r in rows:
@@ -297,19 +405,27 @@ def deadline_counts(rows: list[dict], w: Window, due: Callable[[dict], date | No
             continue
         prefix = {"khieu_nai": "kn", "to_cao": "tc"}.get(r["kind_code"], "fb")
         n = int(r["n"])
+        fields = []
         if r["resolved_day"]:
-            field = "on_time" if date.fromisoformat(r["resolved_day"]) <= deadline else "late"
-        elif r["open_end"] and deadline < w.end:
-            field = "overdue_end"
-        else:
-            continue
-        for p in (prefix, "all"):
-            out[f"{p}.{field}"] = out.get(f"{p}.{field}", 0) + n
+            fields.append("on_time" if date.fromisoformat(r["resolved_day"]) <= deadline else "late")
+        if r["open_end"] and deadline < w.end:  # also a case resolved, then reopened in the period
+            fields.append("overdue_end")
+        for field in fields:
+            for p in (prefix, "all"):
+                out[f"{p}.{field}"] = out.get(f"{p}.{field}", 0) + n
     return out
 
 
 def reception(conn, w: Window) -> dict[str, int]:
-    """Table 01/TCD from the reception log and the dialogue sessions (dates are local days)."""
+    """Table 01/TCD, "Tổng hợp kết quả tiếp công dân" (TT 06/2025/TT-TTCP; TT 02/2021 form 01/TCD;
+    Law on Citizen Reception 2013 arts. 12, 18, 25), from the reception log and the dialogue
+    sessions; dates are local days.
+
+    - visits (lượt), people, matters first time / repeated, groups: one row of the log each;
+    - periodic and unscheduled receptions by the head are counted as visits and, besides, as
+      sessions: the days of reception (distinct days with such a visit, per type);
+    - dialogues: sessions held in the period; *số vụ việc*: distinct matters (cases) discussed in
+      them (a matter discussed twice is one)."""
     head = "reception_type IN ('periodic', 'unscheduled')"
     cols = {
         "visits": "COUNT(*)",
@@ -319,10 +435,12 @@ def reception(conn, w: Window) -> dict[str, int]:
         "groups": _sum("is_group"),
         "group_people": "COALESCE(SUM(CASE WHEN is_group THEN people_count ELSE 0 END), 0)",
         "regular": _sum("reception_type = 'regular'"),
+        "periodic": _sum("reception_type = 'periodic'"),
+        "periodic_sessions": "COUNT(DISTINCT CASE WHEN reception_type = 'periodic' THEN visit_date END)",
+        "unscheduled": _sum("reception_type = 'unscheduled'"),
+        "unscheduled_sessions": "COUNT(DISTINCT CASE WHEN reception_type = 'unscheduled' THEN visit_date END)",
         "head_in_person": _sum(f"{head} AND head_mode = 'in_person'"),
         "head_delegated": _sum(f"{head} AND COALESCE(head_mode, 'delegated') = 'delegated'"),
-        "periodic": _sum("reception_type = 'periodic'"),
-        "unscheduled": _sum("reception_type = 'unscheduled'"),
         "kn": _sum("kind_code = 'khieu_nai'"),
         "tc": _sum("kind_code = 'to_cao'"),
         "pakn": _sum(f"kind_code IN ({_q(FEEDBACK_KINDS)})"),
@@ -336,7 +454,7 @@ def reception(conn, w: Window) -> dict[str, int]:
                        {"a": w.start, "b": w.end}).one()
     out = {f"tcd.{n}": int(row[i] or 0) for i, n in enumerate(names)}
     d = conn.execute(text(
-        "SELECT COUNT(*), (SELECT COUNT(*) FROM dialogue_cases dc JOIN dialogue_sessions s2 "
+        "SELECT COUNT(*), (SELECT COUNT(DISTINCT dc.case_id) FROM dialogue_cases dc JOIN dialogue_sessions s2 "
         "ON s2.id = dc.dialogue_id WHERE s2.held_on >= :a AND s2.held_on <= :b) "
         "FROM dialogue_sessions WHERE held_on >= :a AND held_on <= :b"), {"a": w.start, "b": w.end}).one()
     out["tcd.dialogues"], out["tcd.dialogue_cases"] = int(d[0]), int(d[1])
@@ -344,37 +462,41 @@ def reception(conn, w: Window) -> dict[str, int]:
 
 
 def by_month(conn, w: Window, dialect: str, facts: str | None = None) -> list[dict]:
-    """Received (by the day of receipt) and resolved (by the day of the outcome) per local month."""
+    """Per local month: letters received (by the day of receipt) and resolutions (by the day of each
+    decision: a case resolved, reopened and resolved again counts once in each month it was
+    resolved), so a month reads the same in the quarter's and in the year's report."""
     rm = local_day("received_at", dialect, w, "month")
-    sm = local_day("resolved_at", dialect, w, "month")
+    sm = local_day(EVENT_AT, dialect, w, "month")
     pre, src = _source(facts)
     sql = pre + f"""
 SELECT month, SUM(received) AS received, SUM(resolved) AS resolved FROM (
   SELECT {rm} AS month, 1 AS received, 0 AS resolved FROM {src} WHERE is_new = 1
   UNION ALL
-  SELECT {sm} AS month, 0, 1 FROM {src} WHERE {RESOLVED}
+  SELECT {sm} AS month, 0, 1 FROM case_events WHERE action = 'record_outcome' AND {_IN}
 ) t GROUP BY month ORDER BY month"""
     return [dict(r._mapping) for r in conn.execute(_text(sql, w), _params(w))]
 
 
 def by_key(conn, w: Window, key: str, facts: str | None = None) -> list[dict]:
-    """Received in the period and resolved in it, per ``kind_code`` or ``handling_unit_id``."""
+    """Per kind (at the period's end) or handling unit: letters received in the period, matters
+    resolved in it (a resolution dated in the period) and matters being resolved at its end
+    (accepted and not resolved; letters not yet accepted are not counted)."""
     if key not in ("kind_code", "handling_unit_id"):
         raise ValueError(key)
     pre, src = _source(facts)
     sql = pre + f"""
 SELECT {key} AS k, {_sum('is_new = 1')} AS received, {_sum(RESOLVED)} AS resolved,
-  {_sum(f"status_e IN ({_q(OPEN)})")} AS open_end
+  {_sum(OPEN_END)} AS open_end
 FROM {src} GROUP BY {key} ORDER BY {key}"""
     return [dict(r._mapping) for r in conn.execute(_text(sql, w), _params(w))]
 
 
 def headline(conn, w: Window, facts: str | None = None) -> dict[str, int]:
-    """Received, accepted and resolved in the period (all kinds)."""
+    """Received, accepted and resolved in the period, and being resolved at its end (all kinds)."""
     pre, src = _source(facts)
     sql = pre + f"""
 SELECT {_sum('is_new = 1')} AS received, {_sum('acc_p = 1')} AS accepted, {_sum(RESOLVED)} AS resolved,
-  {_sum(f"status_e IN ({_q(OPEN)})")} AS open_end
+  {_sum(OPEN_END)} AS open_end
 FROM {src}"""
     r = conn.execute(_text(sql, w), _params(w)).one()
     return {k: int(v or 0) for k, v in r._mapping.items()}
@@ -392,10 +514,12 @@ def case_list(conn, w: Window, dialect: str, chunk: int = 5000) -> Iterator[list
     sd = local_day("f.resolved_at", dialect, w)
     sql = FACTS + f"""
 SELECT f.id, f.kind_code, {rd} AS received_day, f.handling_unit_id, f.status_s, f.status_e,
-  f.accepted_on, CASE WHEN {RESOLVED.replace('resolved_at', 'f.resolved_at').replace('status_e', 'f.status_e')}
-  THEN {sd} END AS resolved_day, f.outcome, f.is_group, c.group_size, f.is_anonymous, c.channel,
-  c.submitter_type
-FROM facts f JOIN cases c ON c.id = f.id ORDER BY f.id"""
+  CASE WHEN f.acc_e = 1 THEN f.accepted_on END AS accepted_on,
+  CASE WHEN f.resolved_at IS NOT NULL THEN {sd} END AS resolved_day, f.outcome, f.is_group,
+  CASE WHEN f.is_group = 1 THEN c.group_size END AS group_size, f.is_anonymous, c.channel, c.submitter_type
+FROM facts f JOIN cases c ON c.id = f.id
+WHERE f.in_xld = 1 OR (f.acc_s = 1 AND (f.status_s IN ({_q(OPEN)}) OR f.reopened_p = 1))
+ORDER BY f.id"""
     result = conn.execute(_text(sql, w), _params(w),
                           execution_options={"stream_results": True, "yield_per": chunk})
     while True:

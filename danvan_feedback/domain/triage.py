@@ -45,6 +45,24 @@ OUTCOMES = {
 }
 DEFAULT_OUTCOMES = ("da_tra_loi", "rut_don")
 
+# The state of the matter when the letter came in, recorded when the letter is classified (form
+# 02/XLD of TT 06/2025/TT-TTCP, "Phân loại vụ việc theo tình trạng giải quyết": đã được giải quyết
+# lần đầu / nhiều lần, đang giải quyết, chưa được giải quyết).
+MATTER_STATES = ("resolved_once", "resolved_many", "in_progress", "not_yet")
+
+
+def default_matter_state(kind_code: str, attempt: int) -> str:
+    """A second-time complaint (Law on Complaints 2011 art. 33) is about a matter already resolved
+    once; otherwise, unless the inspector records more, the matter was not resolved before."""
+    return "resolved_once" if kind_code == "khieu_nai" and attempt == 2 else "not_yet"
+
+
+def check_matter_state(kind_code: str, attempt: int, state: str) -> None:
+    if state not in MATTER_STATES:
+        raise NotAllowed("bad_matter_state")
+    if kind_code == "khieu_nai" and attempt == 2 and state not in ("resolved_once", "resolved_many"):
+        raise NotAllowed("bad_matter_state")
+
 
 class NotAllowed(ValueError):
     """An illegal transition; ``code`` names the reason for the message shown."""

@@ -6,8 +6,10 @@ from .audit import AuditRecord
 from . import reception, survey  # noqa: F401  (their tables register themselves)
 from .outbox import OutboxMessage
 from .auth import ApiKey, User
+from .imports import ImportJob, ImportMapping
 
 __all__ = [
     "utcnow", "CaseKind", "Commune", "DeadlineRule", "HolidayOverride", "OrgSetting", "Service",
     "Unit", "ReplyTemplate", "Attachment", "Case", "CaseEvent", "CaseIdentity", "CaseVerifier", "AuditRecord", "OutboxMessage", "ApiKey", "User",
+    "ImportJob", "ImportMapping",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +38,11 @@ class Case(db.Model):
     content: Mapped[str] = mapped_column(Text)
     incident_date: Mapped[date | None] = mapped_column(Date)
     incident_place: Mapped[str | None] = mapped_column(String(300))
+    # Where the matter is, as a partner's Open311 request or the public form's "use my location"
+    # gives it (WGS84 degrees), and a partner's own id of the address. Public, not personal data.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address_id: Mapped[str | None] = mapped_column(String(100))
     complained_decision: Mapped[str | None] = mapped_column(Text)
     request_text: Mapped[str | None] = mapped_column(Text)
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -66,11 +71,19 @@ class Case(db.Model):
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # The state of the matter when the letter came in, recorded when it is classified (form 02/XLD
+    # "theo tình trạng giải quyết"): resolved_once | resolved_many | in_progress | not_yet.
+    matter_state: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     transfer_agency: Mapped[str | None] = mapped_column(String(300))
     transfer_doc_no: Mapped[str | None] = mapped_column(String(100))
     transfer_date: Mapped[date | None] = mapped_column(Date)
+    # A letter brought in from the office's old register (channel ``import``): the row's stable key,
+    # so importing the same file again changes nothing, and the fingerprint of the row's values, so a
+    # corrected row is recognised and updated.
+    import_key: Mapped[str | None] = mapped_column(String(40), index=True, unique=True)
+    import_digest: Mapped[str | None] = mapped_column(String(64))
 
     kind: Mapped["CaseKind"] = relationship()  # noqa: F821
     unit: Mapped["Unit | None"] = relationship(foreign_keys=[unit_id])  # noqa: F821
@@ -134,7 +147,8 @@ class CaseEvent(db.Model):
     """
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+                      Index("ix_case_events_action_created_at", "action", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)

@@ -65,6 +65,9 @@ class ReceptionVisit(db.Model):
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Folded words for search; never the ID number, nor a denouncer's name or address.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # A visit brought in from the old reception book: the row's stable key and values' fingerprint.
+    import_key: Mapped[str | None] = mapped_column(String(40), index=True, unique=True)
+    import_digest: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -30,6 +30,8 @@ class SurveyVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     # JSON list of the scale's labels, lowest first ("Rất không hài lòng" … "Rất hài lòng").
     scale_json: Mapped[str] = mapped_column(Text)
+    # The same labels in English (the public page in English shows them); None: not translated.
+    scale_en_json: Mapped[str | None] = mapped_column(Text)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -40,6 +42,14 @@ class SurveyVersion(db.Model):
     @property
     def scale(self) -> list[str]:
         return json.loads(self.scale_json or "[]")
+
+    @property
+    def scale_en(self) -> list[str] | None:
+        labels = json.loads(self.scale_en_json) if self.scale_en_json else None
+        return labels if labels and len(labels) == len(self.scale) else None
+
+    def scale_for(self, locale: str) -> list[str]:
+        return (self.scale_en or self.scale) if locale == "en" else self.scale
 
 
 class SurveyCriterion(db.Model):
@@ -53,8 +63,14 @@ class SurveyCriterion(db.Model):
     code: Mapped[str] = mapped_column(String(32))
     factor: Mapped[str] = mapped_column(String(16))
     label: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str | None] = mapped_column(String(300))
+    # Only required questions must be answered; the others offer "Không áp dụng" (not applicable).
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[SurveyVersion] = relationship(back_populates="criteria")
+
+    def label_for(self, locale: str) -> str:
+        return (self.label_en or self.label) if locale == "en" else self.label
 
 
 class SurveyPoint(db.Model):

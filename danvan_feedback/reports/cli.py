@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .. import clock
 from ..domain.periods import CONVENTIONS, PeriodError, resolve
 from . import exports, labels, service
 
@@ -19,8 +18,8 @@ def report_cli():
 
 @report_cli.command("export", help="Write the report of a period: --period Q1|Q2|Q3|Q4|H1|9M|Y or FROM:TO "
                     "(ISO dates, e.g. 2026-01-01:2026-03-31).")
-@click.option("--year", type=int, help="year of a preset period")
-@click.option("--period", "spec", required=True)
+@click.option("--year", type=int, help="year of a preset period (default: this year, local time)")
+@click.option("--period", "spec", default=None, help="default: the current quarter (local time)")
 @click.option("--convention", type=click.Choice(CONVENTIONS), default=None,
               help="calendar periods or the government's cut-off (default: REPORT_CONVENTION)")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx"]), required=True)
@@ -28,7 +27,11 @@ def report_cli():
 def export(year, spec, convention, fmt, output):
     cfg = current_app.config
     tz = cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
-    today = datetime.now(timezone.utc).date()
+    today = clock.today(tz)
+    if spec is None:
+        spec = f"Q{(today.month - 1) // 3 + 1}"
+    if year is None and ":" not in spec:
+        year = today.year
     try:
         period = resolve(spec, year=year, convention=convention or cfg.get("REPORT_CONVENTION", "calendar"),
                          today=today, max_days=int(cfg.get("REPORT_MAX_DAYS", 400)))
@@ -58,7 +61,7 @@ def worker(loop, interval, max_jobs):
     from . import jobs
     done = 0
     while max_jobs is None or done < max_jobs:
-        job = jobs.run_next_job(current_app.config, datetime.now(timezone.utc))
+        job = jobs.run_next_job(current_app.config, clock.now())
         if job is not None:
             done += 1
             click.echo(f"job {job.id} ({job.fmt}): {job.status}")

@@ -186,9 +186,59 @@ def xlsx_bytes(fig: dict, max_rows: int = 1_000_000) -> bytes:
             ws.append([safe_cell(v) for v in row])
             written += 1
     _fit_widths(ws, {1: 10, 2: 14, 3: 12, 4: 30, 5: 28, 6: 28, 7: 12, 8: 12, 9: 14, 10: 10, 11: 8, 12: 10, 13: 10, 14: 10})
+    _definitions_sheet(wb)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return stable_zip(buf.getvalue(), fig)
+
+
+def _definitions_sheet(wb) -> None:
+    """Sheet "Định nghĩa": each column of each form in plain Vietnamese, its legal basis and the
+    data it is counted from (``labels.DEFINITIONS``)."""
+    from openpyxl.styles import Alignment, Font
+    ws = wb.create_sheet(str(L._l("Định nghĩa")))
+    ws.append([str(L._l("Biểu")), str(L._l("Cột")), str(L._l("Cách tính")), str(L._l("Căn cứ")),
+               str(L._l("Nguồn số liệu"))])
+    for code, _title, cols in L.TABLES:
+        for key, group, head in cols:
+            text, src, data = L.DEFINITIONS[key]
+            ws.append([code, safe_cell(f"{group} — {head}"), str(text), str(src), str(data)])
+    for head, text, src, data in L.SATISFACTION_DEFINITIONS:
+        ws.append(["HL-DV, HL-HS", str(head), str(text), str(src), str(data)])
+    for head, text, src, data in L.EXTRA_DEFINITIONS:
+        ws.append([str(head), "", str(text), str(src), str(data)])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap
+    ws.freeze_panes = "A2"
+    _fit_widths(ws, {1: 10, 2: 40, 3: 58, 4: 40, 5: 36})
+
+
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:(created|modified)>)")
+
+
+def stable_zip(body: bytes, fig: dict) -> bytes:
+    """The same file for the same figures, whenever it is made: the package's creation and
+    modification dates become the period's last day and every zip entry gets a fixed timestamp
+    (openpyxl and python-docx stamp the moment of saving). A past period exported today and a year
+    later gives identical bytes."""
+    import zipfile
+    end = fig["period"]["end"].encode()
+    stamp = end + b"T00:00:00Z"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(body)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, data)
+    return out.getvalue()
 
 
 def _n(value) -> str:
@@ -243,11 +293,12 @@ def docx_bytes(fig: dict, org_name: str = "") -> bytes:
     para(str(L._l(
         "Trong kỳ, đã tiếp %(visits)s lượt với %(people)s người (%(first)s vụ việc tiếp lần đầu, %(repeat)s vụ "
         "việc tiếp nhiều lần), trong đó có %(groups)s đoàn đông người với %(gp)s người. Tiếp thường xuyên "
-        "%(regular)s lượt; Thủ trưởng tiếp định kỳ %(periodic)s lượt, đột xuất %(unscheduled)s lượt (trực tiếp "
-        "%(inp)s, ủy quyền %(dlg)s).",
+        "%(regular)s lượt; Thủ trưởng tiếp định kỳ %(ps)s kỳ với %(periodic)s lượt, đột xuất %(us)s kỳ với "
+        "%(unscheduled)s lượt (trực tiếp %(inp)s, ủy quyền %(dlg)s).",
         visits=_n(c["tcd.visits"]), people=_n(c["tcd.people"]), first=_n(c["tcd.first"]), repeat=_n(c["tcd.repeat"]),
         groups=_n(c["tcd.groups"]), gp=_n(c["tcd.group_people"]), regular=_n(c["tcd.regular"]),
-        periodic=_n(c["tcd.periodic"]), unscheduled=_n(c["tcd.unscheduled"]), inp=_n(c["tcd.head_in_person"]),
+        periodic=_n(c["tcd.periodic"]), unscheduled=_n(c["tcd.unscheduled"]),
+        ps=_n(c.get("tcd.periodic_sessions", 0)), us=_n(c.get("tcd.unscheduled_sessions", 0)), inp=_n(c["tcd.head_in_person"]),
         dlg=_n(c["tcd.head_delegated"]))))
     para(str(L._l(
         "Nội dung: %(kn)s lượt khiếu nại, %(tc)s lượt tố cáo, %(pakn)s lượt kiến nghị, phản ánh. Kết quả: tiếp "
@@ -259,12 +310,12 @@ def docx_bytes(fig: dict, org_name: str = "") -> bytes:
         "Tổng số đơn phải xử lý %(total)s đơn (kỳ trước chuyển sang %(carried)s, tiếp nhận trong kỳ %(new)s); đã "
         "xử lý %(processed)s đơn, %(eligible)s đơn đủ điều kiện xử lý (khiếu nại %(ekn)s, tố cáo %(etc)s, kiến "
         "nghị, phản ánh %(epakn)s). Đơn thuộc thẩm quyền: khiếu nại %(jkn)s, tố cáo %(jtc)s, kiến nghị, phản ánh "
-        "%(jpakn)s; không thuộc thẩm quyền: hướng dẫn %(gd)s, chuyển đơn %(tr)s. Đã ban hành %(rep)s văn bản "
-        "phúc đáp.",
+        "%(jpakn)s; không thuộc thẩm quyền: hướng dẫn %(gd)s, chuyển đơn %(tr)s, đôn đốc %(ur)s đơn. Đã nhận %(rep)s văn "
+        "bản phúc đáp của cơ quan nhận đơn chuyển.",
         total=_n(c["xld.total"]), carried=_n(c["xld.carried"]), new=_n(c["xld.new"]), processed=_n(c["xld.processed"]),
         eligible=_n(c["xld.eligible"]), ekn=_n(c["xld.eligible_kn"]), etc=_n(c["xld.eligible_tc"]),
         epakn=_n(c["xld.eligible_pakn"]), jkn=_n(c["xld.jur_kn"]), jtc=_n(c["xld.jur_tc"]), jpakn=_n(c["xld.jur_pakn"]),
-        gd=_n(c["xld.guided"]), tr=_n(c["xld.transferred"]), rep=_n(c["xld.replies"]))))
+        gd=_n(c["xld.guided"]), tr=_n(c["xld.transferred"]), ur=_n(c["xld.urged"]), rep=_n(c["xld.replies"]))))
     para(str(L._l(
         "Giải quyết khiếu nại: phải giải quyết %(total)s vụ việc (kỳ trước chuyển sang %(carried)s, thụ lý mới "
         "%(new)s); đã giải quyết %(res)s vụ việc (bằng quyết định %(dec)s, rút đơn %(wd)s), trong đó khiếu nại "
@@ -296,7 +347,7 @@ def docx_bytes(fig: dict, org_name: str = "") -> bytes:
             cells[0].text, cells[1].text, cells[2].text = safe_cell(group), safe_cell(head), _n(values[key])
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    return stable_zip(buf.getvalue(), fig)
 
 
 def filename(fig: dict, ext: str) -> str:

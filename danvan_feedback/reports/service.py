@@ -32,10 +32,18 @@ def _dialect() -> str:
 
 
 def _due_function(period: Period):
+    """The resolution deadline of a ``deadline_rows`` row as it stood at the period's end (its
+    complexity and paused days then), from the rules table and the working-day calendar; and a
+    function giving the days a case was paused, in the unit of its resolution rule."""
     from ..services.intake import load_calendar
     from ..services.triage import load_rules
     rules = load_rules()
     cal = load_calendar(period.start - timedelta(days=800), 1600)
+
+    def rule(r: dict) -> dl.Rule:
+        return dl.find_rule(rules, r["kind_code"], "resolve",
+                            dl.resolution_variant(r["kind_code"], r["attempt"] or 1, r["complexity"],
+                                                  bool(r["is_remote"])))
 
     def due(r: dict) -> date | None:
         try:
@@ -44,27 +52,54 @@ def _due_function(period: Period):
                                        paused_days=r["paused_days"] or 0).due_on
         except (dl.NoRule, ValueError):
             return None
-    return due
+
+    def paused(r: dict, spans: list[tuple[date, date]]) -> int:
+        try:
+            unit = rule(r).unit
+        except dl.NoRule:
+            return 0
+        return sum(dl.paused_length(cal, unit, a, b) for a, b in spans)
+    return due, paused
+
+
+def _deadlines(conn, w: rq.Window, dialect: str, facts: str, period: Period) -> dict[str, int]:
+    """On time, late and overdue at the end (``rq.deadline_counts``), each case under the deadline
+    in force at the period's end: the extensions decided and the pauses taken before the end."""
+    rows = rq.deadline_rows(conn, w, dialect, facts)
+    due, paused = _due_function(period)
+    spans = rq.pause_spans(conn, w, [r["case_id"] for r in rows if r["case_id"] is not None])
+    for r in rows:
+        r["complexity"] = rq.complexity_at(r["kind_code"], r["ext_e"])
+        r["paused_days"] = paused(r, spans.get(r["case_id"], [])) if r["case_id"] is not None else 0
+    return rq.deadline_counts(rows, w, due)
 
 
 def _satisfaction(period: Period, w: rq.Window, small_sample: int) -> dict:
-    """Per unit: service ratings (web and QR) and, apart, the closed-loop ratings of case handling."""
+    """Per unit: service ratings (web and QR) and, apart, the closed-loop ratings of case handling.
+
+    *Số lượt đánh giá* counts responses (one filled-in questionnaire each), not the answers to its
+    single questions, and the small-sample flag compares responses with ``small_sample`` (domain
+    brief §6, "Satisfaction counts responses"; §7). The mean and the share satisfied are over the
+    answers. Spam is left out of both."""
     try:
-        from ..domain.survey_stats import summarise
-        from ..survey.queries import answer_rows
+        from ..domain.survey_stats import count_responses, summarise
+        from ..survey.queries import answer_rows, response_rows
     except ImportError:  # the survey module is not installed
         return {"service": [], "cases": [], "overall": None, "target": None}
     rows = answer_rows(w.since, w.until, ("channel", "unit"))
+    resp = response_rows(w.since, w.until, ("channel", "unit"))
     units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
     target = _target(period.year)
 
     def shape(sel) -> list[dict]:
+        counted = count_responses([r for r in resp if sel(r)], ("unit",))
         out = []
         for f in summarise([r for r in rows if sel(r)], ("unit",), small_sample):
             uid = f.key[0]
-            out.append({"unit": units.get(uid, "—") if uid else "—", "responses": f.responses,
+            n = counted.get(f.key, {}).get("responses", 0)
+            out.append({"unit": units.get(uid, "—") if uid else "—", "responses": n,
                         "mean": f.mean, "share": round(f.share_satisfied * 100, 1) if f.share_satisfied is not None else None,
-                        "target": target, "small": f.small_sample})
+                        "target": target, "small": n < small_sample})
         return out
     service = [r for r in rows if r["channel"] != "case"]
     overall = summarise(service, (), small_sample)
@@ -91,7 +126,7 @@ def compute(period: Period, tz: str, *, small_sample: int = 30, with_previous: b
     # The per-case history of the period is computed once (a temporary table), then aggregated.
     with rq.materialised(conn, w) as facts:
         counts = rq.summary(conn, w, facts)
-        deadline = rq.deadline_counts(rq.deadline_rows(conn, w, dialect, facts), w, _due_function(period))
+        deadline = _deadlines(conn, w, dialect, facts, period)
         head = rq.headline(conn, w, facts)
         by_kind_rows = rq.by_key(conn, w, "kind_code", facts)
         by_unit_rows = rq.by_key(conn, w, "handling_unit_id", facts)
@@ -121,8 +156,7 @@ def compute(period: Period, tz: str, *, small_sample: int = 30, with_previous: b
         pw = rq.window(prev.start, prev.end, tz)
         with rq.materialised(conn, pw) as pfacts:
             ph = rq.headline(conn, pw, pfacts)
-            prows = rq.deadline_rows(conn, pw, dialect, pfacts)
-        pd = rq.deadline_counts(prows, pw, _due_function(prev))
+            pd = _deadlines(conn, pw, dialect, pfacts, prev)
         po, pl = pd.get("all.on_time", 0), pd.get("all.late", 0)
         ph.update({"on_time_share": round(po * 100 / (po + pl), 1) if po + pl else None,
                    "overdue": pd.get("all.overdue_end", 0),

@@ -2,7 +2,7 @@
 transparency page. Views parse the period, call the report service, render."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    send_file, stream_with_context, url_for)
@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import policy
+from .. import clock, policy
 from ..domain.periods import CONVENTIONS, PRESETS, Period, PeriodError, quarters, resolve
 from ..extensions import db
 from ..models import OrgSetting
@@ -36,7 +36,8 @@ def _settings() -> dict:
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    """The organisation's local date (the injected clock), for default periods and "future" checks."""
+    return clock.today(_settings()["tz"])
 
 
 def _forbidden(text):
@@ -133,7 +134,7 @@ def export(fmt: str):
     if fmt in jobs.FORMATS:
         if request.method != "POST":
             return redirect(url_for("reports.index", **_query_string(form)))
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         job = jobs.queue(period, fmt, current_user.id, now)
         db.session.commit()
         job_id = job.id
@@ -208,7 +209,7 @@ def sign_off():
     s = _settings()
     fig = service.compute(period, s["tz"], small_sample=s["small"])
     try:
-        snap = signoff.sign_off(fig, actor_id=current_user.id, now=datetime.now(timezone.utc),
+        snap = signoff.sign_off(fig, actor_id=current_user.id, now=clock.now(),
                                 org_name=OrgSetting.get("org_name", ""), note=request.form.get("note", "")[:1000])
     except signoff.SignOffError:
         flash(_("Kỳ báo cáo này đã được chốt trước đó."), "warn")

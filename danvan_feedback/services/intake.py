@@ -44,6 +44,10 @@ class Submission:
     commune_id: int | None = None
     incident_date: date | None = None
     incident_place: str | None = None
+    # Where the matter is (WGS84 degrees; a partner's address id): public, not personal data.
+    latitude: float | None = None
+    longitude: float | None = None
+    address_id: str | None = None
     complained_decision: str | None = None
     request_text: str | None = None
     is_group: bool = False
@@ -66,7 +70,7 @@ def submission_from(kind_code: str, kind_anonymous: str, data: dict, *, token: s
 
     An anonymous submission keeps no identity, whatever was typed; company fields are kept only
     for a business, and a representative only for a group. ``extra`` passes the optional fields
-    (unit_id, service_id, commune_id, incident_date, incident_place).
+    (unit_id, service_id, commune_id, incident_date, incident_place, latitude, longitude, address_id).
     """
     anonymous = bool(data.get("anonymous")) and kind_anonymous != "refused"
     submitter_type = data.get("submitter_type") if data.get("submitter_type") in ("citizen", "business") else "citizen"
@@ -189,6 +193,7 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         submitter_type=sub.submitter_type, is_anonymous=sub.anonymous, unit_id=sub.unit_id,
         service_id=sub.service_id, commune_id=sub.commune_id, subject=sub.subject,
         content=sub.content, incident_date=sub.incident_date, incident_place=sub.incident_place,
+        latitude=sub.latitude, longitude=sub.longitude, address_id=sub.address_id,
         complained_decision=sub.complained_decision, request_text=sub.request_text,
         is_group=sub.is_group, group_size=sub.group_size if sub.is_group else None,
         consent_at=now if sub.consent else None, received_at=now, updated_at=now,

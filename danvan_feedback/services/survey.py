@@ -28,6 +28,23 @@ FACTORS = ("access", "procedure", "staff", "result", "feedback", "overall")
 AGE_BANDS = ("under_30", "30_44", "45_59", "60_plus")
 
 DEFAULT_SCALE = ["Rất không hài lòng", "Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"]
+DEFAULT_SCALE_EN = ["Very dissatisfied", "Dissatisfied", "Neither", "Satisfied", "Very satisfied"]
+# Only the overall question must be answered; a factor the visitor did not meet is "not applicable".
+REQUIRED_CODES = frozenset({"overall", "handling_overall"})
+# English wording of the seeded questions (criteria are data; an administrator edits both).
+DEFAULT_LABELS_EN = {
+    "access": "Access to the service: reception place, equipment, guidance",
+    "procedure": "Administrative procedure: documents, processing time, fees and charges",
+    "staff": "The civil servant who handled your matter: attitude, guidance",
+    "result": "Result of the service: lawful and on time",
+    "feedback": "Receiving and handling suggestions, reports and recommendations",
+    "overall": "Overall, how satisfied are you with the service?",
+    "timeliness": "Time taken to resolve and answer: on time",
+    "clarity": "The answer is clear and easy to understand",
+    "fairness": "Resolved objectively, fairly and lawfully",
+    "attitude": "Attitude of the officials",
+    "handling_overall": "Overall, how satisfied are you with how your matter was handled?",
+}
 DEFAULT_CRITERIA = {
     "service": [
         ("access", "access", "Tiếp cận dịch vụ: nơi tiếp nhận, trang thiết bị, thông tin hướng dẫn"),
@@ -71,10 +88,14 @@ def current_version(questionnaire: str) -> SurveyVersion | None:
 
 
 def new_version(questionnaire: str, criteria: list[tuple[str, str, str]], scale: list[str], *,
-                actor_id: int | None, now: datetime, note: str = "") -> SurveyVersion:
+                actor_id: int | None, now: datetime, note: str = "",
+                labels_en: dict[str, str] | None = None, scale_en: list[str] | None = None,
+                required: set[str] | frozenset[str] | None = None) -> SurveyVersion:
     """A new current version of ``questionnaire`` with ``criteria`` (code, factor, label) in order.
 
-    The previous version stays, with its criteria, for the responses that answered it.
+    The previous version stays, with its criteria, for the responses that answered it. English
+    wording (``labels_en`` by code, ``scale_en``) and the required codes are carried over from the
+    previous version unless given; only the required questions must be answered.
     """
     if questionnaire not in DEFAULT_CRITERIA:
         raise ValueError("unknown questionnaire")
@@ -86,15 +107,26 @@ def new_version(questionnaire: str, criteria: list[tuple[str, str, str]], scale:
     last = db.session.execute(
         select(SurveyVersion).where(SurveyVersion.questionnaire == questionnaire)
         .order_by(SurveyVersion.number.desc()).limit(1)).scalar_one_or_none()
+    previous = {c.code: c for c in last.criteria} if last is not None else {}
+    if labels_en is None:  # an English wording still fits when the Vietnamese one is unchanged
+        wording = {code: label.strip() for code, _f, label in criteria}
+        labels_en = {code: c.label_en for code, c in previous.items()
+                     if c.label_en and wording.get(code) == c.label}
+    if required is None:
+        required = {code for code, c in previous.items() if c.required} if previous else REQUIRED_CODES
+    if scale_en is None and last is not None and last.scale == [s.strip() for s in scale]:
+        scale_en = last.scale_en
     for old in db.session.execute(select(SurveyVersion).where(
             SurveyVersion.questionnaire == questionnaire, SurveyVersion.is_current.is_(True))).scalars():
         old.is_current = False
     version = SurveyVersion(questionnaire=questionnaire, number=(last.number + 1) if last else 1,
                             scale_json=json.dumps([s.strip() for s in scale], ensure_ascii=False),
+                            scale_en_json=json.dumps(scale_en, ensure_ascii=False) if scale_en else None,
                             is_current=True, note=note, created_by_id=actor_id, created_at=now)
     db.session.add(version)
     for pos, (code, factor, label) in enumerate(criteria):
-        version.criteria.append(SurveyCriterion(code=code, factor=factor, label=label.strip(), position=pos))
+        version.criteria.append(SurveyCriterion(code=code, factor=factor, label=label.strip(), position=pos,
+                                                label_en=(labels_en or {}).get(code), required=code in required))
     db.session.flush()
     return version
 
@@ -104,7 +136,9 @@ def seed_defaults(now: datetime) -> None:
     truncate tables call this)."""
     for questionnaire, criteria in DEFAULT_CRITERIA.items():
         if current_version(questionnaire) is None:
-            new_version(questionnaire, criteria, DEFAULT_SCALE, actor_id=None, now=now)
+            new_version(questionnaire, criteria, DEFAULT_SCALE, actor_id=None, now=now,
+                        labels_en={c: DEFAULT_LABELS_EN[c] for c, _f, _t in criteria if c in DEFAULT_LABELS_EN},
+                        scale_en=DEFAULT_SCALE_EN, required=REQUIRED_CODES)
 
 
 # --- survey points ------------------------------------------------------------------------------
@@ -187,7 +221,8 @@ def record_response(data: ResponseInput, *, now: datetime, repeat_window_minutes
         if version is None or not version.is_current:
             raise StaleVersion()
         criteria = {c.code: c for c in version.criteria}
-        if set(criteria) != set(data.scores):
+        required = {code for code, c in criteria.items() if c.required}
+        if not set(data.scores) <= set(criteria) or not required <= set(data.scores):
             raise StaleVersion()
         scale_max = len(version.scale)
         if data.case_id is not None and db.session.execute(

@@ -17,7 +17,8 @@ from .. import policy
 from ..domain import deadlines as dl
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
-from ..domain.triage import NotAllowed, check_accept, check_action, check_outcome
+from ..domain.triage import (NotAllowed, check_accept, check_action, check_matter_state, check_outcome,
+                             default_matter_state)
 from ..extensions import db
 from ..models import Case, CaseEvent, CaseKind, CaseVerifier, DeadlineRule, Unit, User
 from .events import append_event
@@ -109,8 +110,21 @@ def recompute_clock(case: Case, ctx: Ctx, rules: list[dl.Rule] | None = None) ->
         _set_clock(case, None)
 
 
-def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False) -> CaseEvent:
-    """Thụ lý: starts the resolution clock (Law on Complaints art. 28/37; Law on Denunciations art. 30)."""
+def _set_matter_state(case: Case, state: str | None) -> None:
+    """The state of the matter when the letter came in (form 02/XLD), recorded at classification;
+    when not given, the default (a second-time complaint: already resolved once)."""
+    state = (state or "").strip() or (case.matter_state or default_matter_state(case.kind_code, case.attempt))
+    try:
+        check_matter_state(case.kind_code, case.attempt, state)
+    except NotAllowed as exc:
+        raise TriageError(exc.code, field="matter_state") from None
+    case.matter_state = state
+
+
+def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False,
+           matter_state: str | None = None) -> CaseEvent:
+    """Thụ lý: starts the resolution clock (Law on Complaints art. 28/37; Law on Denunciations art. 30).
+    Records the state of the matter when the letter came in (``matter_state``, form 02/XLD)."""
     _guard(case, ctx, "accept")
     kind = db.session.get(CaseKind, case.kind_code)
     try:
@@ -120,6 +134,9 @@ def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False) -
     if attempt not in (1, 2):
         raise TriageError("bad_attempt")
     case.attempt = attempt if case.kind_code == "khieu_nai" else 1
+    if case.attempt == 2 and case.matter_state not in (None, "resolved_once", "resolved_many"):
+        case.matter_state = None  # a second-time complaint is about a matter already resolved
+    _set_matter_state(case, matter_state)
     case.is_remote = bool(is_remote)
     case.accepted_on = ctx.today
     case.paused_days = 0
@@ -182,8 +199,9 @@ def merge(case: Case, ctx: Ctx, target_code: str) -> CaseEvent:
     return event
 
 
-def reclassify(case: Case, ctx: Ctx, kind_code: str) -> CaseEvent:
-    """The kind decides clocks, required fields and who may see the sender: they follow it."""
+def reclassify(case: Case, ctx: Ctx, kind_code: str, matter_state: str | None = None) -> CaseEvent:
+    """The kind decides clocks, required fields and who may see the sender: they follow it. The
+    state of the matter when the letter came in (form 02/XLD) may be recorded with it."""
     _guard(case, ctx, "reclassify")
     kind = db.session.get(CaseKind, kind_code or "")
     if kind is None or not kind.active:
@@ -192,6 +210,8 @@ def reclassify(case: Case, ctx: Ctx, kind_code: str) -> CaseEvent:
         raise TriageError("same_kind", field="kind")
     old = db.session.get(CaseKind, case.kind_code)
     case.kind_code = kind.code
+    if matter_state or case.matter_state:
+        _set_matter_state(case, matter_state)
     if kind.anonymous == "info_only":
         case.open311_id = None  # a denunciation is never exposed through the API
     ident = case.identity
@@ -278,6 +298,10 @@ def extend(case: Case, ctx: Ctx, decision_no: str, reason: str) -> CaseEvent:
     30; Decree 31/2019; Law on Complaints arts. 28, 37 for complex cases)."""
     _guard(case, ctx, "extend")
     decision_no, reason = _need(decision_no, "decision_no"), _need(reason, "reason")
+    if case.due_on is not None and ctx.today > case.due_on:
+        # An extension is decided before the time limit runs out; once it has passed, the case is
+        # overdue and stays so in the figures of the period (domain brief §3, §6).
+        raise TriageError("deadline_passed", due=case.due_on.strftime("%d/%m/%Y"))
     if case.status == st.RECEIVED:
         if case.kind_code != "to_cao" or case.extensions > 0:
             raise TriageError("beyond_maximum")

@@ -38,6 +38,8 @@ ERRORS = {
     "unknown_user": _l("Cán bộ được chọn không hợp lệ cho vai trò này."),
     "assignee_not_in_unit": _l("Cán bộ được giao phải thuộc đơn vị được giao."),
     "beyond_maximum": _l("Không thể gia hạn thêm: đã đến thời hạn tối đa theo luật định."),
+    "deadline_passed": _l("Không thể gia hạn: thời hạn giải quyết đã hết ngày %(due)s. Việc gia hạn phải quyết định trước khi hết hạn; hồ sơ được tính là quá hạn."),
+    "bad_matter_state": _l("Tình trạng giải quyết của vụ việc không hợp lệ (khiếu nại lần hai là vụ việc đã được giải quyết)."),
     "wrong_outcome": _l("Kết quả không phù hợp với loại đơn."),
     "anonymous_not_accepted": _l("Không thể thụ lý: khiếu nại, tố cáo ẩn danh không được giải quyết theo luật; hãy lưu đơn."),
     "bad_attempt": _l("Lần giải quyết chỉ có thể là lần đầu hoặc lần hai."),
@@ -59,6 +61,11 @@ OUTCOME_LABELS = {
     "dung": _l("Đúng"), "sai": _l("Sai"), "dung_mot_phan": _l("Đúng một phần"),
     "giu_nguyen": _l("Giữ nguyên quyết định lần đầu"), "huy_sua": _l("Huỷ, sửa quyết định lần đầu"),
     "rut_don": _l("Rút đơn"), "da_tra_loi": _l("Đã trả lời"),
+}
+
+MATTER_STATE_LABELS = {
+    "not_yet": _l("Chưa được giải quyết"), "in_progress": _l("Đang được giải quyết"),
+    "resolved_once": _l("Đã được giải quyết lần đầu"), "resolved_many": _l("Đã được giải quyết nhiều lần"),
 }
 
 COMPLEXITY_LABELS = {"normal": _l("Thông thường"), "complex": _l("Phức tạp"),
@@ -154,7 +161,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         event_label=event_label, identity=identity, secret=secret, may_see=may_see,
         show_files=(not secret) or may_see, days_left=left, actions=_allowed_actions(case),
         action_labels=ACTION_LABELS, outcomes=outcomes_for(case.kind_code, case.attempt),
-        outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, units=units,
+        outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, matter_states=MATTER_STATE_LABELS, units=units,
         staff_users=staff_users, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
         verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
@@ -184,7 +191,8 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
     f = request.form
     match action:
         case "accept":
-            return triage.accept(case, ctx, attempt=_int("attempt") or 1, is_remote=bool(f.get("is_remote")))
+            return triage.accept(case, ctx, attempt=_int("attempt") or 1, is_remote=bool(f.get("is_remote")),
+                                 matter_state=f.get("matter_state"))
         case "refuse":
             return triage.refuse(case, ctx, f.get("reason", ""))
         case "transfer":
@@ -196,7 +204,7 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
         case "merge":
             return triage.merge(case, ctx, f.get("target", ""))
         case "reclassify":
-            return triage.reclassify(case, ctx, f.get("kind", ""))
+            return triage.reclassify(case, ctx, f.get("kind", ""), f.get("matter_state"))
         case "mark_group":
             return triage.mark_group(case, ctx, _int("group_size"), f.get("representative"))
         case "assign":

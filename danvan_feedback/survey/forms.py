@@ -33,14 +33,22 @@ AGE_BANDS = [SelectChoice("", _l("— Không chọn —")), SelectChoice("under_
              SelectChoice("60_plus", _l("Từ 60 tuổi trở lên"))]
 
 
-def parse_ratings(codes: list[str], scale_max: int, data: Mapping) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
-    """Scores by criterion code, errors by code, and the raw answers to show again."""
+NOT_APPLICABLE = "na"
+
+
+def parse_ratings(criteria, scale_max: int, data: Mapping) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
+    """Scores by criterion code, errors by code, and the raw answers to show again.
+
+    ``criteria`` are (code, required) pairs. A required question must be rated; any other may be
+    left out or answered "not applicable" (``na``), and then has no score.
+    """
     scores, errors, raw = {}, {}, {}
-    for code in codes:
+    for code, required in criteria:
         value = (data.get(f"q_{code}") or "").strip()[:8]
         raw[code] = value
-        if not value:
-            errors[code] = str(MESSAGES["rating_missing"])
+        if not value or value == NOT_APPLICABLE:
+            if required:
+                errors[code] = str(MESSAGES["rating_missing"])
         elif not value.isdigit() or not 1 <= int(value) <= scale_max:
             errors[code] = str(MESSAGES["rating_invalid"])
         else:

@@ -185,8 +185,8 @@ def submit_survey():
         unit_id, service_id = _resolve_unit(form, errors)
     else:
         unit_id = service_id = None
-    codes = [c.code for c in version.criteria]
-    scores, rating_errors, raw = parse_ratings(codes, len(version.scale), request.form)
+    scores, rating_errors, raw = parse_ratings([(c.code, c.required) for c in version.criteria],
+                                               len(version.scale), request.form)
     profile = form.respondent_type.data in ("citizen", "business") or form.age_band.data in svc.AGE_BANDS
     if form.respondent_type.data and form.respondent_type.data not in ("citizen", "business"):
         errors["respondent_type"] = str(MESSAGES["rating_invalid"])
@@ -269,7 +269,8 @@ def rate_case(code: str):
     if form.resolved.data not in ("yes", "no"):
         form.resolved.errors = list(form.resolved.errors) + [str(MESSAGES["resolved_required"])]
         ok = False
-    scores, rating_errors, raw = parse_ratings([c.code for c in version.criteria], len(version.scale), request.form)
+    scores, rating_errors, raw = parse_ratings([(c.code, c.required) for c in version.criteria],
+                                               len(version.scale), request.form)
     if not ok or notices or rating_errors:
         return _rating_page(case, form, version, raw, rating_errors, notices, 422)
     data = svc.ResponseInput(
@@ -467,7 +468,7 @@ def criteria():
             errors.append(_("Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ. Vui lòng gửi lại."))
         if request.form.get("version") != str(version.id if version else ""):
             errors.append(str(MESSAGES["version_changed"]))
-        spec = []
+        spec, labels_en, required = [], {}, set()
         for c in (version.criteria if version else []):
             if request.form.get(f"retire_{c.code}"):
                 continue
@@ -476,6 +477,10 @@ def criteria():
                 errors.append(_("Nội dung câu hỏi không được để trống và tối đa 300 ký tự."))
                 continue
             spec.append((c.code, c.factor, label))
+            if label_en := (request.form.get(f"label_en_{c.code}") or "").strip()[:300]:
+                labels_en[c.code] = label_en
+            if request.form.get(f"required_{c.code}"):
+                required.add(c.code)
         new_label = (request.form.get("new_label") or "").strip()
         new_factor = request.form.get("new_factor") or ""
         if new_label:
@@ -490,16 +495,24 @@ def criteria():
         scale = [s.strip() for s in (request.form.get("scale") or "").splitlines() if s.strip()]
         if not 2 <= len(scale) <= 10 or any(len(s) > 60 for s in scale):
             errors.append(_("Thang đo cần từ 2 đến 10 mức, mỗi mức một dòng (tối đa 60 ký tự), từ thấp đến cao."))
+        scale_en = [s.strip() for s in (request.form.get("scale_en") or "").splitlines() if s.strip()]
+        if scale_en and (len(scale_en) != len(scale) or any(len(s) > 60 for s in scale_en)):
+            errors.append(_("Thang đo tiếng Anh cần đúng số mức như thang đo tiếng Việt (mỗi mức tối đa 60 ký tự)."))
+        if spec and not required:
+            errors.append(_("Cần ít nhất một câu bắt buộc trả lời (thường là câu đánh giá chung)."))
         if not spec:
             errors.append(_("Bảng câu hỏi cần ít nhất một câu hỏi."))
         if not errors:
             unchanged = version is not None and scale == version.scale and spec == [
-                (c.code, c.factor, c.label) for c in version.criteria]
+                (c.code, c.factor, c.label) for c in version.criteria] and (scale_en or None) == version.scale_en \
+                and labels_en == {c.code: c.label_en for c in version.criteria if c.label_en} \
+                and required == {c.code for c in version.criteria if c.required}
             if unchanged:
                 flash(_("Không có thay đổi nào; phiên bản hiện tại được giữ nguyên."), "info")
                 return redirect(url_for("survey_staff.criteria", bang=questionnaire), code=303)
             v = svc.new_version(questionnaire, spec, scale, actor_id=current_user.id, now=_now(),
-                                note=(request.form.get("note") or "")[:500])
+                                note=(request.form.get("note") or "")[:500], labels_en=labels_en,
+                                scale_en=scale_en or None, required=required)
             db.session.commit()
             flash(_("Đã lưu phiên bản %(n)s của bảng câu hỏi. Các phiếu cũ vẫn giữ phiên bản đã trả lời.", n=v.number), "success")
             return redirect(url_for("survey_staff.criteria", bang=questionnaire), code=303)

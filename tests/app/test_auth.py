@@ -1,6 +1,8 @@
 """Staff login: password + TOTP, lockout, logout that kills copied cookies, idle expiry, next."""
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta, timezone
 
 import pyotp
@@ -50,7 +52,8 @@ def test_required_totp_is_enrolled_on_first_login(client, app):
     resp = post_login(client, "quantri", PASSWORD)
     assert resp.headers["Location"].endswith("/dang-nhap/thiet-lap-xac-thuc")
     page = client.get("/dang-nhap/thiet-lap-xac-thuc").get_data(as_text=True)
-    secret = page.split('id="totp-secret">')[1].split("<")[0]
+    secret = re.search(r'id="totp-secret" data-secret="([A-Z2-7]+)"', page).group(1)
+    assert f"secret={secret}" in page  # the otpauth:// link, for an authenticator on the same phone
     assert "data:image/svg+xml" in page
     bad = client.post("/dang-nhap/thiet-lap-xac-thuc", data={"csrf_token": csrf(client, "/dang-nhap/thiet-lap-xac-thuc"), "code": "123"})
     assert bad.status_code == 422

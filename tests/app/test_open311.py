@@ -1,5 +1,6 @@
-"""Open311 GeoReport v2 (JSON) at /open311/v2: services, filing with an API key, reading requests
-without personal data, and never a denunciation."""
+"""Open311 GeoReport v2 at /open311/v2 (JSON here; XML, discovery, locations, updates and media in
+test_open311_geo.py): services, filing with an API key, reading requests without personal data, and
+never a denunciation."""
 from __future__ import annotations
 
 import json
@@ -52,7 +53,7 @@ def complaint(key: str | None, **over) -> dict:
     data = {
         "service_code": "khieu_nai", "description": CONTENT,
         "first_name": NAME_FIRST, "last_name": NAME_LAST, "email": EMAIL, "phone": PHONE_RAW,
-        "address_string": ADDRESS,
+        "attribute[contact_address]": ADDRESS,
         "attribute[subject]": SUBJECT, "attribute[cccd]": CCCD,
         "attribute[complained_decision]": "Quyết định 456/QĐ-XPHC ngày 03/02",
         "attribute[request_text]": "Huỷ quyết định 456/QĐ-XPHC",
@@ -203,17 +204,10 @@ def test_other_service_definitions(client):
     assert {"is_group", "group_size", "representative", "anonymous"} <= phan_anh
 
 
-def test_unknown_service_and_xml(client):
+def test_unknown_service(client):
     resp = client.get(f"{API}/services/khong_co.json")
     assert resp.status_code == 404 and resp.get_json() == [
         {"code": 404, "description": "No service with this service_code"}]
-    for url in (f"{API}/services.xml", f"{API}/services/khieu_nai.xml", f"{API}/requests.xml",
-                f"{API}/requests/abc.xml"):
-        resp = client.get(url)
-        assert resp.status_code == 400, url
-        assert "JSON" in errors_of(resp)[0]
-    resp = client.post(f"{API}/requests.xml", data={"service_code": "gop_y"})
-    assert resp.status_code == 400 and "JSON" in errors_of(resp)[0]
 
 
 # ---------------------------------------------------------------- filing
@@ -225,7 +219,8 @@ def test_post_creates_complaint(client, app, key):
     body = resp.get_json()
     assert len(body) == 1
     out = body[0]
-    assert set(out) == {"service_request_id", "service_notice", "account_id", "tracking_code", "pin"}
+    assert set(out) == {"service_request_id", "token", "service_notice", "account_id", "tracking_code", "pin"}
+    assert out["token"] == out["service_request_id"]
     assert CODE_RE.match(out["tracking_code"]) and re.fullmatch(r"\d{6}", out["pin"])
     assert out["account_id"] is None and "mã PIN" in out["service_notice"]
     with app.app_context():
@@ -257,11 +252,12 @@ def test_post_creates_complaint(client, app, key):
 def test_post_json_body_business_group(client, app, key):
     body = {
         "api_key": key, "service_code": "phan_anh", "description": "Hồ sơ kiểm dịch trễ hẹn ba tuần.",
-        "last_name": "Lê", "first_name": "Minh", "address_string": "Xã Long Thành", "phone": "0912345678",
+        "last_name": "Lê", "first_name": "Minh", "address_string": "Chốt kiểm dịch Xã Long Thành",
+        "phone": "0912345678",
         "locale": "en",
         "attribute": {"submitter_type": "business", "company_name": "Công ty TNHH Xanh",
                       "tax_code": "0300588569", "is_group": True, "group_size": 3,
-                      "representative": "Lê Minh", "consent": True},
+                      "representative": "Lê Minh", "consent": True, "contact_address": "Xã Long Thành"},
         "attribute[subject]": "Trễ hẹn kiểm dịch",
     }
     resp = post_json(client, body)
@@ -273,9 +269,11 @@ def test_post_json_body_business_group(client, app, key):
         assert (case.kind_code, case.subject, case.locale, case.submitter_type) == (
             "phan_anh", "Trễ hẹn kiểm dịch", "en", "business")
         assert case.is_group is True and case.group_size == 3
+        assert case.incident_place == "Chốt kiểm dịch Xã Long Thành" and case.latitude is None
         ident = case.identity
-        assert (ident.full_name, ident.company_name, ident.tax_code, ident.representative, ident.phone) == (
-            "Lê Minh", "Công ty TNHH Xanh", "0300588569", "Lê Minh", "+84912345678")
+        assert (ident.full_name, ident.company_name, ident.tax_code, ident.representative, ident.phone,
+                ident.address) == ("Lê Minh", "Công ty TNHH Xanh", "0300588569", "Lê Minh", "+84912345678",
+                                   "Xã Long Thành")
 
 
 def test_api_key_in_header_and_subject_from_description(client, app, key):
@@ -376,14 +374,14 @@ def test_bad_cccd_phone_tax_code_email(client, app, key):
 
 
 def test_required_fields_follow_the_kind(client, app, key):
-    data = complaint(key, first_name=None, last_name=None, address_string=None, description=None, **{
-        "attribute[cccd]": None, "attribute[complained_decision]": None, "attribute[subject]": None,
+    data = complaint(key, first_name=None, last_name=None, description=None, **{
+        "attribute[contact_address]": None, "attribute[cccd]": None, "attribute[complained_decision]": None, "attribute[subject]": None,
         "attribute[consent]": None})
     resp = post(client, data)
     assert resp.status_code == 400
     errors = errors_of(resp)
     assert sorted(errors) == sorted([
-        "first_name: required", "address_string: required", "cccd: required",
+        "first_name: required", "contact_address: required", "cccd: required",
         "complained_decision: required", "description: required", "consent: personal data was given: "
         "set consent to true once the citizen has agreed to the personal data notice"]), errors
     # A business names itself; a group gives its size and representative.
@@ -393,7 +391,7 @@ def test_required_fields_follow_the_kind(client, app, key):
         "group_size: a submission by a group needs group_size, 2 or more", "representative: required"])
     # A named denunciation needs a phone or an email; an anonymous one the acknowledgement.
     resp = post(client, {"api_key": key, "service_code": "to_cao", "description": "Nội dung",
-                         "first_name": "An", "address_string": "Xã Long Thành",
+                         "first_name": "An", "attribute[contact_address]": "Xã Long Thành",
                          "attribute[consent]": "true"})
     assert errors_of(resp) == ["phone: give a phone number or an email address so the department can "
                                "reach the citizen"]
@@ -466,7 +464,9 @@ def test_get_request_has_no_personal_data(client, app, key):
     assert len(body) == 1
     req = body[0]
     assert set(req) == {"service_request_id", "status", "status_notes", "service_name", "service_code",
-                        "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime"}
+                        "agency_responsible", "requested_datetime", "updated_datetime", "expected_datetime",
+                        "address", "address_id", "lat", "long", "media_url"}
+    assert (req["address"], req["address_id"], req["lat"], req["long"], req["media_url"]) == (None,) * 5
     assert req["service_request_id"] == rid and req["status"] == "open"
     assert req["status_notes"] == "Đã tiếp nhận, đang chờ phân loại"
     assert (req["service_code"], req["service_name"], req["agency_responsible"]) == ("khieu_nai", "Khiếu nại", None)
@@ -528,7 +528,8 @@ def test_log_names_the_key_not_the_secret(client, key, caplog, monkeypatch):
 def test_denunciations_are_never_shown(client, app, key):
     named = {"api_key": key, "service_code": "to_cao", "description": "Cán bộ X đòi thêm tiền ngoài lệ phí.",
              "attribute[subject]": "Tố cáo đòi tiền", "first_name": "Tâm", "last_name": "Đỗ Minh",
-             "phone": "0987000111", "address_string": "Xã Xuân Lộc", "attribute[consent]": "true"}
+             "phone": "0987000111", "attribute[contact_address]": "Xã Xuân Lộc", "attribute[consent]": "true",
+             "address_string": "Trụ sở UBND xã Xuân Lộc", "lat": "10.93", "long": "107.40"}
     resp = post(client, named)
     assert resp.status_code == 201, resp.get_data(as_text=True)
     den = resp.get_json()[0]
@@ -562,7 +563,7 @@ def test_denunciations_are_never_shown(client, app, key):
     assert [r["service_request_id"] for r in responses[3].get_json()] == [visible["service_request_id"]]
     text = "".join(all_text(r) for r in responses)
     for secret in (den["tracking_code"], anon_out["tracking_code"], "f" * 24, "Đỗ Minh Tâm", "0987000111",
-                   "Tố cáo đòi tiền", "Cán bộ X", "to_cao"):
+                   "Tố cáo đòi tiền", "Cán bộ X", "to_cao", "Xuân Lộc", "10.93", "107.4"):
         assert secret not in text, secret
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from importlib.metadata import version
 
@@ -114,3 +115,10 @@ def test_storage_never_builds_paths_from_input(tmp_path):
     for bad in ("../etc/passwd", "a/b", ""):
         with pytest.raises(ValueError):
             storage.path_for(bad)
+
+
+@pytest.mark.parametrize("url", ["/", "/tra-cuu", "/khao-sat", "/gui/phan_anh"])
+def test_public_pages_describe_themselves(client, url):
+    html = client.get(url).get_data(as_text=True)
+    m = re.search(r'<meta name="description" content="([^"]{40,300})">', html)
+    assert m and "Sở Nông nghiệp" in m.group(1)

@@ -143,17 +143,25 @@ def build_fixture(app) -> None:
         db.session.commit()
 
 
-XLD = {"carried": 4, "new": 10, "total": 14, "group": 2, "single": 10, "other": 2, "processed": 11,
-       "eligible": 9, "eligible_kn": 4, "eligible_tc": 2, "eligible_pakn": 3, "state_resolved": 5,
-       "state_in_progress": 2, "state_not_yet": 3, "state_ended": 4, "jur_kn": 4, "jur_tc": 2, "jur_pakn": 1,
-       "guided": 1, "transferred": 1, "urged": 0, "replies": 2}
+# 02/XLD: carried over = D, J (A and Q were accepted before the period: processed, not carried);
+# new = B C E F G K L N O P; processed = the first decision in Q1: D B C F G J K N O; eligible =
+# processed minus F (merged); jurisdiction: accepted or refused (B G K, C, N O); guided J;
+# transferred D. State of the matter: K (second-time complaint) was resolved once, the rest not yet.
+# public_reply is a reply to the citizen, not an agency's reply (văn bản phúc đáp): none.
+XLD = {"carried": 2, "new": 10, "total": 12, "group": 2, "single": 6, "other": 2, "processed": 9,
+       "eligible": 8, "eligible_kn": 3, "eligible_tc": 1, "eligible_pakn": 4, "state_resolved_once": 1,
+       "state_resolved_many": 0, "state_in_progress": 0, "state_not_yet": 7, "jur_kn": 3, "jur_tc": 1,
+       "jur_pakn": 2, "guided": 1, "transferred": 1, "urged": 0, "replies": 0}
 GQKN = {"carried": 1, "new": 3, "total": 4, "resolved": 3, "by_decision": 2, "withdrawn": 1, "dung": 1, "sai": 0,
         "dung_mot_phan": 0, "giu_nguyen": 0, "huy_sua": 1, "on_time": 2, "late": 1, "open_end": 1, "overdue_end": 1}
-GQTC = {"carried": 1, "new": 1, "total": 2, "resolved": 1, "by_decision": 1, "withdrawn": 0, "dung": 0, "sai": 1,
-        "dung_mot_phan": 0, "on_time": 0, "late": 1, "open_end": 1, "overdue_end": 1}
+# C was resolved on 10/03 (late: due 05/03), then reopened: its resolution counts, and it is open
+# and overdue at the end.
+GQTC = {"carried": 1, "new": 1, "total": 2, "resolved": 2, "by_decision": 2, "withdrawn": 0, "dung": 0, "sai": 1,
+        "dung_mot_phan": 0, "on_time": 0, "late": 2, "open_end": 1, "overdue_end": 1}
 TCD = {"visits": 3, "people": 8, "first": 2, "repeat": 1, "groups": 1, "group_people": 5, "regular": 1,
-       "periodic": 1, "unscheduled": 1, "head_in_person": 1, "head_delegated": 1, "kn": 1, "tc": 1, "pakn": 1,
-       "accepted": 1, "guided": 1, "transferred": 1, "dialogues": 1, "dialogue_cases": 2}
+       "periodic": 1, "periodic_sessions": 1, "unscheduled": 1, "unscheduled_sessions": 1, "head_in_person": 1,
+       "head_delegated": 1, "kn": 1, "tc": 1, "pakn": 1, "accepted": 1, "guided": 1, "transferred": 1,
+       "dialogues": 1, "dialogue_cases": 2}
 
 
 def q1_figures(app, convention="calendar"):
@@ -182,16 +190,18 @@ def test_headline_charts_and_satisfaction(app):
     build_fixture(app)
     fig = q1_figures(app)
     h = fig["headline"]
-    assert (h["received"], h["accepted"], h["resolved"], h["open_end"]) == (10, 5, 5, 5)
-    # on time: G, K, O; late: A, Q; overdue at the end: B, C
-    assert (h["on_time"], h["late"], h["on_time_share"], h["overdue"]) == (3, 2, 60.0, 2)
+    # resolved: A G K O Q and C (before its reopening); open at the end: accepted B and C only
+    assert (h["received"], h["accepted"], h["resolved"], h["open_end"]) == (10, 5, 6, 2)
+    # on time: G, K, O; late: A, Q, C; overdue at the end: B, C
+    assert (h["on_time"], h["late"], h["on_time_share"], h["overdue"]) == (3, 3, 50.0, 2)
     assert h["satisfaction"] == 50.0
     assert fig["by_month"] == [{"label": "01/2026", "received": 4, "resolved": 2},
                                {"label": "02/2026", "received": 3, "resolved": 2},
-                               {"label": "03/2026", "received": 3, "resolved": 1}]
+                               {"label": "03/2026", "received": 3, "resolved": 2}]
     kinds = {r["label"]: (r["received"], r["resolved"], r["open_end"]) for r in fig["by_kind"]}
-    assert kinds == {"Khiếu nại": (4, 3, 2), "Tố cáo": (1, 1, 1), "Phản ánh": (2, 1, 0),
-                     "Kiến nghị": (0, 0, 0), "Góp ý": (3, 0, 2)}
+    # open at the end: accepted and not resolved (P, E and L were never accepted)
+    assert kinds == {"Khiếu nại": (4, 3, 1), "Tố cáo": (1, 2, 1), "Phản ánh": (2, 1, 0),
+                     "Kiến nghị": (0, 0, 0), "Góp ý": (3, 0, 0)}
     assert sum(r["received"] for r in fig["by_unit"]) == 10
     sat = fig["satisfaction"]
     assert [(r["responses"], r["mean"], r["share"], r["target"], r["small"]) for r in sat["service"]] == [(2, 4.0, 50.0, 80.0, True)]
@@ -202,12 +212,13 @@ def test_headline_charts_and_satisfaction(app):
 
 
 def test_cutoff_convention_moves_the_boundaries(app):
-    """Q1 by the cut-off runs 15/12/2025 – 14/03/2026: A (accepted 15/12 10:00), D, H (resolved
-    20/12) and Q are carried over; J, B, C, F, G, K, N, O and P are new; among complaints H is carried
-    over and A (accepted on 15/12 itself) is new."""
+    """Q1 by the cut-off runs 15/12/2025 – 14/03/2026: A (received 10/12, accepted 15/12 10:00) and
+    D have no decision at the start and are carried over (H and Q were accepted before it); J, B, C,
+    F, G, K, N, O and P are new; among complaints H is carried over and A (accepted on 15/12 itself)
+    is new."""
     build_fixture(app)
     c = q1_figures(app, "cutoff")["counts"]
-    assert (c["xld.carried"], c["xld.new"], c["xld.total"]) == (4, 9, 13)
+    assert (c["xld.carried"], c["xld.new"], c["xld.total"]) == (2, 9, 11)
     assert (c["kn.carried"], c["kn.new"], c["kn.resolved"], c["kn.giu_nguyen"]) == (1, 4, 3, 1)
 
 
@@ -217,16 +228,29 @@ def test_no_personal_data_in_the_figures(app):
     assert SECRET_NAME not in json.dumps(q1_figures(app), ensure_ascii=False)
 
 
-def test_urges_of_transferred_letters_are_counted_in_the_period(app):
-    """02/XLD "đôn đốc": urge events dated inside the period, for the period's letters."""
+def test_urged_letters_and_agency_replies_are_counted_by_their_events_in_the_period(app):
+    """02/XLD "đôn đốc": letters urged in the period (a letter urged twice is one), even when it was
+    transferred in an earlier period; "văn bản phúc đáp": replies received (``agency_reply``) in
+    the period from the agency a letter was transferred to, whenever the transfer was."""
     with app.app_context():
         _case("U", "phan_anh", at(2026, 1, 5), [
             ("transfer", at(2026, 1, 8), "transferred"),
-            ("urge", at(2026, 1, 30), None), ("urge", at(2026, 3, 2), None),  # 2 in Q1
+            ("urge", at(2026, 1, 30), None), ("urge", at(2026, 3, 2), None),  # one letter, urged twice in Q1
+            ("agency_reply", at(2026, 3, 31, 23, 59), None),                  # last minute of Q1, local time
             ("urge", at(2026, 4, 2), None)])                                    # after Q1: not counted
+        _case("V", "kien_nghi", at(2025, 11, 5), [
+            ("transfer", at(2025, 11, 20), "transferred"),                     # transferred in Q4
+            ("urge", at(2026, 2, 2), None),                                    # urged in Q1
+            ("agency_reply", at(2026, 1, 1, 0, 0), None),                      # first minute of Q1
+            ("agency_reply", at(2025, 12, 31, 23, 59), None)])                 # Q4
         db.session.commit()
     counts = q1_figures(app)["counts"]
-    assert counts["xld.urged"] == 2 and counts["xld.transferred"] == 1 and counts["xld.new"] == 1
+    assert counts["xld.urged"] == 2 and counts["xld.replies"] == 2
+    # V was processed in Q4: neither carried over nor transferred in Q1
+    assert (counts["xld.transferred"], counts["xld.new"], counts["xld.carried"], counts["xld.total"]) == (1, 1, 0, 1)
+    with app.app_context():
+        q4 = service.compute(preset_period(2025, "Q4"), TZ, with_previous=False)["counts"]
+    assert (q4["xld.urged"], q4["xld.replies"], q4["xld.transferred"]) == (0, 1, 1)
 
 
 def test_kind_and_outcome_count_as_they_stood_in_the_period(app):

@@ -96,7 +96,7 @@ def test_xlsx_has_the_sheets_headings_numbers_and_a_chart(client, office):
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(resp.data))
     assert wb.sheetnames == ["01-TCD", "02-XLD", "03-GQKN", "04-GQTC", "HL-DV", "HL-HS", "Theo tháng",
-                             "Theo loại đơn", "Danh sách hồ sơ"]
+                             "Theo loại đơn", "Danh sách hồ sơ", "Định nghĩa"]
     ws = wb["02-XLD"]
     assert ws["A1"].value == "Biểu 02/XLD — Tổng hợp kết quả xử lý đơn"
     assert ws["B4"].value == "Tổng số đơn" and ws["B5"].value == "Kỳ trước chuyển sang"
@@ -105,11 +105,28 @@ def test_xlsx_has_the_sheets_headings_numbers_and_a_chart(client, office):
     assert [c.value for c in wb["03-GQKN"][6]][1:] == list(GQKN.values())
     assert len(wb["Theo tháng"]._charts) == 1
     assert [[c.value for c in r] for r in wb["Theo tháng"].iter_rows(min_row=2)] == [
-        ["01/2026", 4, 2], ["02/2026", 3, 2], ["03/2026", 3, 1]]
+        ["01/2026", 4, 2], ["02/2026", 3, 2], ["03/2026", 3, 2]]
     cases = wb["Danh sách hồ sơ"]
     assert cases.max_row == 15 and cases["A1"].value == "Số hồ sơ (nội bộ)"
     text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value)
     assert SECRET_NAME not in text and "0912345678" not in text
+
+
+def test_xlsx_explains_every_column_in_a_definitions_sheet(client, office):
+    """Sheet "Định nghĩa": one row per column of each form, in plain Vietnamese, with its legal basis
+    and the data it is counted from."""
+    from danvan_feedback.reports import labels
+    wb = load_workbook(io.BytesIO(export_file(client, "xlsx", Q1_FORM).data))
+    rows = [[c.value for c in r] for r in wb["Định nghĩa"].iter_rows()]
+    assert rows[0] == ["Biểu", "Cột", "Cách tính", "Căn cứ", "Nguồn số liệu"]
+    by_column = {(r[0], r[1]): r for r in rows[1:]}
+    for code, _title, cols in labels.TABLES:
+        for _key, group, head in cols:
+            row = by_column[(code, f"{group} — {head}")]
+            assert len(row[2]) > 20 and row[3].startswith("TT 06/2025/TT-TTCP") and row[4]
+    carried = by_column[("02-XLD", "Tổng số đơn — Kỳ trước chuyển sang")]
+    assert "chưa có quyết định xử lý" in carried[2]
+    assert any(r[1] == "Số lượt đánh giá" and "Số phiếu" in r[2] for r in rows)
 
 
 def test_docx_draft(client, office):
@@ -119,9 +136,9 @@ def test_docx_draft(client, office):
     assert "1. Công tác tiếp công dân, đối thoại" in text
     assert "2. Công tác xử lý đơn, giải quyết khiếu nại, tố cáo" in text
     assert "đã tiếp 3 lượt với 8 người" in text
-    assert "Tổng số đơn phải xử lý 14 đơn (kỳ trước chuyển sang 4, tiếp nhận trong kỳ 10)" in text
+    assert "Tổng số đơn phải xử lý 12 đơn (kỳ trước chuyển sang 2, tiếp nhận trong kỳ 10)" in text
     assert "Giải quyết khiếu nại: phải giải quyết 4 vụ việc" in text and "Đúng hạn 2, quá hạn 1" in text
-    assert len(doc.tables) == 4 and doc.tables[1].rows[3].cells[2].text == "14"
+    assert len(doc.tables) == 4 and doc.tables[1].rows[3].cells[2].text == "12"
     assert doc.styles["Normal"].font.name == "Times New Roman" and doc.styles["Normal"].font.size.pt == 14
     sec = doc.sections[0]
     assert round(sec.page_width.cm, 1) == 21.0 and round(sec.page_height.cm, 1) == 29.7

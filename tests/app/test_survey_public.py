@@ -82,11 +82,32 @@ def test_survey_page_lists_the_five_sipas_factors_and_overall_on_a_five_point_sc
     for text in ("Tiếp cận dịch vụ", "Thủ tục hành chính", "Công chức trực tiếp giải quyết công việc",
                  "Kết quả dịch vụ", "Tiếp nhận, giải quyết góp ý, phản ánh, kiến nghị", "Nhìn chung"):
         assert text in html
-    for code in SERVICE_CODES:
-        assert html.count(f'name="q_{code}"') == 5
+    for code in SERVICE_CODES:  # five levels, and "not applicable" for every factor but the overall one
+        assert html.count(f'name="q_{code}"') == (5 if code == "overall" else 6)
+        assert (f'id="q_{code}_na" value="na"' in html) == (code != "overall")
     assert "Rất không hài lòng" in html and "Rất hài lòng" in html
     assert 'name="consent"' in html and 'name="consent" type="checkbox" value="y">' in html  # unticked
     assert "<script" not in html  # works without JavaScript
+
+
+def test_only_the_overall_rating_is_required(client, app):
+    """Counter visitors rarely meet every factor: each one may be left out or "not applicable"."""
+    resp = post_survey(client, app, {**{f"q_{c}": None for c in SERVICE_CODES[:-1]}, "q_procedure": "na",
+                                     "q_staff": "4"})
+    assert resp.status_code == 303
+    [r] = responses(app)
+    assert {a.criterion_code: a.score for a in r.answers} == {"staff": 4, "overall": 5}
+    resp = post_survey(client, app, {"q_overall": "na"})  # the overall question has no such choice
+    assert resp.status_code == 422 and "Vui lòng chọn một mức đánh giá cho câu này." in resp.get_data(as_text=True)
+    assert count_responses(app) == 1
+
+
+def test_survey_in_english_shows_english_questions_and_scale(client):
+    client.get("/ngon-ngu/en?next=/khao-sat")
+    html = client.get("/khao-sat").get_data(as_text=True)
+    assert "Overall, how satisfied are you with the service?" in html
+    assert "Access to the service" in html and "Very dissatisfied" in html and "Not applicable" in html
+    assert "Tiếp cận dịch vụ" not in html and "Rất không hài lòng" not in html
 
 
 def test_web_response_is_stored_with_its_version_and_a_keyed_client_hash(client, app):
@@ -151,7 +172,7 @@ def test_a_double_tap_stores_one_response(client, app):
 
 
 BAD = {
-    "missing rating": ({"q_result": None}, "Vui lòng chọn một mức đánh giá cho câu này."),
+    "missing overall rating": ({"q_overall": None}, "Vui lòng chọn một mức đánh giá cho câu này."),
     "rating above the scale": ({"q_result": "6"}, "Mức đánh giá không hợp lệ"),
     "rating zero": ({"q_result": "0"}, "Mức đánh giá không hợp lệ"),
     "rating not a number": ({"q_result": "5 OR 1=1"}, "Mức đánh giá không hợp lệ"),
@@ -280,7 +301,7 @@ def test_rating_unit_falls_back_to_the_unit_named_by_the_citizen(client, app):
 @pytest.mark.parametrize("over,message", [
     ({"resolved": None}, "đã thực sự được giải quyết hay chưa"),
     ({"q_fairness": "7"}, "Mức đánh giá không hợp lệ"),
-    ({"q_fairness": None}, "Vui lòng chọn một mức đánh giá"),
+    ({"q_handling_overall": None}, "Vui lòng chọn một mức đánh giá"),
     ({"version": "1"}, "Bảng câu hỏi vừa được cập nhật"),  # the service survey's version, forged in
     ({"comment": "y" * 2001}, "Tối đa 2000 ký tự"),
 ])

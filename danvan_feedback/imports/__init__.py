@@ -1,0 +1,1 @@
+"""Staff pages and command line for bringing the office's old registers in (issue 16)."""

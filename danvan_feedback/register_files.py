@@ -1,0 +1,336 @@
+"""Reading a register file (XLSX or CSV) as pandas DataFrame chunks with bounded memory.
+
+CSV goes through ``pandas.read_csv(chunksize=…)``. XLSX is streamed: the sheet's XML is decompressed
+and parsed by expat as it is read (openpyxl's read-only mode costs about ten times more per cell,
+over a minute for a register of 100,000 letters on a shared machine), and rows are handed over in
+DataFrame chunks. Merged cells get their top-left value (the range list is read first, from the end
+of the sheet). Cells keep their raw types: numbers stay numbers (an Excel date is its serial number;
+``domain.register_import.parse_date`` reads it), text stays text.
+
+Anything that is not a readable register raises :class:`ImportProblem` with a code: an encrypted
+(password-protected) or old binary workbook, a corrupt archive, text that is not UTF-8 (Windows-1258,
+UTF-16), a file over the size limit.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import zipfile
+from typing import Any, Iterator
+from xml.parsers import expat
+
+import pandas as pd
+
+from .domain.register_import import ImportProblem, MergeFiller
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted OOXML and old .xls are OLE2 files
+CHUNK_ROWS = 5000
+READ_BYTES = 1 << 20
+MAX_SHEET_XML = 2 << 30   # refuse a "zip bomb": 2 GiB of sheet XML
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def open_register(path: str, *, max_bytes: int, filename: str | None = None) -> "XlsxReader | CsvReader":
+    """The reader for ``path``, chosen by content (the name's extension only breaks ties)."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        raise ImportProblem("unreadable") from None
+    if size > max_bytes:
+        raise ImportProblem("too_big", size_mb=round(size / 1048576, 1), max_mb=round(max_bytes / 1048576))
+    if size == 0:
+        raise ImportProblem("empty")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    name = (filename or path).lower()
+    if head.startswith(OLE_MAGIC):
+        raise ImportProblem("encrypted_or_xls")
+    if head.startswith(b"PK"):
+        return XlsxReader(path)
+    if name.endswith((".xlsx", ".xlsm")):
+        raise ImportProblem("corrupt_xlsx")
+    return CsvReader(path)
+
+
+class XlsxReader:
+    fmt = "xlsx"
+
+    def __init__(self, path: str):
+        self.path = path
+        try:
+            self.zf = zipfile.ZipFile(path)
+            names = set(self.zf.namelist())
+            if "EncryptionInfo" in names or "xl/workbook.xml" not in names:
+                raise ImportProblem("corrupt_xlsx")
+            self.sheet = self._first_sheet(names)
+            info = self.zf.getinfo(self.sheet)
+            if info.file_size > MAX_SHEET_XML:
+                raise ImportProblem("too_big_unpacked")
+            self.sheet_size = info.file_size or 1
+            self.shared = self._shared_strings() if "xl/sharedStrings.xml" in names else []
+            self.merges = self._merges()
+        except ImportProblem:
+            raise
+        except (zipfile.BadZipFile, KeyError, EOFError, OSError, expat.ExpatError, ValueError, RuntimeError,
+                zlib_error()):
+            raise ImportProblem("corrupt_xlsx") from None
+        self._read = 0
+
+    def _first_sheet(self, names: set[str]) -> str:
+        wb = self.zf.read("xl/workbook.xml").decode("utf-8")
+        m = re.search(r"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"", wb)
+        if m and "xl/_rels/workbook.xml.rels" in names:
+            rels = self.zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+            for rel in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)>", rels):
+                attrs = dict(re.findall(r"(\w+)=\"([^\"]*)\"", rel.group(1)))
+                if attrs.get("Id") == m.group(1):
+                    target = attrs.get("Target", "")
+                    path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                    path = os.path.normpath(path).replace(os.sep, "/")
+                    if path in names:
+                        return path
+        sheets = sorted(n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+        if not sheets:
+            raise ImportProblem("corrupt_xlsx")
+        return sheets[0]
+
+    def _shared_strings(self) -> list[str]:
+        out: list[str] = []
+        buf: list[str] = []
+        state = {"t": False, "skip": 0}
+
+        def start(name, attrs):
+            local = name.rpartition(":")[2]
+            if local == "si":
+                buf.clear()
+            elif local == "t":
+                state["t"] = True
+            elif local == "rPh":   # phonetic runs are not part of the text
+                state["skip"] += 1
+
+        def end(name):
+            local = name.rpartition(":")[2]
+            if local == "si":
+                out.append("".join(buf))
+            elif local == "t":
+                state["t"] = False
+            elif local == "rPh":
+                state["skip"] -= 1
+
+        def chars(data):
+            if state["t"] and not state["skip"]:
+                buf.append(data)
+
+        p = expat.ParserCreate()
+        p.buffer_text = True
+        p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+        with self.zf.open("xl/sharedStrings.xml") as fh:
+            while data := fh.read(READ_BYTES):
+                p.Parse(data, False)
+        p.Parse(b"", True)
+        return out
+
+    def _merges(self) -> list[tuple[int, int, int, int]]:
+        """Merged ranges, from the ``<mergeCells>`` element after the rows (a regex over the stream:
+        the element is small and comes last)."""
+        pat = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+        out, tail = [], b""
+        with self.zf.open(self.sheet) as fh:
+            while data := fh.read(READ_BYTES):
+                block = tail + data
+                for m in pat.finditer(block):
+                    out.append((int(m[2]), _col_index(m[1].decode()) + 1, int(m[4]), _col_index(m[3].decode()) + 1))
+                cut = block.rfind(b"<")
+                tail = block[cut:] if cut >= 0 and len(block) - cut < 200 else b""
+        return sorted(set(out))
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """(sheet row number, cells) for every row with a cell, in order; merged cells filled."""
+        filler = MergeFiller(self.merges)
+        shared = self.shared
+        pending: list[tuple[int, list[Any]]] = []
+        st = {"row": 0, "cells": None, "col": -1, "t": "n", "buf": [], "on": False}
+
+        def start(name, attrs):
+            local = name.rpartition(":")[2]
+            if local == "c":
+                ref = attrs.get("r")
+                m = _REF.match(ref) if ref else None
+                st["col"] = _col_index(m.group(1)) if m else st["col"] + 1
+                st["t"] = attrs.get("t", "n")
+                st["buf"] = []
+            elif local in ("v", "t"):
+                st["on"] = True
+            elif local == "row":
+                r = attrs.get("r")
+                st["row"] = int(r) if r else st["row"] + 1
+                st["cells"], st["col"] = [], -1
+
+        def end(name):
+            local = name.rpartition(":")[2]
+            if local in ("v", "t"):
+                st["on"] = False
+            elif local == "c":
+                raw = "".join(st["buf"])
+                t = st["t"]
+                if raw == "" and t != "inlineStr":
+                    value = None
+                elif t == "s":
+                    value = shared[int(raw)]
+                elif t in ("inlineStr", "str"):
+                    value = raw
+                elif t == "b":
+                    value = raw == "1"
+                elif t == "e":
+                    value = None
+                elif t == "d":
+                    value = raw[:10]
+                else:
+                    value = float(raw)
+                cells = st["cells"]
+                col = st["col"]
+                if col >= len(cells):
+                    cells.extend([None] * (col - len(cells) + 1))
+                cells[col] = value
+            elif local == "row":
+                pending.append((st["row"], st["cells"]))
+
+        def chars(data):
+            if st["on"]:
+                st["buf"].append(data)
+
+        p = expat.ParserCreate()
+        p.buffer_text = True
+        p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+        try:
+            with self.zf.open(self.sheet) as fh:
+                while data := fh.read(READ_BYTES):
+                    self._read += len(data)
+                    p.Parse(data, False)
+                    for r, cells in pending:
+                        yield r, filler.apply(r, cells)
+                    pending.clear()
+                p.Parse(b"", True)
+        except (expat.ExpatError, zipfile.BadZipFile, EOFError, OSError, IndexError, ValueError, zlib_error()):
+            raise ImportProblem("corrupt_xlsx") from None
+        for r, cells in pending:
+            yield r, filler.apply(r, cells)
+
+    def head(self, n: int = 30) -> list[tuple[int, list[Any]]]:
+        out = []
+        for item in self.rows():
+            out.append(item)
+            if len(out) >= n:
+                break
+        return out
+
+    def chunks(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        """DataFrames of the rows below ``after_line`` (the header), indexed by sheet row number."""
+        batch: list[tuple[int, list[Any]]] = []
+        for r, cells in self.rows():
+            if r <= after_line:
+                continue
+            batch.append((r, cells))
+            if len(batch) >= size:
+                yield _frame(batch)
+                batch = []
+        if batch:
+            yield _frame(batch)
+
+    def fraction(self) -> float:
+        return min(1.0, self._read / max(1, self.sheet_size))
+
+
+def zlib_error():
+    import zlib
+    return zlib.error
+
+
+def _frame(batch: list[tuple[int, list[Any]]]) -> pd.DataFrame:
+    width = max((len(c) for _r, c in batch), default=0)
+    return pd.DataFrame([c + [None] * (width - len(c)) for _r, c in batch], index=[r for r, _c in batch],
+                        columns=range(width), dtype=object)
+
+
+class CsvReader:
+    """A CSV register in UTF-8 (with or without a BOM), comma, semicolon or tab separated. Lines are
+    numbered as a spreadsheet shows them (a quoted value over several lines is one row)."""
+
+    fmt = "csv"
+
+    def __init__(self, path: str):
+        self.path = path
+        with open(path, "rb") as fh:
+            sample = fh.read(READ_BYTES)
+        if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or sample[:4000].count(b"\x00") > 10:
+            raise ImportProblem("csv_utf16")
+        try:
+            text = codecs.getincrementaldecoder("utf-8-sig")().decode(sample, final=False)
+        except UnicodeDecodeError:
+            raise ImportProblem("csv_encoding") from None
+        lines = text.splitlines()[:200]
+        try:
+            self.sep = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=",;\t").delimiter
+        except csv.Error:
+            self.sep = ","
+        rows = list(csv.reader(io.StringIO("\n".join(lines[:-1] if len(lines) > 1 else lines)), delimiter=self.sep))
+        self.width = max((len(r) for r in rows), default=1)
+        self.size = os.path.getsize(path)
+        self._fh = None
+
+    def _reader(self, size: int):
+        self._fh = open(self.path, "rb")
+        return pd.read_csv(self._fh, sep=self.sep, header=None, names=range(self.width), dtype=str,
+                           keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                           encoding="utf-8-sig", encoding_errors="strict", chunksize=size, engine="c")
+
+    def rows_frames(self, size: int) -> Iterator[pd.DataFrame]:
+        try:
+            with self._reader(size) as it:
+                start = 1
+                for df in it:
+                    df.index = range(start, start + len(df))
+                    start += len(df)
+                    yield df
+        except UnicodeDecodeError:
+            raise ImportProblem("csv_encoding") from None
+        except pd.errors.ParserError as exc:
+            m = re.search(r"line (\d+)", str(exc))
+            raise ImportProblem("csv_ragged", line=int(m.group(1)) if m else 0, width=self.width) from None
+        finally:
+            if self._fh is not None:
+                self._fh.close()
+
+    def head(self, n: int = 30) -> list[tuple[int, list[Any]]]:
+        for df in self.rows_frames(n):
+            return [(int(i), list(r)) for i, r in zip(df.index, df.itertuples(index=False, name=None))]
+        return []
+
+    def chunks(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        for df in self.rows_frames(size):
+            df = df[df.index > after_line]
+            if len(df):
+                yield df
+
+    def fraction(self) -> float:
+        try:
+            return min(1.0, self._fh.tell() / max(1, self.size)) if self._fh and not self._fh.closed else 1.0
+        except (ValueError, OSError):
+            return 1.0
+
+
+def frame_rows(df: pd.DataFrame) -> Iterator[tuple[int, list[Any]]]:
+    for line, cells in zip(df.index, df.itertuples(index=False, name=None)):
+        yield int(line), list(cells)

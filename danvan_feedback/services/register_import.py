@@ -1,0 +1,491 @@
+"""Bringing the office's old registers in: letters (with their history) and reception visits.
+
+Two passes over the file, so nothing is written before every row has been checked:
+
+1. :func:`check` reads the file in chunks (``register_files``), validates each row
+   (``domain.register_import``), looks the rows' keys up in the database (new, changed or
+   unchanged) and spools the accepted rows to a temporary file. Its :class:`Plan` is the dry run:
+   counts per kind and year, the rejected rows with line, column and problem.
+2. :func:`apply` writes the spooled rows, one transaction per batch: new letters become cases with
+   their events at their real dates (channel ``import``, actor ``import``), identity in
+   ``case_identities`` through the model like any other case; a row whose key exists with the same
+   values is left alone; a corrected row updates its case, appends the events it adds, and leaves an
+   ``import_update`` event and an audit record.
+
+Events of new cases are hash-chained with ``services.events.event_hash`` (the chain starts at
+``GENESIS`` for a new case) and inserted in bulk; updates append through ``append_event``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import insert, select
+
+from ..domain import deadlines as dl
+from ..domain import register_import as ri
+from ..domain.codes import new_tracking_code
+from ..extensions import db
+from ..models import Case, CaseEvent, CaseIdentity, CaseKind, ImportMapping, Unit
+from ..models.reception import ReceptionVisit
+from ..reception.rules import visit_search_text
+from ..register_files import frame_rows, open_register
+from .audit import append_audit
+from .db import begin_write
+from .events import GENESIS, append_event, event_hash
+from .intake import load_calendar, search_text
+
+CHANNEL = "import"        # "nhập từ sổ cũ"
+ACTOR = "import"
+BATCH = 2000
+MAX_PROBLEMS = 100_000    # kept in the plan; beyond this only counted
+EVENT_HOUR = time(8, 0)   # an event of a day in the register is put at 08:00 local time
+SECRET_KINDS = frozenset({"to_cao"})
+
+Progress = Callable[[float], None]
+
+
+@dataclass
+class Plan:
+    register: str
+    fmt: str = ""
+    header_line: int = 0
+    headers: list[str] = field(default_factory=list)
+    mapping: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+    accepted: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    problems: list[ri.Problem] = field(default_factory=list)
+    rejected_rows: int = 0
+    by_kind_year: list[dict] = field(default_factory=list)
+    spool: str | None = None
+
+    def as_json(self, max_problems: int = 500) -> dict:
+        return {"register": self.register, "fmt": self.fmt, "header_line": self.header_line,
+                "headers": self.headers, "mapping": self.mapping, "rows": self.rows,
+                "accepted": self.accepted, "new": self.new, "changed": self.changed,
+                "unchanged": self.unchanged, "skipped": self.skipped, "rejected_rows": self.rejected_rows,
+                "problems": [problem_json(p) for p in self.problems[:max_problems]],
+                "problem_count": len(self.problems), "by_kind_year": self.by_kind_year}
+
+
+def problem_json(p: ri.Problem) -> dict:
+    return {"line": p.line, "column": p.column, "code": p.code,
+            "params": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in p.params.items()}}
+
+
+@dataclass
+class Result:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    events: int = 0
+
+
+# -- reference data --------------------------------------------------------------------------------
+
+def vocabulary(words: dict | None = None) -> ri.Vocabulary:
+    kinds = db.session.execute(select(CaseKind.code, CaseKind.name_vi, CaseKind.name_en)).all()
+    units = db.session.execute(select(Unit.id, Unit.code, Unit.name)).all()
+    return ri.Vocabulary.build([tuple(k) for k in kinds], [tuple(u) for u in units], words)
+
+
+def saved_mapping(name: str) -> ImportMapping | None:
+    return db.session.execute(select(ImportMapping).where(ImportMapping.name == name)).scalar_one_or_none()
+
+
+def save_mapping(name: str, register: str, headers: list[str], mapping: dict[str, int], words: dict,
+                 *, actor_id: int | None, now: datetime) -> ImportMapping:
+    """Keep a confirmed mapping by name: each field with the header text of its column (the next
+    file's columns may be in another order), and the office's words (flushed, not committed)."""
+    row = saved_mapping(name) or ImportMapping(name=name, register=register)
+    row.register = register
+    row.fields_json = json.dumps({f: headers[i] if i < len(headers) else "" for f, i in mapping.items()},
+                                 ensure_ascii=False)
+    row.words_json = json.dumps(words or {}, ensure_ascii=False)
+    row.updated_by_id, row.updated_at = actor_id, now
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def mapping_from_saved(saved: ImportMapping, headers: list) -> dict[str, int]:
+    """The saved mapping applied to this file's header row, matched by folded header text."""
+    by_text = {ri.fold(h): i for i, h in enumerate(headers) if not ri.is_blank(h)}
+    fields = json.loads(saved.fields_json or "{}")
+    return {f: by_text[ri.fold(t)] for f, t in fields.items() if ri.fold(t) in by_text}
+
+
+# -- pass 1: check (the dry run) -------------------------------------------------------------------
+
+def read_header(path: str, register: str, *, max_bytes: int, filename: str | None = None):
+    """(reader, header line, header cells, guessed mapping). Raises ``ImportProblem``."""
+    reader = open_register(path, max_bytes=max_bytes, filename=filename)
+    head = reader.head(ri.HEADER_SCAN_ROWS)
+    idx, guessed = ri.find_header([cells for _line, cells in head], register)
+    line, cells = head[idx]
+    return reader, line, [ri.text_of(c) for c in cells], guessed
+
+
+def _existing(model, keys: list[str]) -> dict[str, tuple[int, str | None]]:
+    out = {}
+    for i in range(0, len(keys), 900):
+        part = keys[i:i + 900]
+        for r in db.session.execute(select(model.import_key, model.id, model.import_digest)
+                                    .where(model.import_key.in_(part))):
+            out[r[0]] = (r[1], r[2])
+    return out
+
+
+def check(path: str, register: str, *, today: date, max_bytes: int, filename: str | None = None,
+          mapping: dict[str, int] | None = None, words: dict | None = None, spool: bool = False,
+          progress: Progress | None = None) -> Plan:
+    """Read and validate the whole file; write nothing to the database. With ``spool`` the accepted
+    rows that are new or changed are kept in a temporary file for :func:`apply` (the caller removes
+    it with :func:`discard`)."""
+    if register not in ri.FIELDS:
+        raise ValueError(register)
+    reader, line, headers, guessed = read_header(path, register, max_bytes=max_bytes, filename=filename)
+    mapping = dict(mapping) if mapping is not None else guessed
+    problems = ri.check_mapping(mapping, register, max(len(headers), 1 + max(mapping.values(), default=0)))
+    if problems:
+        raise ri.ImportProblem("bad_mapping", problems=problems)
+    plan = Plan(register, reader.fmt, line, headers, mapping)
+    validator = ri.RowValidator(register, mapping, headers, vocabulary(words), today)
+    model = Case if register == "letters" else ReceptionVisit
+    counts: dict[tuple, int] = {}
+    rejected_lines: set[int] = set()
+    fh = tempfile.NamedTemporaryFile(prefix="danvan-import-", suffix=".spool", delete=False) if spool else None
+    try:
+        for df in reader.chunks(line):
+            plan.rows += len(df)
+            records, problems = validator.validate(frame_rows(df))
+            for p in problems:
+                rejected_lines.add(p.line)
+                if len(plan.problems) < MAX_PROBLEMS:
+                    plan.problems.append(p)
+            known = _existing(model, [r["key"] for r in records])
+            keep = []
+            for r in records:
+                hit = known.get(r["key"])
+                if hit is None:
+                    r["action"] = "new"
+                elif hit[1] == r["digest"]:
+                    r["action"] = "unchanged"
+                else:
+                    r["action"], r["id"] = "changed", hit[0]
+                year = (r["received"] if register == "letters" else r["visit_date"]).year
+                k = (r["kind_code"], year, r["action"])
+                counts[k] = counts.get(k, 0) + 1
+                if r["action"] != "unchanged":
+                    keep.append(r)
+            plan.accepted += len(records)
+            if fh is not None and keep:
+                pickle.dump(keep, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            if progress:
+                progress(reader.fraction())
+    except BaseException:
+        if fh is not None:
+            fh.close()
+            os.unlink(fh.name)
+        raise
+    db.session.rollback()  # end the read transaction: nothing was written
+    if fh is not None:
+        fh.close()
+        plan.spool = fh.name
+    plan.skipped = dict(validator.skipped)
+    plan.rejected_rows = len(rejected_lines)
+    plan.problems.sort(key=lambda p: p.line)
+    for (kind, year, action), n in sorted(counts.items()):
+        setattr(plan, action, getattr(plan, action) + n)
+    frame = pd.DataFrame([{"kind_code": k, "year": y, "action": a, "rows": n} for (k, y, a), n in counts.items()],
+                         columns=["kind_code", "year", "action", "rows"])
+    if not frame.empty:
+        pivot = frame.pivot_table(index=["kind_code", "year"], columns="action", values="rows", aggfunc="sum",
+                                  fill_value=0).reset_index()
+        for col in ("new", "changed", "unchanged"):
+            if col not in pivot:
+                pivot[col] = 0
+        plan.by_kind_year = [{"kind_code": r.kind_code, "year": int(r.year), "new": int(r.new),
+                              "changed": int(r.changed), "unchanged": int(r.unchanged)}
+                             for r in pivot.itertuples(index=False)]
+    return plan
+
+
+def discard(plan: Plan) -> None:
+    if plan.spool and os.path.exists(plan.spool):
+        os.unlink(plan.spool)
+    plan.spool = None
+
+
+def _spooled(plan: Plan) -> Iterator[list[dict]]:
+    with open(plan.spool, "rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)  # our own temporary file, written by check() just before
+            except EOFError:
+                return
+
+
+# -- pass 2: write ---------------------------------------------------------------------------------
+
+def _instant(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, EVENT_HOUR, tzinfo=tz).astimezone(timezone.utc)
+
+
+class _Clocks:
+    """Deadlines of imported letters still open, from the rules table and the working calendar."""
+
+    def __init__(self, start: date):
+        from .triage import load_rules
+        self.rules = load_rules()
+        self.cal = load_calendar(start, 365 * 12)
+        self.anon_info_only = set(db.session.execute(
+            select(CaseKind.code).where(CaseKind.anonymous == "info_only")).scalars())
+
+    def due(self, rec: dict, status: str) -> tuple[date | None, str | None]:
+        try:
+            if status == "received":
+                if rec["anonymous"] and rec["kind_code"] in self.anon_info_only:
+                    return None, None
+                c = dl.acceptance_clock(self.cal, self.rules, rec["kind_code"], rec["received"])
+            elif status in ("accepted", "in_progress"):
+                c = dl.resolution_clock(self.cal, self.rules, rec["kind_code"], rec["decision_date"],
+                                        attempt=rec["attempt"], complexity=rec["complexity"])
+            else:
+                return None, None
+        except (dl.NoRule, ValueError):
+            return None, None
+        return c.due_on, c.rule.code
+
+
+def _case_values(rec: dict, status: str, now: datetime, tz: ZoneInfo, clocks: _Clocks, code: str) -> dict:
+    due_on, due_rule = clocks.due(rec, status)
+    identity = rec["identity"]
+    secret = rec["kind_code"] in SECRET_KINDS
+    return {
+        "tracking_code": code, "open311_id": None, "pin_hash": secrets.token_hex(32),
+        "submission_token": "import-" + rec["key"], "kind_code": rec["kind_code"], "status": status,
+        "channel": CHANNEL, "submitter_type": "citizen", "is_anonymous": rec["anonymous"],
+        "unit_id": None, "service_id": None, "commune_id": None, "subject": rec["subject"] or "—",
+        "content": rec["content"], "incident_date": None, "incident_place": None,
+        "complained_decision": None, "request_text": None, "is_group": rec["group_size"] is not None,
+        "group_size": rec["group_size"], "locale": "vi", "consent_at": None,
+        "received_at": _instant(rec["received"], tz), "updated_at": now, "due_on": due_on,
+        "due_rule_code": due_rule, "lookup_failures": 0, "lookup_locked_until": None,
+        "search_text": search_text(code, rec["subject"], rec["content"], {} if secret else identity),
+        "handling_unit_id": rec["unit_id"], "assignee_id": None, "resolver_id": None,
+        "complexity": rec["complexity"], "is_remote": False, "attempt": rec["attempt"],
+        "accepted_on": rec["decision_date"] if rec["decision"] == "accept" else None,
+        "paused_since": None, "paused_days": 0, "extensions": 0,
+        "outcome": rec["outcome"] if rec["decision"] == "accept" else None, "closed_at": None,
+        "merged_into_id": None, "transfer_agency": None, "transfer_doc_no": None,
+        "transfer_date": rec["decision_date"] if rec["decision"] == "transfer" else None,
+        "import_key": rec["key"], "import_digest": rec["digest"],
+    }
+
+
+def _note(rec: dict) -> str:
+    return f"Nhập từ sổ cũ, dòng {rec['line']}" + (f", số {rec['ref']}" if rec.get("ref") else "")
+
+
+def _event_rows(case_id: int, rec: dict, tz: ZoneInfo) -> list[dict]:
+    rows, prev, status = [], GENESIS, None
+    for seq, step in enumerate(ri.letter_history(rec), start=1):
+        at = _instant(step.day, tz)
+        kind = rec["kind_code"] if step.action == "submitted" else None
+        note = _note(rec) if step.action == "submitted" else ""
+        h = event_hash(prev, case_id, seq, ACTOR, None, step.action, status, step.to_status, note, False, at,
+                       kind, step.outcome)
+        rows.append({"case_id": case_id, "seq": seq, "actor_type": ACTOR, "actor_id": None,
+                     "action": step.action, "from_status": status, "to_status": step.to_status, "note": note,
+                     "is_public": False, "kind_code": kind, "outcome": step.outcome, "created_at": at,
+                     "prev_hash": prev, "hash": h})
+        prev, status = h, step.to_status
+    return rows
+
+
+def _insert_letters(recs: list[dict], now: datetime, tz: ZoneInfo, clocks: _Clocks) -> int:
+    values = []
+    for rec in recs:
+        status = ri.letter_history(rec)[-1].to_status
+        values.append(_case_values(rec, status, now, tz, clocks, new_tracking_code()))
+    ids = db.session.execute(insert(Case).returning(Case.id, Case.import_key, sort_by_parameter_order=True),
+                             values).all()
+    by_key = {k: i for i, k in ids}
+    identities = [{"case_id": by_key[r["key"]], **{f: None for f in ("full_name", "address", "cccd", "phone",
+                                                                     "email", "company_name", "tax_code",
+                                                                     "representative")},
+                   **r["identity"]} for r in recs if r["identity"]]
+    if identities:
+        db.session.execute(insert(CaseIdentity), identities)
+    events = [e for r in recs for e in _event_rows(by_key[r["key"]], r, tz)]
+    if events:
+        db.session.execute(insert(CaseEvent), events)
+    return len(events)
+
+
+CASE_FIELDS = ("kind_code", "subject", "content", "handling_unit_id", "is_group", "group_size", "is_anonymous",
+               "attempt", "complexity", "received_at")
+
+
+def _update_letter(rec: dict, *, actor_id: int | None, now: datetime, tz: ZoneInfo, clocks: _Clocks) -> int:
+    """A corrected row: the case follows the file; history the file adds is appended with its real
+    dates (history already recorded is never rewritten: events are append-only); an
+    ``import_update`` event and an audit record name the columns that changed, never their values."""
+    q = select(Case).where(Case.id == rec["id"])
+    if db.engine.dialect.name == "postgresql":
+        q = q.with_for_update()
+    case = db.session.execute(q).scalar_one()
+    want = {"kind_code": rec["kind_code"], "subject": rec["subject"] or "—", "content": rec["content"],
+            "handling_unit_id": rec["unit_id"], "is_group": rec["group_size"] is not None,
+            "group_size": rec["group_size"], "is_anonymous": rec["anonymous"], "attempt": rec["attempt"],
+            "complexity": rec["complexity"], "received_at": _instant(rec["received"], tz)}
+    changed = [f for f in CASE_FIELDS if getattr(case, f) != want[f]]
+    for f in changed:
+        setattr(case, f, want[f])
+    ident = case.identity
+    new_ident = rec["identity"]
+    old_ident = {f: getattr(ident, f) for f in ("full_name", "address", "cccd", "phone")} if ident else {}
+    if {k: v for k, v in old_ident.items() if v} != new_ident:
+        changed.append("identity")
+        if ident is None:
+            case.identity = ident = CaseIdentity()
+        for f in ("full_name", "address", "cccd", "phone"):
+            setattr(ident, f, new_ident.get(f))
+    secret = case.kind_code in SECRET_KINDS
+    case.search_text = search_text(case.tracking_code, case.subject, case.content, {} if secret else new_ident)
+    recorded = set()
+    for ev in db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)).scalars():
+        recorded.add((ev.action, ev.created_at.astimezone(tz).date(), ev.outcome))
+    n = 0
+    for step in ri.letter_history(rec):
+        if (step.action, step.day, step.outcome) in recorded or step.action == "submitted":
+            continue
+        append_event(case, action=step.action, now=_instant(step.day, tz), actor_type=ACTOR,
+                     to_status=step.to_status, note="", outcome=step.outcome)
+        changed.append(f"history:{step.action}")
+        n += 1
+    if rec["decision"] == "accept":
+        case.accepted_on = rec["decision_date"]
+        if rec["outcome"]:
+            case.outcome = rec["outcome"]
+    case.due_on, case.due_rule_code = clocks.due(rec, case.status)
+    case.import_digest, case.updated_at = rec["digest"], now
+    detail = ", ".join(changed) or "digest"
+    append_event(case, action="import_update", now=now, actor_type=ACTOR, actor_id=actor_id,
+                 note=f"Cập nhật theo sổ cũ (dòng {rec['line']}): {detail}")
+    append_audit(actor_id=actor_id, action="import_update", now=now, case_id=case.id,
+                 reason=f"dòng {rec['line']}", detail=detail)
+    return n + 1
+
+
+def _visit_values(rec: dict, serial: int, actor_id: int | None, now: datetime) -> dict:
+    secret = rec["kind_code"] in SECRET_KINDS
+    label = f"{serial}/{rec['visit_date'].year}"
+    v = {k: rec[k] for k in ("visit_date", "reception_type", "head_mode", "citizen_name", "citizen_address", "cccd",
+                             "content", "kind_code", "people_count", "is_group", "is_repeat", "previous_agency",
+                             "handling", "handling_agency", "follow_up", "notes")}
+    v.update({"year": rec["visit_date"].year, "serial": serial, "case_id": None, "submission_token": None,
+              "search_text": visit_search_text(v, label, None, secret), "import_key": rec["key"],
+              "import_digest": rec["digest"], "created_by_id": actor_id, "updated_by_id": actor_id,
+              "created_at": now, "updated_at": now})
+    return v
+
+
+def _insert_visits(recs: list[dict], actor_id: int | None, now: datetime) -> None:
+    years = sorted({r["visit_date"].year for r in recs})
+    taken: dict[int, set[int]] = {y: set() for y in years}
+    for y, s in db.session.execute(select(ReceptionVisit.year, ReceptionVisit.serial)
+                                   .where(ReceptionVisit.year.in_(years))):
+        taken[y].add(s)
+    values = []
+    for r in recs:
+        y = r["visit_date"].year
+        serial = r["serial"]
+        if serial is None or serial in taken[y]:   # numbered after the year's last serial
+            serial = max(taken[y], default=0) + 1
+        taken[y].add(serial)
+        values.append(_visit_values(r, serial, actor_id, now))
+    db.session.execute(insert(ReceptionVisit), values)
+
+
+VISIT_UPDATABLE = ("visit_date", "reception_type", "head_mode", "citizen_name", "citizen_address", "cccd", "content",
+                   "kind_code", "people_count", "is_group", "is_repeat", "previous_agency", "handling",
+                   "handling_agency", "follow_up", "notes")
+
+
+def _update_visit(rec: dict, *, actor_id: int | None, now: datetime) -> None:
+    visit = db.session.get(ReceptionVisit, rec["id"])
+    changed = [f for f in VISIT_UPDATABLE if getattr(visit, f) != rec[f]]
+    for f in changed:
+        setattr(visit, f, rec[f])
+    visit.search_text = visit_search_text({f: rec[f] for f in VISIT_UPDATABLE}, f"{visit.serial}/{visit.year}", None,
+                                          rec["kind_code"] in SECRET_KINDS)
+    visit.import_digest, visit.updated_by_id, visit.updated_at = rec["digest"], actor_id, now
+    append_audit(actor_id=actor_id, action="import_update_visit", now=now,
+                 reason=f"dòng {rec['line']}", detail=f"visit {visit.id}: " + (", ".join(changed) or "digest"))
+
+
+def apply(plan: Plan, *, actor_id: int | None, now: datetime, tz: str,
+          progress: Progress | None = None) -> Result:
+    """Write what :func:`check` spooled, one transaction per batch of ``BATCH`` rows. Rows whose key
+    appeared in the database since the check (a second import running at the same time) are
+    checked again under the write lock, so a key is never inserted twice."""
+    if not plan.spool:
+        raise ValueError("check(spool=True) first")
+    zone = ZoneInfo(tz)
+    result = Result()
+    total = max(1, plan.new + plan.changed)
+    done = 0
+    clocks = _Clocks(date(1975, 1, 1)) if plan.register == "letters" else None
+    model = Case if plan.register == "letters" else ReceptionVisit
+    try:
+        for chunk in _spooled(plan):
+            for i in range(0, len(chunk), BATCH):
+                batch = chunk[i:i + BATCH]
+                begin_write()
+                known = _existing(model, [r["key"] for r in batch])
+                new, changed = [], []
+                for r in batch:
+                    hit = known.get(r["key"])
+                    if hit is None:
+                        new.append(r)
+                    elif hit[1] == r["digest"]:
+                        result.unchanged += 1
+                    else:
+                        r["id"] = hit[0]
+                        changed.append(r)
+                if plan.register == "letters":
+                    if new:
+                        result.events += _insert_letters(new, now, zone, clocks)
+                    for r in changed:
+                        result.events += _update_letter(r, actor_id=actor_id, now=now, tz=zone, clocks=clocks)
+                else:
+                    if new:
+                        _insert_visits(new, actor_id, now)
+                    for r in changed:
+                        _update_visit(r, actor_id=actor_id, now=now)
+                db.session.commit()
+                result.created += len(new)
+                result.updated += len(changed)
+                done += len(batch)
+                if progress:
+                    progress(done / total)
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        discard(plan)
+    return result
