@@ -128,53 +128,74 @@ def _read_files(field_name: str) -> tuple[list, list[str]]:
     return cleaned, errors
 
 
-@bp.route("/gui/<kind_code>", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
-def file_case(kind_code: str):
-    ref = refdata.current()
+def _kind_or_404(ref: refdata.RefData, kind_code: str):
     kind = ref.kinds.get(kind_code)
     if kind is None or not kind.active:
         abort(404)
+    return kind
+
+
+@bp.route("/gui/<kind_code>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def file_case(kind_code: str):
+    posting = request.method == "POST"
+    # A POST is validated against this process's copy of the reference data, read without a query;
+    # the write checks its version under the write lock (one transaction for the whole request) and,
+    # if an administrator changed something meanwhile, it is validated again (refdata.Stale).
+    ref = refdata.peek() if posting else refdata.current()
+    if posting and kind_code not in ref.kinds:
+        ref = refdata.current()
+    kind = _kind_or_404(ref, kind_code)
     form = CaseForm()
     locale = str(get_locale())
-    if request.method == "GET":
+    if not posting:
         _fill_choices(form)
         form.token.data = uuid.uuid4().hex
         return render_template("public/case_form.html", form=form, kind=kind, locale=locale)
 
     form_ok = form.validate()
-    errors: dict[str, str] = {}
+    found: dict[str, str] = {}
     if form.website.data:
-        errors["website"] = _("Biểu mẫu không gửi được. Nếu bạn thấy ô “Để trống ô này”, hãy xoá nội dung trong ô đó rồi gửi lại.")
+        found["website"] = _("Biểu mẫu không gửi được. Nếu bạn thấy ô “Để trống ô này”, hãy xoá nội dung trong ô đó rồi gửi lại.")
     token = form.token.data or ""
     if not (8 <= len(token) <= 64 and token.isalnum()):
-        errors["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
+        found["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
     data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
-    policy = KindPolicy(kind.code, kind.anonymous, kind.required_fields)
-    for name, code in submission_errors(policy, data).items():
-        if not form[name].errors:
-            errors[name] = str(MESSAGES[code])
-    unit_id, service_id, commune_id = _resolve_choices(form, errors, ref)
     files, file_errors = _read_files("attachments")
-    if file_errors:
-        errors["attachments"] = " ".join(file_errors)
-    if not form_ok or errors:
-        for name, message in errors.items():
-            if name in form and name != "token":
-                form[name].errors = list(form[name].errors) + [message]
-        _fill_choices(form)
-        chosen = [f for f in request.files.getlist("attachments") if f.filename]
-        return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
-                               extra_errors={k: v for k, v in errors.items() if k == "token"},
-                               files_dropped=bool(chosen)), 422
-
-    sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
-                          unit_id=unit_id, service_id=service_id, commune_id=commune_id,
-                          incident_date=form.incident_date.data,
-                          incident_place=form.incident_place.data or None)
     cfg = current_app.config
-    receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
-                          tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+    for _attempt in range(2):
+        errors = dict(found)
+        policy = KindPolicy(kind.code, kind.anonymous, kind.required_fields)
+        for name, code in submission_errors(policy, data).items():
+            if not form[name].errors:
+                errors[name] = str(MESSAGES[code])
+        unit_id, service_id, commune_id = _resolve_choices(form, errors, ref)
+        if file_errors:
+            errors["attachments"] = " ".join(file_errors)
+        if not form_ok or errors:
+            for name, message in errors.items():
+                if name in form and name != "token":
+                    form[name].errors = list(form[name].errors) + [message]
+            _fill_choices(form)
+            chosen = [f for f in request.files.getlist("attachments") if f.filename]
+            return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
+                                   extra_errors={k: v for k, v in errors.items() if k == "token"},
+                                   files_dropped=bool(chosen)), 422
+
+        sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
+                              unit_id=unit_id, service_id=service_id, commune_id=commune_id,
+                              incident_date=form.incident_date.data,
+                              incident_place=form.incident_place.data or None,
+                              ref_version=ref.version)
+        try:
+            receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
+                                  tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+            break
+        except refdata.Stale:  # reference data changed since this process's copy: validate again
+            ref = refdata.current()
+            kind = _kind_or_404(ref, kind_code)
+    else:
+        raise RuntimeError("reference data kept changing during the submission")
     held = session.get("receipt") or {}
     if receipt.pin is not None or held.get("code") != receipt.code:
         session["receipt"] = {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}

@@ -53,6 +53,8 @@ class Submission:
     is_group: bool = False
     group_size: int | None = None
     consent: bool = False
+    # The settings_version the submission was validated against (refdata.peek); the write checks it.
+    ref_version: str | None = None
 
 
 @dataclass
@@ -100,17 +102,15 @@ def local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
-def _acceptance_due(kind_code: str, kind_anonymous: str, received: date,
+def _acceptance_due(ref: refdata.RefData, kind_code: str, kind_anonymous: str, received: date,
                     anonymous: bool) -> tuple[date | None, str | None]:
-    """The first legal clock: decide whether to accept (thụ lý), from the kind's ``accept`` rule.
+    """The first legal clock: decide whether to accept (thụ lý), from the kind's ``accept`` rule and
+    the holiday calendar, as read under the write lock (see :func:`refdata.check`).
 
     An anonymous denunciation is kept as information, not handled under the law: no clock runs.
-    The rule and the holiday calendar come from :mod:`.refdata` (read once per request, checked
-    against ``settings_version``).
     """
     if anonymous and kind_anonymous == "info_only":
         return None, None
-    ref = refdata.current()
     rule = ref.accept_rules.get(kind_code)
     if rule is None:
         return None, None
@@ -185,7 +185,9 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
 def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key: str,
             now: datetime, tz: str) -> Receipt:
     code, pin = new_tracking_code(), new_pin()
-    due_on, rule_code = _acceptance_due(sub.kind_code, sub.kind_anonymous, local_date(now, tz), sub.anonymous)
+    ref = refdata.check(sub.ref_version)
+    due_on, rule_code = _acceptance_due(ref, sub.kind_code, sub.kind_anonymous, local_date(now, tz),
+                                        sub.anonymous)
     case = Case(
         tracking_code=code, pin_hash=hash_pin(pin_key, code, pin), submission_token=sub.token,
         open311_id=None if sub.kind_anonymous == "info_only" else new_opaque_id(),

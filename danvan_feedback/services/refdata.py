@@ -119,6 +119,28 @@ def current() -> RefData:
     return cached
 
 
+class Stale(Exception):
+    """The reference data a submission was validated against changed before its write."""
+
+
+def peek() -> RefData:
+    """This process's copy without checking its version (no query), for validating a submission
+    whose write then checks it (:func:`check`); :func:`current` when there is no copy yet."""
+    if has_app_context() and "refdata" in g:
+        return g.refdata
+    cached = _cache.get(db.engine)
+    return cached if cached is not None else current()
+
+
+def check(expected_version: str | None) -> RefData:
+    """Inside the write transaction: the current reference data, or :class:`Stale` when its
+    version is not the one the caller validated against (``None``: no expectation)."""
+    ref = current()
+    if expected_version is not None and ref.version != expected_version:
+        raise Stale(expected_version)
+    return ref
+
+
 def forget() -> None:
     """Drop this request's copy (after the request itself changed reference data)."""
     if has_app_context():

@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseKind, HolidayOverride, OrgSetting
 from danvan_feedback.services import refdata
-from tests.app.helpers import post_case, receipt_codes
-from tests.conftest import TEST_SECRET
+from tests.app.helpers import count, post_case, receipt_codes
+from tests.conftest import TEST_SECRET, form_tokens
 from tests.factories import complaint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -25,7 +25,7 @@ def version(app) -> str:
         return db.session.execute(select(OrgSetting.value).where(OrgSetting.key == refdata.VERSION_KEY)).scalar_one()
 
 
-def set_kind_active_in_another_process(app, tmp_path, code: str, active: bool) -> None:
+def set_kind_in_another_process(app, tmp_path, code: str, **values) -> None:
     """What an administrator's save does, from a separate process (another gunicorn worker)."""
     script = textwrap.dedent(f"""
         from danvan_feedback import create_app
@@ -35,7 +35,9 @@ def set_kind_active_in_another_process(app, tmp_path, code: str, active: bool) -
                           "INSTANCE_PATH": {str(tmp_path / "other")!r},
                           "SQLALCHEMY_DATABASE_URI": {app.config["SQLALCHEMY_DATABASE_URI"]!r}}})
         with app.app_context():
-            db.session.get(CaseKind, {code!r}).active = {active!r}
+            kind = db.session.get(CaseKind, {code!r})
+            for name, value in {values!r}.items():
+                setattr(kind, name, value)
             db.session.commit()
     """)
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60)
@@ -45,13 +47,30 @@ def test_a_change_saved_by_another_process_is_seen_by_the_next_request(client, a
     assert client.get("/gui/phan_anh").status_code == 200  # this process now holds a copy
     before = version(app)
     try:
-        set_kind_active_in_another_process(app, tmp_path, "phan_anh", False)
+        set_kind_in_another_process(app, tmp_path, "phan_anh", active=False)
         assert version(app) != before
         assert client.get("/gui/phan_anh").status_code == 404
         assert "/gui/phan_anh" not in client.get("/").get_data(as_text=True)
     finally:
-        set_kind_active_in_another_process(app, tmp_path, "phan_anh", True)
+        set_kind_in_another_process(app, tmp_path, "phan_anh", active=True)
     assert client.get("/gui/phan_anh").status_code == 200
+
+
+def test_a_submission_validated_against_a_stale_copy_is_validated_again(client, app, tmp_path):
+    """This process validates a POST against its copy without a query; the write sees the new
+    version under the lock and the submission is checked again against the rules now in force."""
+    assert client.get("/gui/phan_anh").status_code == 200  # the copy: anonymous reports allowed
+    anonymous = {"anonymous": "y", "subject": "Trễ hẹn", "content": "Hồ sơ trễ hẹn hai lần.",
+                 "submitter_type": "citizen"}
+    tokens = form_tokens(client, "/gui/phan_anh")
+    try:
+        set_kind_in_another_process(app, tmp_path, "phan_anh", anonymous="refused")
+        resp = post_case(client, "phan_anh", anonymous, tokens=tokens)
+        assert resp.status_code == 422
+        assert count(app, Case) == 0
+    finally:
+        set_kind_in_another_process(app, tmp_path, "phan_anh", anonymous="allowed")
+    receipt_codes(client, post_case(client, "phan_anh", anonymous))
 
 
 def test_submissions_do_not_change_the_version_and_bulk_updates_do(client, app):
