@@ -56,7 +56,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="repetitions of the interleaved round of kinds (default 3)")
     p.add_argument("--seconds", type=float, default=4.0, metavar="S",
                    help="seconds per kind per repetition (default 4; a 1.5 s warm-up per kind comes first)")
-    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports"),  # reports: issue 5, bench/reports.py
+    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import"),  # reports: issue 5, bench/reports.py
                    help="run only one benchmark; 'inbox' seeds 100,000 cases and times the staff "
                         "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms")
     return p.parse_args(argv)
@@ -71,6 +71,9 @@ def main(argv=None) -> int:
     if args.only == "reports":  # reports (issue 5): 1,000,000 cases on PostgreSQL, no gunicorn
         from .reports import main as reports_main
         return reports_main([])
+    if args.only == "import":  # old registers (issue 16): 100,000 letters, SQLite and PostgreSQL
+        from .register_import import main as import_main
+        return import_main([])
     signal.signal(signal.SIGTERM, _term)  # so the finally blocks stop the servers
     t_start = time.monotonic()
     print(f"danvan_feedback benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, "

@@ -109,9 +109,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_staff_bp, url_prefix="/can-bo/khao-sat")
     app.register_blueprint(reception_bp, url_prefix="/can-bo/tiep-cong-dan")
     app.register_blueprint(admin_bp, url_prefix="/can-bo/quan-tri")
+    from .letters.views import bp as letters_bp  # letters on paper, issued documents (issue 12)
+    app.register_blueprint(letters_bp, url_prefix="/can-bo")
     from .reports.views import bp as reports_bp, public_bp as transparency_bp  # reports (issue 5)
     app.register_blueprint(reports_bp, url_prefix="/can-bo/bao-cao")
     app.register_blueprint(transparency_bp)
+    from .imports.views import bp as imports_bp  # old registers (issue 16)
+    app.register_blueprint(imports_bp, url_prefix="/can-bo/nhap-so-cu")
     app.jinja_env.globals.update(staff_menu=staff_menu, role_label=role_label)
     app.register_blueprint(api_bp, url_prefix="/open311")
     csrf.exempt(api_bp)  # key-authenticated, no cookies

@@ -106,7 +106,11 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_SUBMIT": env.get("RATELIMIT_SUBMIT", "10 per hour;3 per minute"),
+        # Accepted submissions per address (mistakes don't count; offices and carriers share one
+        # address), every attempt per form (a bot replaying one form), and a flood ceiling per address.
+        "RATELIMIT_SUBMIT": env.get("RATELIMIT_SUBMIT", "30 per hour;6 per minute"),
+        "RATELIMIT_SUBMIT_FORM": env.get("RATELIMIT_SUBMIT_FORM", "20 per 10 minutes"),
+        "RATELIMIT_SUBMIT_FLOOD": env.get("RATELIMIT_SUBMIT_FLOOD", "200 per hour;40 per minute"),
         "RATELIMIT_LOOKUP": env.get("RATELIMIT_LOOKUP", "30 per hour;10 per minute"),
         "RATELIMIT_API": env.get("RATELIMIT_API", "600 per hour"),
         # Open311: the jurisdiction_id this endpoint serves (default: PUBLIC_BASE_URL's host name)
@@ -137,7 +141,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "20 per hour;5 per minute"),
         "REMEMBER_COOKIE_DURATION": 0,
         # Satisfaction survey (issue 4)
-        "RATELIMIT_SURVEY": env.get("RATELIMIT_SURVEY", "20 per hour;5 per minute"),
+        "RATELIMIT_SURVEY": env.get("RATELIMIT_SURVEY", "120 per hour;20 per minute"),  # accepted answers
         "SURVEY_REPEAT_WINDOW_MINUTES": _int(env, "SURVEY_REPEAT_WINDOW_MINUTES", 30),
         "SURVEY_SMALL_SAMPLE": _int(env, "SURVEY_SMALL_SAMPLE", 30),
         # Reports: default period convention (calendar | cutoff) and the longest custom range.
@@ -150,6 +154,16 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # (default on in development/testing, off in production where `flask report worker` runs).
         "REPORT_EXPORT_DIR": env.get("REPORT_EXPORT_DIR") or None,
         "REPORT_JOBS_INLINE": _bool(env.get("REPORT_JOBS_INLINE"), not production),
+        # Letters registered by the office (issue 12): how many days back a received date may go,
+        # how many scanned pages/files a letter may carry, after how many days without a reply a
+        # transferred letter appears on the urging list, and how many days back a decision may be
+        # entered late (never before the case's previous event).
+        "LETTER_BACKDATE_DAYS": _int(env, "LETTER_BACKDATE_DAYS", 30),
+        "LETTER_MAX_FILES": _int(env, "LETTER_MAX_FILES", 20),
+        "AGENCY_REPLY_DAYS": _int(env, "AGENCY_REPLY_DAYS", 30),
+        "LATE_ENTRY_DAYS": _int(env, "LATE_ENTRY_DAYS", 10),
+        # A folder of document templates (JSON) that replaces the shipped ones, file by file.
+        "DOC_TEMPLATE_DIR": env.get("DOC_TEMPLATE_DIR") or None,
         # Old registers (issue 16): largest file, where uploaded files wait (default UPLOAD_DIR +
         # "_imports"), and whether the page runs the check/import itself (else `flask import worker`).
         "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_MB", 50) * 1024 * 1024,

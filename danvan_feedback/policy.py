@@ -13,6 +13,12 @@ STAFF_ROLES = ("admin", "inspector", "unit", "office", "viewer")
 SECRET_IDENTITY_KINDS = frozenset({"to_cao"})
 
 
+def offers_geolocation(kind_code: str) -> bool:
+    """The public form's "use my location" button: never for a denunciation, where the phone's
+    position (often the sender's home) could identify the denouncer."""
+    return kind_code not in SECRET_IDENTITY_KINDS
+
+
 def is_staff(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) in STAFF_ROLES
 
@@ -107,3 +113,26 @@ def can_export_reports(user) -> bool:
 def can_sign_off_reports(user) -> bool:
     """Freeze a period's report (the office signs it off)."""
     return is_staff(user) and user.role == "office"
+
+
+# Letters on paper and the office's documents (issue 12)
+def can_register_letters(user) -> bool:
+    """Vào sổ đơn: register a letter received by post, e-mail, phone or handed in (the office's
+    clerks and the inspectors)."""
+    return is_staff(user) and user.role in ("inspector", "office")
+
+
+def can_issue_documents(user, case) -> bool:
+    """Issue a numbered document from a case (receipt, transfer slip, notices, decision skeleton)."""
+    return can_triage(user) and can_view_case(user, case)
+
+
+def can_view_letter_receipt(user, case) -> bool:
+    """The receipt slip of a registered letter: whoever registered it, and whoever sees the case."""
+    return is_staff(user) and (case.registered_by_id == user.id or can_view_case(user, case))
+
+
+# Old registers (issue 16)
+def can_import_registers(user) -> bool:
+    """Bring the office's old registers in (they carry citizens' identities): office and admin."""
+    return is_staff(user) and user.role in ("admin", "office")

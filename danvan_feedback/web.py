@@ -45,7 +45,9 @@ def register_hooks(app: Flask) -> None:
         h["X-Content-Type-Options"] = "nosniff"
         h["Referrer-Policy"] = "same-origin"
         h["X-Frame-Options"] = "DENY"
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        # Geolocation only where the public form offers "use my location" (never for a denunciation).
+        geo = "(self)" if g.get("allow_geolocation") else "()"
+        h["Permissions-Policy"] = f"camera=(), microphone=(), geolocation={geo}, payment=()"
         if production:
             h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         if getattr(g, "no_store", False):
@@ -82,6 +84,11 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(413)
     def _too_large(err):
         cfg = app.config
+        if request.blueprint == "imports":  # old registers (issue 16) have their own, larger limit
+            from .imports.labels import file_problem
+            return render_template("errors/error.html", code=413, title=_l("Tệp quá lớn"), back=request.path,
+                                   text=file_problem("too_big", {"size_mb": round((request.content_length or 0) / 1048576, 1),
+                                                                 "max_mb": cfg["IMPORT_MAX_BYTES"] // 1048576})), 413
         return _render_error(413, mb=cfg["UPLOAD_MAX_FILE_BYTES"] // (1024 * 1024), n=cfg["UPLOAD_MAX_FILES"])
 
     @app.errorhandler(HTTPException)

@@ -190,6 +190,17 @@ def find_header(rows: Sequence[Sequence[Any]], kind: str) -> tuple[int, dict[str
     return best[0], best[2]
 
 
+def find_header_by_texts(rows: Sequence[Sequence[Any]], texts: dict[str, str]) -> tuple[int, dict[str, int]] | None:
+    """With a saved mapping (field → header text): the first row holding every saved header text
+    (folded), and the mapping on it; None when no row does."""
+    wanted = {f: fold(t) for f, t in texts.items() if t}
+    for idx, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        by_text = {fold(v): i for i, v in enumerate(row) if not is_blank(v)}
+        if wanted and all(t in by_text for t in wanted.values()):
+            return idx, {f: by_text[t] for f, t in wanted.items()}
+    return None
+
+
 def check_mapping(mapping: dict[str, int], kind: str, width: int) -> list[str]:
     """Problems of a mapping chosen by a person: unknown fields, columns out of range, a column used
     twice, a required field missing. Empty when usable."""

@@ -72,12 +72,15 @@ def placeholders_used(body: str) -> list[str]:
     return seen
 
 
-def render_template_text(body: str, values: Mapping[str, object]) -> str:
+def render_template_text(body: str, values: Mapping[str, object], known: Mapping[str, str] | None = None) -> str:
     """``body`` with each known placeholder replaced by ``str(values[name])``.
 
     ``{{``/``}}`` become single braces. A known placeholder missing from ``values`` (or whose value is
-    None) stays as typed; unknown or malformed parts are left verbatim. Never raises.
+    None) stays as typed; unknown or malformed parts are left verbatim. Never raises. ``known`` names
+    another set of placeholders (the issued documents have their own).
     """
+    names = PLACEHOLDERS if known is None else known
+
     def one(m: re.Match) -> str:
         tok = m.group(0)
         if tok == "{{":
@@ -85,7 +88,7 @@ def render_template_text(body: str, values: Mapping[str, object]) -> str:
         if tok == "}}":
             return "}"
         name = m.group(1)
-        if name in PLACEHOLDERS and values.get(name) is not None:
+        if name in names and values.get(name) is not None:
             return str(values[name])
         return tok
 

@@ -5,6 +5,7 @@ layer turns codes into messages in the user's language.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -108,6 +109,23 @@ def fold_diacritics(text: str) -> str:
     if not text.isascii():
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.lower()
+
+
+def clean_coordinates(lat_raw: str | None, lon_raw: str | None) -> tuple[float | None, float | None]:
+    """A point in WGS84 degrees from two decimal strings: both or neither, finite, latitude within
+    ±90 and longitude within ±180; rounded to 6 decimals (about 10 cm). Raises ``Invalid("location")``."""
+    lat_s, lon_s = (lat_raw or "").strip(), (lon_raw or "").strip()
+    if not lat_s and not lon_s:
+        return None, None
+    if not lat_s or not lon_s or len(lat_s) > 40 or len(lon_s) > 40:
+        raise Invalid("location")
+    try:
+        lat, lon = float(lat_s), float(lon_s)
+    except ValueError:
+        raise Invalid("location") from None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid("location")
+    return round(lat, 6), round(lon, 6)
 
 
 IDENTITY_FIELDS = ("full_name", "address", "cccd", "phone", "email", "company_name", "tax_code",

@@ -28,18 +28,16 @@ def _run(register: str, path: str, dry_run: bool, mapping_name: str | None, save
     tz = cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
     now = datetime.now(timezone.utc)
     extra = json.loads(words) if words else None
-    mapping = None
+    mapping = saved = None
     started = time.monotonic()
     try:
         if mapping_name:
             saved = svc.saved_mapping(mapping_name)
             if saved is None or saved.register != register:
                 raise click.UsageError(f"no saved mapping {mapping_name!r} for {register}")
-            _reader, _line, headers, _guess = svc.read_header(path, register, max_bytes=cfg["IMPORT_MAX_BYTES"])
-            mapping = svc.mapping_from_saved(saved, headers)
             extra = {**json.loads(saved.words_json or "{}"), **(extra or {})}
         plan = svc.check(path, register, today=local_date(now, tz), max_bytes=cfg["IMPORT_MAX_BYTES"],
-                         mapping=mapping, words=extra, spool=not dry_run)
+                         mapping=mapping, words=extra, spool=not dry_run, saved=saved)
     except ImportProblem as exc:
         click.echo(L.file_problem(exc.code, exc.params, register), err=True)
         sys.exit(1)
@@ -84,3 +82,23 @@ def _command(register: str, doc: str):
 
 letters = _command("letters", "Import a letters register (sổ theo dõi đơn thư) with each letter's history.")
 visits = _command("visits", "Import a citizen-reception book (sổ tiếp công dân).")
+
+
+@import_cli.command("worker", help="Run the queued checks and imports of the staff page (IMPORT_JOBS_INLINE=false).")
+@click.option("--loop", is_flag=True, help="keep running, polling for new jobs")
+@click.option("--interval", type=float, default=2.0, show_default=True, help="seconds between polls with --loop")
+@click.option("--max-jobs", type=int, default=None, help="stop after this many jobs")
+def worker(loop, interval, max_jobs):
+    from ..services import register_import_jobs as jobs
+    tz = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    done = 0
+    while max_jobs is None or done < max_jobs:
+        job = jobs.run_next(current_app.config, datetime.now(timezone.utc), tz=tz)
+        if job is not None:
+            done += 1
+            click.echo(f"job {job.id} ({job.step}): {job.status}")
+            continue
+        if not loop:
+            break
+        time.sleep(interval)
+    click.echo(f"{done} job(s) run")

@@ -4,6 +4,7 @@ from .org import CaseKind, Commune, DeadlineRule, HolidayOverride, OrgSetting, R
 from .case import Attachment, Case, CaseEvent, CaseIdentity, CaseVerifier
 from .audit import AuditRecord
 from . import reception, survey  # noqa: F401  (their tables register themselves)
+from .letters import AgencyReply, IssuedDocument
 from .outbox import OutboxMessage
 from .auth import ApiKey, User
 from .imports import ImportJob, ImportMapping
@@ -11,5 +12,6 @@ from .imports import ImportJob, ImportMapping
 __all__ = [
     "utcnow", "CaseKind", "Commune", "DeadlineRule", "HolidayOverride", "OrgSetting", "Service",
     "Unit", "ReplyTemplate", "Attachment", "Case", "CaseEvent", "CaseIdentity", "CaseVerifier", "AuditRecord", "OutboxMessage", "ApiKey", "User",
+    "AgencyReply", "IssuedDocument",
     "ImportJob", "ImportMapping",
 ]

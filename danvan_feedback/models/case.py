@@ -79,6 +79,12 @@ class Case(db.Model):
     transfer_agency: Mapped[str | None] = mapped_column(String(300))
     transfer_doc_no: Mapped[str | None] = mapped_column(String(100))
     transfer_date: Mapped[date | None] = mapped_column(Date)
+    # A letter registered by the office (vào sổ đơn): the sender's own document number and date,
+    # when and by whom it was entered (``received_at`` is the day it reached the office).
+    sender_doc_no: Mapped[str | None] = mapped_column(String(100))
+    sender_doc_date: Mapped[date | None] = mapped_column(Date)
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # A letter brought in from the office's old register (channel ``import``): the row's stable key,
     # so importing the same file again changes nothing, and the fingerprint of the row's values, so a
     # corrected row is recognised and updated.
@@ -90,6 +96,7 @@ class Case(db.Model):
     handling_unit: Mapped["Unit | None"] = relationship(foreign_keys=[handling_unit_id])  # noqa: F821
     assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     resolver: Mapped["User | None"] = relationship(foreign_keys=[resolver_id])  # noqa: F821
+    registered_by: Mapped["User | None"] = relationship(foreign_keys=[registered_by_id])  # noqa: F821
     service: Mapped["Service | None"] = relationship()  # noqa: F821
     commune: Mapped["Commune | None"] = relationship()  # noqa: F821
     identity: Mapped["CaseIdentity | None"] = relationship(back_populates="case", uselist=False)

@@ -61,6 +61,8 @@ class ReceptionVisit(db.Model):
     follow_up: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The reception session (a day of periodic or unscheduled reception by the head) it belongs to.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("reception_sessions.id"), index=True)
     # The form's one-time token: a double submit records one visit.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Folded words for search; never the ID number, nor a denouncer's name or address.
@@ -75,6 +77,31 @@ class ReceptionVisit(db.Model):
 
     kind: Mapped[CaseKind] = relationship()  # noqa: F821
     case: Mapped[Case | None] = relationship()  # noqa: F821
+    session: Mapped["ReceptionSession | None"] = relationship(back_populates="visits")
+
+
+class ReceptionSession(db.Model):
+    """A periodic (định kỳ) or unscheduled (đột xuất) reception by the head of the agency, in person
+    or delegated (Law on Citizen Reception 2013 arts. 12, 18): form 01/TCD counts these sessions
+    as well as the visits received in them."""
+
+    __tablename__ = "reception_sessions"
+    __table_args__ = (
+        CheckConstraint("reception_type IN ('periodic','unscheduled')", name="reception_type"),
+        CheckConstraint("head_mode IN ('in_person','delegated')", name="head_mode"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    reception_type: Mapped[str] = mapped_column(String(16))
+    head_mode: Mapped[str] = mapped_column(String(16))
+    chair: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    visits: Mapped[list[ReceptionVisit]] = relationship(back_populates="session", order_by="ReceptionVisit.serial")
 
 
 dialogue_cases = Table(

@@ -34,9 +34,9 @@ MESSAGES = {
     "file_bomb": _l("Ảnh %(name)s quá lớn (số điểm ảnh vượt giới hạn)."),
     "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
     "too_many_files": _l("Chỉ được gửi tối đa %(n)s tệp."),
-    "unit_service": _l("Dịch vụ đã chọn không thuộc đơn vị đã chọn."),
     "invalid_choice": _l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách."),
     "case_closed": _l("Hồ sơ đã kết thúc nên không thể bổ sung thêm."),
+    "location": _l("Vị trí không hợp lệ. Vui lòng bấm “Bỏ vị trí” rồi lấy lại, hoặc chọn xã, phường."),
 }
 
 
@@ -105,6 +105,9 @@ class CaseForm(FlaskForm):
     incident_date = DateField(_l("Ngày xảy ra sự việc"), validators=[Optional()],
                               invalid_value_message=_l("Ngày không hợp lệ; vui lòng chọn lại ngày."))
     incident_place = StringField(_l("Nơi xảy ra sự việc"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
+    # "Use my location" (static/js/locate.js) fills these; without JavaScript they stay empty.
+    latitude = HiddenField()
+    longitude = HiddenField()
     complained_decision = TextAreaField(_l("Quyết định hoặc hành vi hành chính bị khiếu nại"), validators=[Optional(), Length(max=5000, message=TOO_LONG)], **F)
     request_text = TextAreaField(_l("Yêu cầu của người khiếu nại"), validators=[Optional(), Length(max=5000, message=TOO_LONG)], **F)
     is_group = BooleanField(_l("Đơn của nhiều người (đông người)"))

@@ -8,15 +8,17 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
-from ..domain.validation import KindPolicy, submission_errors
+from ..domain.validation import Invalid, KindPolicy, clean_coordinates, submission_errors
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, Commune, Service, Unit
+from ..policy import offers_geolocation
 from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
@@ -36,6 +38,33 @@ def storage() -> LocalStorage:
 
 def _submit_limit() -> str:
     return current_app.config["RATELIMIT_SUBMIT"]
+
+
+def _submit_form_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT_FORM"]
+
+
+def _submit_flood_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT_FLOOD"]
+
+
+def _form_token_key() -> str:
+    """Attempts are counted per form (its hidden token), so people behind one address don't share."""
+    token = (request.form.get("token") or "")[:64]
+    return f"form:{token}" if token else f"form-missing:{get_remote_address()}"
+
+
+def accepted(response) -> bool:
+    """Only an accepted submission (a redirect to the receipt or thank-you page) counts."""
+    return response.status_code in (302, 303)
+
+
+def submit_limits(view):
+    """The three limits of a public submission (see ``RATELIMIT_SUBMIT*``)."""
+    view = limiter.limit(_submit_limit, methods=["POST"], deduct_when=accepted)(view)
+    view = limiter.limit(_submit_form_limit, methods=["POST"], key_func=_form_token_key,
+                         scope="submit-form")(view)
+    return limiter.limit(_submit_flood_limit, methods=["POST"], scope="submit-flood")(view)
 
 
 def _lookup_limit() -> str:
@@ -85,7 +114,8 @@ def _resolve_choices(form: CaseForm, errors: dict, ref: refdata.RefData) -> tupl
     """Check the chosen unit, service and commune against the active ones (reference data, no query).
 
     On the POST path the full lists are not built (they are only needed to re-render the form).
-    A service implies its unit; a service of another unit is refused.
+    A service implies its unit when no unit is chosen. Both lists are optional, so a service of
+    another unit is recorded as given rather than refused: optional information never refuses a letter.
     """
     invalid = str(MESSAGES["invalid_choice"])
 
@@ -105,18 +135,17 @@ def _resolve_choices(form: CaseForm, errors: dict, ref: refdata.RefData) -> tupl
         service_unit = ref.services[service_id]
         if unit_id is None and not form.unit_id.data:
             unit_id = service_unit
-        elif unit_id is not None and service_unit != unit_id:
-            errors["service_id"] = str(MESSAGES["unit_service"])
     return unit_id, service_id, commune_id
 
 
-def _read_files(field_name: str) -> tuple[list, list[str]]:
+def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, list[str]]:
     """Check every uploaded file by content; return the cleaned files and error messages."""
     cfg = current_app.config
+    max_files = max_files or cfg["UPLOAD_MAX_FILES"]
     uploads = [f for f in request.files.getlist(field_name) if f and f.filename]
     errors: list[str] = []
-    if len(uploads) > cfg["UPLOAD_MAX_FILES"]:
-        return [], [str(MESSAGES["too_many_files"]) % {"n": cfg["UPLOAD_MAX_FILES"]}]
+    if len(uploads) > max_files:
+        return [], [str(MESSAGES["too_many_files"]) % {"n": max_files}]
     cleaned = []
     for up in uploads:
         raw = up.stream.read(cfg["UPLOAD_MAX_FILE_BYTES"] + 1)
@@ -136,7 +165,7 @@ def _kind_or_404(ref: refdata.RefData, kind_code: str):
 
 
 @bp.route("/gui/<kind_code>", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
+@submit_limits
 def file_case(kind_code: str):
     posting = request.method == "POST"
     # A POST is validated against this process's copy of the reference data, read without a query;
@@ -148,6 +177,7 @@ def file_case(kind_code: str):
     kind = _kind_or_404(ref, kind_code)
     form = CaseForm()
     locale = str(get_locale())
+    g.allow_geolocation = offers_geolocation(kind.code)
     if not posting:
         _fill_choices(form)
         form.token.data = uuid.uuid4().hex
@@ -170,6 +200,12 @@ def file_case(kind_code: str):
             if not form[name].errors:
                 errors[name] = str(MESSAGES[code])
         unit_id, service_id, commune_id = _resolve_choices(form, errors, ref)
+        lat = lon = None
+        if offers_geolocation(kind.code):
+            try:
+                lat, lon = clean_coordinates(form.latitude.data, form.longitude.data)
+            except Invalid:
+                errors["location"] = str(MESSAGES["location"])
         if file_errors:
             errors["attachments"] = " ".join(file_errors)
         if not form_ok or errors:
@@ -179,13 +215,13 @@ def file_case(kind_code: str):
             _fill_choices(form)
             chosen = [f for f in request.files.getlist("attachments") if f.filename]
             return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
-                                   extra_errors={k: v for k, v in errors.items() if k == "token"},
+                                   extra_errors={k: v for k, v in errors.items() if k in ("token", "location")},
                                    files_dropped=bool(chosen)), 422
 
         sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
                               unit_id=unit_id, service_id=service_id, commune_id=commune_id,
                               incident_date=form.incident_date.data,
-                              incident_place=form.incident_place.data or None,
+                              incident_place=form.incident_place.data or None, latitude=lat, longitude=lon,
                               ref_version=ref.version)
         try:
             receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
@@ -200,6 +236,37 @@ def file_case(kind_code: str):
     if receipt.pin is not None or held.get("code") != receipt.code:
         session["receipt"] = {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}
     return redirect(url_for("public.receipt"), code=303)
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit that was just exceeded lets a new request through (at least 1)."""
+    import time
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time()) + 1) if current is not None else 60
+
+
+@bp.errorhandler(429)
+def too_many(err):
+    """Too many submissions: the form comes back with everything typed and says when to retry,
+    instead of a dead end that loses the letter."""
+    kind = refdata.current().kinds.get((request.view_args or {}).get("kind_code", "")) \
+        if request.endpoint == "public.file_case" and request.method == "POST" else None
+    seconds = retry_after_seconds()
+    if kind is None or not kind.active:
+        from ..web import _render_error
+        resp = _render_error(429)
+        resp = current_app.make_response(resp)
+    else:
+        form = CaseForm()
+        _fill_choices(form)
+        message = _("Bạn đã gửi nhiều lần trong thời gian ngắn. Những gì bạn nhập vẫn được giữ nguyên bên dưới; "
+                    "vui lòng bấm Gửi lại sau khoảng %(s)s giây.", s=seconds)
+        chosen = [f for f in request.files.getlist("attachments") if f.filename]
+        resp = current_app.make_response((render_template(
+            "public/case_form.html", form=form, kind=kind, locale=str(get_locale()),
+            extra_errors={"rate": message}, files_dropped=bool(chosen)), 429))
+    resp.headers["Retry-After"] = str(seconds)
+    return resp
 
 
 @bp.get("/bien-nhan")
@@ -290,7 +357,7 @@ def case_status(code: str):
 
 
 @bp.post("/ho-so/<code>/bo-sung")
-@limiter.limit(_submit_limit)
+@limiter.limit(_submit_limit, deduct_when=accepted)
 def add_info(code: str):
     g.no_store = True
     case, redirect_resp = _tracked_case_or_redirect(code)

@@ -30,6 +30,9 @@ MESSAGES = {
     "choice_required": _l("Vui lòng chọn một mục trong danh sách."),
     "date_required": _l("Vui lòng nhập ngày (ngày/tháng/năm)."),
     "date_invalid": _l("Ngày không hợp lệ; vui lòng nhập lại theo dạng ngày/tháng/năm."),
+    "session_unknown": _l("Buổi tiếp đã chọn không tồn tại."),
+    "session_mismatch": _l("Lượt tiếp phải cùng ngày và cùng hình thức (định kỳ, đột xuất) với buổi tiếp đã chọn."),
+    "session_duplicate": _l("Đã có buổi tiếp cùng ngày, cùng hình thức."),
     "date_future": _l("Ngày không thể ở tương lai."),
     "head_mode_required": _l("Tiếp định kỳ hoặc đột xuất: vui lòng chọn người đứng đầu tiếp trực tiếp hay ủy quyền."),
     "people_required": _l("Vui lòng ghi số người."),
@@ -119,6 +122,7 @@ class VisitForm(FlaskForm):
     follow_up = TextAreaField(_l("Theo dõi kết quả giải quyết"),
                               validators=[Optional(), Length(max=5000, message=TOO_LONG)], **FN)
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000, message=TOO_LONG)], **FN)
+    session_id = SelectField(_l("Buổi tiếp của Thủ trưởng"), validate_choice=False, default="")
     case_action = Radio(_l("Gắn lượt tiếp với hồ sơ"), CASE_ACTION_LABELS, default="none")
     tracking_code = StringField(_l("Mã hồ sơ cần liên kết"), validators=[Optional(), Length(max=40, message=TOO_LONG)], **F)
     token = HiddenField()
@@ -144,6 +148,8 @@ class VisitForm(FlaskForm):
         data["is_group"] = bool(data.get("is_group"))
         if data.get("head_mode") == "None":
             data["head_mode"] = None
+        raw = data.get("session_id") or ""
+        data["session_id"] = int(raw) if str(raw).isdigit() else None
         return data
 
 
@@ -199,3 +205,19 @@ class DialogueFilterForm(FlaskForm):
     date_to = DayField(_l("Đến ngày"))
     q = StringField(_l("Tìm theo người chủ trì, thành phần, nội dung, mã hồ sơ"),
                     validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
+
+
+class SessionForm(FlaskForm):
+    """A periodic or unscheduled reception by the head of the agency (a session)."""
+
+    class Meta:
+        locales = ["vi_VN", "vi"]
+
+    held_on = DayField(_l("Ngày tiếp"))
+    reception_type = Radio(_l("Hình thức"), {"periodic": TYPE_LABELS["periodic"], "unscheduled": TYPE_LABELS["unscheduled"]},
+                           default="periodic")
+    head_mode = Radio(_l("Người chủ trì"), HEAD_LABELS, default="in_person")
+    chair = StringField(_l("Họ tên, chức vụ người chủ trì"), validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
+    location = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **FN)
+    notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000, message=TOO_LONG)], **FN)
+    token = HiddenField()

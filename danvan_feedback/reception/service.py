@@ -37,7 +37,7 @@ from .rules import (
 ATTEMPTS = 5
 VISIT_FIELDS = ("visit_date", "reception_type", "head_mode", "citizen_name", "citizen_address", "cccd",
                 "content", "kind_code", "people_count", "is_group", "is_repeat", "previous_agency",
-                "handling", "handling_agency", "follow_up", "notes")
+                "handling", "handling_agency", "follow_up", "notes", "session_id")
 DIALOGUE_FIELDS = ("held_on", "location", "chair", "participants", "issues", "answers",
                    "commitments", "follow_ups")
 

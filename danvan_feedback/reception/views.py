@@ -166,6 +166,8 @@ def visits_export():
 
 def _fill_kinds(form: VisitForm) -> None:
     form.kind_code.choices = [SelectChoice("", _("— Chọn loại —"))] + [SelectChoice(k.code, k.name_vi) for k in _kinds()]
+    from .sessions import session_choices
+    form.session_id.choices = session_choices(_today(), form.session_id.data)
 
 
 def _check_visit(form: VisitForm):
@@ -176,6 +178,8 @@ def _check_visit(form: VisitForm):
     if v.get("kind_code") and kind is None:
         _add_errors(form, {"kind_code": "kind_unknown"})
     required = tuple(kind.required_fields) if kind is not None and v.get("case_action") == "create" else ()
+    from .sessions import check_visit_session  # a visit in a head's session takes its head mode
+    _add_errors(form, check_visit_session(v))
     _add_errors(form, visit_errors(v, _today(), required))
     if form.people_count.raw_data and form.people_count.raw_data[0].strip() == "":
         form.people_count.errors = [str(MESSAGES["people_required"])]
@@ -256,6 +260,7 @@ def visit_edit(visit_id: int):
         form.is_repeat.data = "repeat" if visit.is_repeat else "first"
         form.case_action.data = "link" if visit.case_id else "none"
         form.tracking_code.data = visit.case.tracking_code if visit.case else ""
+        form.session_id.data = str(visit.session_id) if visit.session_id else ""
         form.token.data = uuid.uuid4().hex
         return _render_visit_form(form, visit)
     form = VisitForm()
@@ -402,3 +407,6 @@ def dialogue_minutes(dialogue_id: int):
     resp.headers["Content-Security-Policy"] = "sandbox"
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+from . import sessions  # noqa: E402,F401  (reception sessions of the head register on bp; issue 12)

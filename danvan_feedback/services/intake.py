@@ -55,6 +55,13 @@ class Submission:
     consent: bool = False
     # The settings_version the submission was validated against (refdata.peek); the write checks it.
     ref_version: str | None = None
+    # A letter registered by the office (vào sổ đơn): the day it reached the office (the legal clock
+    # runs from it), the sender's own number and date, who entered it; the receipt email then
+    # carries the PIN, since the sender never sees a screen.
+    received_at: datetime | None = None
+    sender_doc_no: str | None = None
+    sender_doc_date: date | None = None
+    registered_by_id: int | None = None
 
 
 @dataclass
@@ -185,8 +192,9 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
 def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key: str,
             now: datetime, tz: str) -> Receipt:
     code, pin = new_tracking_code(), new_pin()
+    received = sub.received_at or now
     ref = refdata.check(sub.ref_version)
-    due_on, rule_code = _acceptance_due(ref, sub.kind_code, sub.kind_anonymous, local_date(now, tz),
+    due_on, rule_code = _acceptance_due(ref, sub.kind_code, sub.kind_anonymous, local_date(received, tz),
                                         sub.anonymous)
     case = Case(
         tracking_code=code, pin_hash=hash_pin(pin_key, code, pin), submission_token=sub.token,
@@ -198,8 +206,10 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         latitude=sub.latitude, longitude=sub.longitude, address_id=sub.address_id,
         complained_decision=sub.complained_decision, request_text=sub.request_text,
         is_group=sub.is_group, group_size=sub.group_size if sub.is_group else None,
-        consent_at=now if sub.consent else None, received_at=now, updated_at=now,
-        due_on=due_on, due_rule_code=rule_code, lookup_failures=0)
+        consent_at=now if sub.consent else None, received_at=received, updated_at=now,
+        due_on=due_on, due_rule_code=rule_code, lookup_failures=0,
+        sender_doc_no=sub.sender_doc_no, sender_doc_date=sub.sender_doc_date,
+        registered_by_id=sub.registered_by_id, entered_at=now if sub.registered_by_id else None)
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
     case.search_text = search_text(code, sub.subject, sub.content,
                                    identity if sub.kind_anonymous != "info_only" else {})
@@ -213,12 +223,17 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         insert_row(Attachment(case_id=case.id, storage_key=key, original_name=f.original_name,
                               content_type=f.content_type, size=len(f.data), sha256=f.sha256,
                               created_at=now))
-    append_event(case, action="submitted", now=now, actor_type="api" if sub.channel == "api" else "citizen",
-                 to_status="received", is_public=True, first=True, kind_code=sub.kind_code)
+    registered = sub.registered_by_id is not None
+    append_event(case, action="submitted", now=received,
+                 actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
+                 actor_id=sub.registered_by_id, to_status="received", is_public=True, first=True,
+                 kind_code=sub.kind_code)
     email = identity.get("email")
-    if email:  # rendered by the sender: the row holds what the templates need, nothing personal
+    if email:  # rendered by the sender from what the row holds (no identity; the PIN only for a registered letter)
         enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),
-                template="receipt", context={"case": {"tracking_code": code, "received_at": now},
-                                             "locale": sub.locale},
+                template="receipt",
+                context={"case": {"tracking_code": code, "received_at": received,
+                                  "registered_by_id": sub.registered_by_id},
+                         "locale": sub.locale, "pin": pin if registered else None},
                 purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id, render_later=True)
     return Receipt(code, pin, open311_id=case.open311_id, case_id=case.id)

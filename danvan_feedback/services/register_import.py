@@ -129,11 +129,20 @@ def mapping_from_saved(saved: ImportMapping, headers: list) -> dict[str, int]:
 
 # -- pass 1: check (the dry run) -------------------------------------------------------------------
 
-def read_header(path: str, register: str, *, max_bytes: int, filename: str | None = None):
-    """(reader, header line, header cells, guessed mapping). Raises ``ImportProblem``."""
+def read_header(path: str, register: str, *, max_bytes: int, filename: str | None = None,
+                saved: ImportMapping | None = None, header_line: int | None = None):
+    """(reader, header line, header cells, mapping): the row holding a saved mapping's header texts
+    and that mapping, else the guessed header row and mapping. Raises ``ImportProblem``."""
     reader = open_register(path, max_bytes=max_bytes, filename=filename)
     head = reader.head(ri.HEADER_SCAN_ROWS)
-    idx, guessed = ri.find_header([cells for _line, cells in head], register)
+    rows = [cells for _line, cells in head]
+    found = ri.find_header_by_texts(rows, json.loads(saved.fields_json or "{}")) if saved is not None else None
+    if header_line is not None:   # a person confirmed this line as the header
+        idx = next((i for i, (ln, _c) in enumerate(head) if ln == header_line), None)
+        if idx is None:
+            raise ri.ImportProblem("no_header", missing=[])
+        found = (idx, ri.guess_mapping(rows[idx], register))
+    idx, guessed = found or ri.find_header(rows, register)
     line, cells = head[idx]
     return reader, line, [ri.text_of(c) for c in cells], guessed
 
@@ -150,13 +159,15 @@ def _existing(model, keys: list[str]) -> dict[str, tuple[int, str | None]]:
 
 def check(path: str, register: str, *, today: date, max_bytes: int, filename: str | None = None,
           mapping: dict[str, int] | None = None, words: dict | None = None, spool: bool = False,
-          progress: Progress | None = None) -> Plan:
+          progress: Progress | None = None, saved: ImportMapping | None = None,
+          header_line: int | None = None) -> Plan:
     """Read and validate the whole file; write nothing to the database. With ``spool`` the accepted
     rows that are new or changed are kept in a temporary file for :func:`apply` (the caller removes
     it with :func:`discard`)."""
     if register not in ri.FIELDS:
         raise ValueError(register)
-    reader, line, headers, guessed = read_header(path, register, max_bytes=max_bytes, filename=filename)
+    reader, line, headers, guessed = read_header(path, register, max_bytes=max_bytes, filename=filename,
+                                                 saved=saved, header_line=header_line)
     mapping = dict(mapping) if mapping is not None else guessed
     problems = ri.check_mapping(mapping, register, max(len(headers), 1 + max(mapping.values(), default=0)))
     if problems:
@@ -293,6 +304,7 @@ def _case_values(rec: dict, status: str, now: datetime, tz: ZoneInfo, clocks: _C
         "merged_into_id": None, "transfer_agency": None, "transfer_doc_no": None,
         "transfer_date": rec["decision_date"] if rec["decision"] == "transfer" else None,
         "import_key": rec["key"], "import_digest": rec["digest"],
+        "entered_at": now,   # the day it came into this system; received_at is the day in the register
     }
 
 

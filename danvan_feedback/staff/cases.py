@@ -21,6 +21,7 @@ from ..services import triage
 from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
 from ..storage import LocalStorage
+from ..letters.panel import case_panel
 from .views import bp
 
 ERRORS = {
@@ -165,6 +166,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         staff_users=staff_users, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
         verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
+        records=case_panel(case, today),  # clocks, issued documents, agency replies (issue 12)
         due_rule=db.session.execute(select(DeadlineRule).where(DeadlineRule.code == case.due_rule_code)).scalar_one_or_none()
         if case.due_rule_code else None), status_code
 

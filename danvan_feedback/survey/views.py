@@ -80,7 +80,8 @@ def _fill_choices(form) -> None:
 
 
 def _resolve_unit(form, errors: dict) -> tuple[int | None, int | None]:
-    """The chosen unit (required) and service (optional; implies its unit, must belong to it)."""
+    """The chosen unit (required) and service (optional; implies its unit when none is chosen; a
+    service of another unit is recorded as given, never a reason to refuse the answers)."""
     from ..public.forms import MESSAGES as PUBLIC_MESSAGES
     invalid = str(PUBLIC_MESSAGES["invalid_choice"])
     unit_id = service_id = None
@@ -102,8 +103,6 @@ def _resolve_unit(form, errors: dict) -> tuple[int | None, int | None]:
             unit_id = unit.id
     elif service is not None:
         unit_id = service.unit_id
-    if service is not None and unit_id is not None and service.unit_id != unit_id:
-        errors["service_id"] = str(PUBLIC_MESSAGES["unit_service"])
     if unit_id is None and "unit_id" not in errors:
         errors["unit_id"] = str(MESSAGES["unit_required"])
     return unit_id, service_id
@@ -157,7 +156,7 @@ def survey_point(slug: str):
 
 
 @bp.post("/khao-sat")
-@limiter.limit(_survey_limit)
+@limiter.limit(_survey_limit, deduct_when=lambda r: r.status_code in (302, 303))
 def submit_survey():
     version = _service_version()
     form = SurveyForm()
@@ -229,7 +228,7 @@ def _rating_page(case, form, version, answers=None, rating_errors=None, notices=
 
 
 @bp.route("/ho-so/<code>/danh-gia", methods=["GET", "POST"])
-@limiter.limit(_survey_limit, methods=["POST"])
+@limiter.limit(_survey_limit, methods=["POST"], deduct_when=lambda r: r.status_code in (302, 303))
 def rate_case(code: str):
     from ..public.views import _tracked_case_or_redirect
     g.no_store = True

@@ -27,6 +27,8 @@ COVERED_ELSEWHERE = {
     "admin.": "test_admin.py", "reception.": "test_reception.py", "survey_staff.": "test_survey_staff.py",
     "staff.inbox": "test_inbox.py",
     "reports.": "test_reports_web.py",  # reports (issue 5)
+    "letters.": "test_letters.py",  # letters on paper, issued documents (issue 12)
+    "imports.": "test_register_import_web.py",  # old registers (issue 16)
 }
 
 

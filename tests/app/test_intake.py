@@ -236,19 +236,20 @@ def test_unknown_kind_is_404(client):
     assert resp.status_code == 404 and "Không tìm thấy trang" in resp.get_data(as_text=True)
 
 
-def test_service_must_belong_to_unit(client, app):
+def test_a_service_of_another_unit_is_recorded_as_given_not_refused(client, app):
+    """Both lists are optional: a pair outside the org chart never refuses a letter."""
     from danvan_feedback.models import Service, Unit
     with app.app_context():
         unit_ids = db.session.execute(select(Unit.id).order_by(Unit.id)).scalars().all()
         db.session.add(Service(unit_id=unit_ids[0], code="S1", name="Dịch vụ A", active=True))
         db.session.commit()
         sid, other_unit = db.session.execute(select(Service.id)).scalar_one(), unit_ids[1]
-    resp = post_case(client, "gop_y", suggestion(unit_id=str(other_unit), service_id=str(sid)))
-    assert resp.status_code == 422 and "không thuộc đơn vị" in resp.get_data(as_text=True)
+    receipt_codes(client, post_case(client, "gop_y", suggestion(unit_id=str(other_unit), service_id=str(sid))))
     receipt_codes(client, post_case(client, "gop_y", suggestion(service_id=str(sid))))
     with app.app_context():
-        case = db.session.execute(select(Case)).scalar_one()
-        assert case.service_id == sid and case.unit_id == unit_ids[0]  # unit inferred from the service
+        first, second = db.session.execute(select(Case).order_by(Case.id)).scalars().all()
+        assert (first.unit_id, first.service_id) == (other_unit, sid)  # both as the citizen chose them
+        assert (second.unit_id, second.service_id) == (unit_ids[0], sid)  # unit inferred from the service
 
 
 def test_case_event_rows_cannot_be_changed(client, app):

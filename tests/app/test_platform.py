@@ -29,7 +29,9 @@ def test_security_headers_on_every_page(client):
         assert "base-uri 'none'" in csp
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert resp.headers["Referrer-Policy"] == "same-origin"
-        assert "geolocation=()" in resp.headers["Permissions-Policy"]
+        # Geolocation only on the forms that offer "use my location" (test_location_form.py).
+        geo = "geolocation=(self)" if url == "/gui/khieu_nai" else "geolocation=()"
+        assert geo in resp.headers["Permissions-Policy"]
     assert client.get("/tra-cuu").headers["Cache-Control"] == "no-store"
 
 

@@ -66,8 +66,8 @@ def seed(app) -> dict:
         return {"visit": saved.visit_id, "dialogue": did}
 
 
-READ = ["/", "/xuat.csv", "/{visit}", "/doi-thoai", "/doi-thoai/{dialogue}", "/doi-thoai/{dialogue}/bien-ban"]
-WRITE = ["/moi", "/{visit}/sua", "/doi-thoai/moi", "/doi-thoai/{dialogue}/sua"]
+READ = ["/", "/xuat.csv", "/{visit}", "/doi-thoai", "/doi-thoai/{dialogue}", "/doi-thoai/{dialogue}/bien-ban", "/buoi-tiep"]
+WRITE = ["/moi", "/{visit}/sua", "/doi-thoai/moi", "/doi-thoai/{dialogue}/sua", "/buoi-tiep/moi"]
 
 
 def test_anonymous_is_sent_to_login(client, app):

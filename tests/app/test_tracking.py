@@ -165,7 +165,7 @@ class TestRateLimits:
         for _ in range(2):
             assert post_case(client, "gop_y", suggestion()).status_code == 303
         resp = post_case(client, "gop_y", suggestion())
-        assert resp.status_code == 429 and "Bạn thao tác quá nhanh" in resp.get_data(as_text=True)
+        assert resp.status_code == 429 and "Bạn đã gửi nhiều lần trong thời gian ngắn" in resp.get_data(as_text=True)
         assert client.get("/gui/gop_y").status_code == 200  # reading the form is not limited
 
 

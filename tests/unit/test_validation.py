@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from danvan_feedback.domain.validation import (
+from danvan_feedback.domain.validation import (clean_coordinates, 
     CCCD_PROVINCES, KindPolicy, Invalid, clean_cccd, clean_phone, clean_tax_code, clean_text,
     fold_diacritics, same_phone, submission_errors,
 )
@@ -501,3 +501,35 @@ def test_any_identity_field_needs_consent(field):
 def test_complete_named_submission_passes_for_every_kind(kind):
     data = {**TEXT, **COMPLAINT, "phone": "+84912345678"}
     assert submission_errors(POLICIES[kind], data) == {}
+
+
+# ---------------------------------------------------------------- a point from the public form
+
+@pytest.mark.parametrize("lat, lon, expected", [
+    ("", "", (None, None)), (None, None, (None, None)), ("  ", "", (None, None)),
+    ("10.9574123", "106.8427", (10.957412, 106.8427)), ("-90", "180", (-90.0, 180.0)),
+    ("90", "-180", (90.0, -180.0)), (" 0 ", "0", (0.0, 0.0)),
+])
+def test_clean_coordinates_accepts(lat, lon, expected):
+    assert clean_coordinates(lat, lon) == expected
+
+
+@pytest.mark.parametrize("lat, lon", [
+    ("10", ""), ("", "106"), ("90.0001", "0"), ("0", "180.5"), ("nan", "0"), ("0", "-inf"),
+    ("1e400", "0"), ("mười", "106"), ("1" * 41, "0"), ("10,5", "106"),
+])
+def test_clean_coordinates_refuses(lat, lon):
+    with pytest.raises(Invalid) as err:
+        clean_coordinates(lat, lon)
+    assert err.value.code == "location"
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True))
+@settings(max_examples=200, derandomize=True)
+def test_clean_coordinates_never_returns_a_point_off_the_globe(lat, lon):
+    try:
+        got = clean_coordinates(repr(lat), repr(lon))
+    except Invalid:
+        assert not (-90 <= lat <= 90 and -180 <= lon <= 180)
+        return
+    assert -90 <= got[0] <= 90 and -180 <= got[1] <= 180

@@ -1,0 +1,134 @@
+"""``python -m bench --only import`` (or ``python -m bench.register_import``): an old letters register of
+100,000 rows in the messy shapes real ones have (``domain.register_sample``: mixed date formats, Excel
+serial numbers, IDs and phones stored as numbers, blank lines, a totals row, a signature block, one
+planted mistake every 50 letters) imported with ``flask import letters`` into a fresh SQLite database
+and a fresh PostgreSQL database (created and dropped here, when one answers on 127.0.0.1).
+
+Each import runs in a child process (the real command line), so its wall time and its peak resident
+memory (``ru_maxrss`` of the child) are its own. Prints both next to the target (≤ 60 s) and the
+machine's load, because the machine may be shared.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from .server import pg_create, pg_drop, pg_unavailable_reason
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DB_NAME = "danvan_bench_import"
+TARGET_S = 60.0
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bench.register_import", description=__doc__.split("\n\n")[0])
+    p.add_argument("--letters", type=int, default=100_000, help="rows in the register (default 100,000)")
+    p.add_argument("--format", choices=("xlsx", "csv", "both"), default="both")
+    p.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
+    return p.parse_args(argv)
+
+
+def make_register(path: str, n: int, fmt: str, units: list[str]) -> int:
+    from danvan_feedback.domain.register_sample import letters
+    today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    rows, bad = letters(n, units=units, today=today, bad_every=50, start=date(2019, 1, 2))
+    if fmt == "csv":
+        import csv
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+    else:
+        from openpyxl import Workbook
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("So theo doi")
+        for r in rows:
+            ws.append(r)
+        wb.save(path)
+    return len(bad)
+
+
+def _unit_names(url: str, tmp: str) -> list[str]:
+    from sqlalchemy import select
+
+    from danvan_feedback import create_app
+    from danvan_feedback.extensions import db
+    from danvan_feedback.models import Unit
+    app = create_app({"APP_ENV": "testing", "SKIP_DOTENV": True, "SECRET_KEY": "b" * 48, "INSTANCE_PATH": tmp,
+                      "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        names = list(db.session.execute(select(Unit.name)).scalars())
+        db.session.remove()
+        db.engine.dispose()
+    return names
+
+
+def run_import(url: str, path: str, tmp: str) -> tuple[float, float, str]:
+    """(seconds, peak RSS MiB of the child, last line of its output)."""
+    env = {**os.environ, "APP_ENV": "development", "SECRET_KEY": "b" * 48, "DATABASE_URL": url,
+           "INSTANCE_PATH": tmp, "UPLOAD_DIR": os.path.join(tmp, "uploads")}
+    log = os.path.join(tmp, "import.log")
+    with open(log, "w") as out:
+        t0 = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "import", "letters", path,
+                                  "--max-listed", "0"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(child.pid, 0)   # this child's own peak memory
+        seconds = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+    text = open(log, encoding="utf-8").read()
+    if child.returncode != 0:
+        raise SystemExit(f"import failed ({child.returncode}): {text[-2000:]}")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("ts=")]
+    summary = next((ln for ln in lines if ln.startswith("Dòng tiêu đề")), "")
+    return seconds, usage.ru_maxrss / 1024, summary + " | " + lines[-1]
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    fmts = ("xlsx", "csv") if args.format == "both" else (args.format,)
+    engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
+    tmp = tempfile.mkdtemp(prefix="bench-import-")
+    print(f"register import: {args.letters:,} letters; machine: {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} at start (shared machine: figures vary with the load)")
+    units = _unit_names("sqlite:///" + os.path.join(tmp, "names.sqlite3"), tmp)
+    files = {}
+    for fmt in fmts:
+        path = os.path.join(tmp, f"so-theo-doi.{fmt}")
+        t0 = time.perf_counter()
+        bad = make_register(path, args.letters, fmt, units)
+        files[fmt] = path
+        print(f"  generated {fmt}: {os.path.getsize(path) / 1048576:.1f} MB, {bad} planted mistakes "
+              f"({time.perf_counter() - t0:.0f} s, not timed)")
+    worst = 0.0
+    for engine in engines:
+        for fmt, path in files.items():
+            if engine == "postgresql":
+                reason = pg_unavailable_reason()
+                if reason:
+                    print(f"SKIP postgresql: {reason}")
+                    break
+                url = pg_create(DB_NAME)
+            else:
+                url = "sqlite:///" + os.path.join(tmp, f"bench-{fmt}.sqlite3")
+            try:
+                _unit_names(url.replace("postgresql://", "postgresql+psycopg://", 1), tmp)
+                seconds, rss, summary = run_import(url, path, tmp)
+                worst = max(worst, seconds)
+                verdict = "OK" if seconds <= TARGET_S else "OVER"
+                print(f"  {engine:<10} {fmt:<4}: {seconds:6.1f} s (target ≤ {TARGET_S:.0f} s, {verdict}), "
+                      f"peak RSS {rss:.0f} MiB, load {os.getloadavg()[0]:.1f}")
+                print(f"      {summary}")
+            finally:
+                if engine == "postgresql":
+                    pg_drop(DB_NAME)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
