@@ -177,10 +177,11 @@ class Server:
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [_bin("gunicorn"), "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
-             "--graceful-timeout", "5", "wsgi:app" if self.app == "ours" else "bench.minimal_app:app"],
+             "--graceful-timeout", "5", "--no-control-socket",
+             "wsgi:app" if self.app == "ours" else "bench.minimal_app:app"],
             cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready(30)
+        self._wait_ready(120)
 
     def _run(self, cmd: list[str]) -> str:
         r = subprocess.run(cmd, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120)

@@ -104,7 +104,7 @@ def web_fields(kind: str, n: int) -> tuple[str, dict, bytes | None]:
 def open311_fields(n: int, api_key: str) -> dict:
     return {"api_key": api_key, "service_code": "khieu_nai", "description": COMPLAINT["content"],
             "first_name": "Bình", "last_name": "Nguyễn Văn", "email": NAMED["email"],
-            "phone": NAMED["phone"], "address_string": NAMED["address"],
+            "phone": NAMED["phone"], "attribute[contact_address]": NAMED["address"],
             "attribute[subject]": COMPLAINT["subject"] + f" (API {n})", "attribute[cccd]": NAMED["cccd"],
             "attribute[complained_decision]": COMPLAINT["complained_decision"],
             "attribute[request_text]": COMPLAINT["request_text"],

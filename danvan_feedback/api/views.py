@@ -232,10 +232,11 @@ def _create_request(fmt: str):
                           token=_submission_token(key, parsed.idempotency_key),
                           incident_place=data["incident_place"] or None, latitude=data["latitude"],
                           longitude=data["longitude"], address_id=data["address_id"] or None)
+    key_name = key.name  # read before the commit expires it (no reload after)
     receipt = submit_case(sub, [], storage=LocalStorage(cfg["UPLOAD_DIR"]),
                           pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     log.info("open311: case %s %s via API key %r", receipt.case_id,
-             "already filed" if receipt.duplicate else "filed", key.name)
+             "already filed" if receipt.duplicate else "filed", key_name)
     notices = _NOTICE_AGAIN if receipt.duplicate else _NOTICE
     # Our ids exist at once, so the spec's token is the id itself (GET tokens/<token> answers it).
     out = [{"service_request_id": receipt.open311_id,

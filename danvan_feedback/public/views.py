@@ -110,7 +110,8 @@ def _fill_choices(form: CaseForm) -> None:
     form.commune_id.choices = [none] + [SelectChoice(str(c.id), c.name) for c in communes]
 
 
-def _resolve_choices(form: CaseForm, errors: dict, ref: refdata.RefData) -> tuple[int | None, int | None, int | None]:
+def _resolve_choices(form: CaseForm, errors: dict,
+                     ref: refdata.RefData | None = None) -> tuple[int | None, int | None, int | None]:
     """Check the chosen unit, service and commune against the active ones (reference data, no query).
 
     On the POST path the full lists are not built (they are only needed to re-render the form).
@@ -118,6 +119,7 @@ def _resolve_choices(form: CaseForm, errors: dict, ref: refdata.RefData) -> tupl
     another unit is recorded as given rather than refused: optional information never refuses a letter.
     """
     invalid = str(MESSAGES["invalid_choice"])
+    ref = ref or refdata.current()
 
     def pick(field, known) -> int | None:
         raw = field.data or ""

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.calendar import WorkCalendar
@@ -21,6 +19,7 @@ from .db import begin_write
 from .events import append_event
 from . import refdata
 from .notify import enqueue
+from .rows import insert_row
 
 CODE_ATTEMPTS = 5
 
@@ -132,25 +131,6 @@ def search_text(code: str, subject: str, content: str, identity: dict) -> str:
     return fold_diacritics(" ".join(p for p in parts if p))
 
 
-@lru_cache(maxsize=32)
-def _insert_stmt(table):
-    return insert(table)
-
-
-def insert_row(obj) -> None:
-    """INSERT the row of a new (transient) ORM object now, with Core, and set its generated primary
-    key on it. Column defaults and types apply as for a flush; the object stays out of the session,
-    a plain record of what was written (reading a relationship from it loads nothing)."""
-    mapper = sa_inspect(type(obj))
-    state = sa_inspect(obj)
-    values = {attr.columns[0].key: state.dict[attr.key] for attr in mapper.column_attrs
-              if attr.key in state.dict}
-    result = db.session.connection().execute(_insert_stmt(mapper.local_table), values)
-    pk = mapper.primary_key
-    if len(pk) == 1 and pk[0].key not in values:
-        setattr(obj, mapper.get_property_by_column(pk[0]).key, result.inserted_primary_key[0])
-
-
 def find_by_token(token: str) -> Case | None:
     return db.session.execute(select(Case).where(Case.submission_token == token)).scalar_one_or_none()
 
@@ -213,9 +193,9 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
     case.search_text = search_text(code, sub.subject, sub.content,
                                    identity if sub.kind_anonymous != "info_only" else {})
-    # The rows go in at once with Core, not through the session's unit of work: the case (its id
-    # is needed by the event's hash), its identity and its files. The first event and the receipt
-    # e-mail are added to the session and written by the one flush of the commit.
+    # Every row goes in at once with Core (rows.insert_row), not through the session's unit of work:
+    # the case (its id is needed by the event's hash), its identity, its files, its first event and
+    # the receipt e-mail. Nothing is left for the commit to flush.
     insert_row(case)
     if identity:
         insert_row(CaseIdentity(case_id=case.id, **identity))
@@ -224,10 +204,10 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
                               content_type=f.content_type, size=len(f.data), sha256=f.sha256,
                               created_at=now))
     registered = sub.registered_by_id is not None
-    append_event(case, action="submitted", now=received,
-                 actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
-                 actor_id=sub.registered_by_id, to_status="received", is_public=True, first=True,
-                 kind_code=sub.kind_code)
+    insert_row(append_event(case, action="submitted", now=received,
+                            actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
+                            actor_id=sub.registered_by_id, to_status="received", is_public=True, first=True,
+                            kind_code=sub.kind_code))
     email = identity.get("email")
     if email:  # rendered by the sender from what the row holds (no identity; the PIN only for a registered letter)
         enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),
@@ -235,5 +215,6 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
                 context={"case": {"tracking_code": code, "received_at": received,
                                   "registered_by_id": sub.registered_by_id},
                          "locale": sub.locale, "pin": pin if registered else None},
-                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id, render_later=True)
+                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id, render_later=True,
+                insert_now=True)
     return Receipt(code, pin, open311_id=case.open311_id, case_id=case.id)

@@ -8,13 +8,15 @@ no setting for its e-mail.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from datetime import datetime
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale, get_locale
 
 from ..extensions import db
 from ..models import OutboxMessage
+from .rows import insert_row
 
 
 def message_id(purpose: str, ref: str | int) -> str:
@@ -35,14 +37,16 @@ def _decode(obj: dict):
 
 def enqueue(*, to: str, subject: str, template: str, context: dict, purpose: str, ref: str | int,
             now: datetime, locale: str = "vi", case_id: int | None = None,
-            render_later: bool = False) -> OutboxMessage:
-    """Add the message ``emails/<template>.txt`` and ``.html`` (added, not flushed or committed).
+            render_later: bool = False, insert_now: bool = False) -> OutboxMessage:
+    """Add the message ``emails/<template>.txt`` and ``.html`` (added, not flushed or committed;
+    ``insert_now``: inserted at once with Core, see :func:`.rows.insert_row`).
 
     ``render_later``: ``context`` must be plain data (strings, numbers, dicts, lists, datetimes);
     it is stored as JSON and the sender renders it. Otherwise the bodies are rendered now.
     The HTML body is a ``.html`` template, so Jinja escapes what citizens typed.
     """
-    with force_locale(locale):
+    same = has_request_context() and str(get_locale()) == locale
+    with nullcontext() if same else force_locale(locale):
         subject = str(subject)  # a lazy string is translated here, in the recipient's language
         if render_later:
             text = html = None
@@ -55,7 +59,10 @@ def enqueue(*, to: str, subject: str, template: str, context: dict, purpose: str
                         subject=subject, body_text=text, body_html=html, template=template if render_later else None,
                         context_json=stored, locale=locale, status="pending", attempts=0,
                         next_attempt_at=now, created_at=now)
-    db.session.add(msg)
+    if insert_now:
+        insert_row(msg)
+    else:
+        db.session.add(msg)
     return msg
 
 
