@@ -138,6 +138,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "STAFF_IDLE_MINUTES": _int(env, "STAFF_IDLE_MINUTES", 30),
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
+        # Wrong passwords (or TOTP codes) when revealing a denouncer before the account locks.
+        "REVEAL_MAX_FAILURES": _int(env, "REVEAL_MAX_FAILURES", 3),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "20 per hour;5 per minute"),
         "REMEMBER_COOKIE_DURATION": 0,
         # Satisfaction survey (issue 4)

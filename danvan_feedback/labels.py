@@ -58,3 +58,22 @@ STAFF_STATUS = {
 
 def staff_status_label(code: str) -> str:
     return str(STAFF_STATUS[code]) if code in STAFF_STATUS else status_label(code)
+
+
+ACTOR = {
+    "citizen": _l("Công dân"),
+    "system": _l("Hệ thống"),
+    "staff": _l("Cán bộ"),
+    "api": _l("Hệ thống đối tác (Open311)"),
+    "import": _l("Nhập từ sổ cũ"),
+}
+
+
+def actor_words(actor_type: str, name: str | None = None, role: str | None = None) -> str:
+    """Who did something, in words: "Nguyễn Văn A (Thanh tra viên)", "Công dân", "Hệ thống"."""
+    if name:
+        if role:
+            from .staff.menu import role_label
+            return f"{name} ({role_label(role)})"
+        return name
+    return str(ACTOR.get(actor_type, ACTOR["staff"] if actor_type else ""))

@@ -51,14 +51,41 @@ def can_work_on_case(user, case) -> bool:
     return can_view_case(user, case) and user.role in ("inspector", "unit")
 
 
+def is_protected(case) -> bool:
+    """A case whose sender stays secret: it is a denunciation now, or has ever been one (filed as
+    one, reclassified to one, recorded at the reception desk as one). Protection follows the
+    history, not the current label (Law on Denunciations 2018 arts. 8, 9, 47)."""
+    return bool(getattr(case, "protected", False)) or case.kind_code in SECRET_IDENTITY_KINDS
+
+
 def can_see_identity(user, case, verifier_ids: Iterable[int] = ()) -> bool:
-    """A denouncer is seen only by the case's resolver and its verifiers; other senders by whoever
-    may view the case."""
+    """A protected sender is seen only by the case's resolver and its verifiers, each time through
+    an audited reveal; other senders by whoever may view the case."""
     if not can_view_case(user, case):
         return False
-    if case.kind_code in SECRET_IDENTITY_KINDS:
-        return user.id == case.resolver_id or user.id in set(verifier_ids)
+    if is_protected(case):
+        return user.id is not None and (user.id == case.resolver_id or user.id in set(verifier_ids))
     return True
+
+
+# Leaders (lãnh đạo) who may reclassify a protected case besides its resolver. The read-only
+# "viewer" leaders have no access to cases, so in this installation it is the resolver alone.
+LEADER_ROLES: frozenset[str] = frozenset()
+
+
+def can_reclassify(user, case) -> bool:
+    """Reclassify a case: any inspector; a protected one only its resolver or a leader (with a
+    written reason, audited; protection is not lifted)."""
+    if not can_triage(user) or not can_view_case(user, case):
+        return False
+    if is_protected(case):
+        return user.id == case.resolver_id or user.role in LEADER_ROLES
+    return True
+
+
+def can_search_identity(user, case, verifier_ids: Iterable[int] = ()) -> bool:
+    """May a search by a sender's phone or ID number find this case for this user."""
+    return can_see_identity(user, case, verifier_ids)
 
 
 def can_view_reports(user) -> bool:
@@ -86,12 +113,46 @@ def can_view_reception_log(user) -> bool:
     return is_staff(user) and user.role in ("admin", "inspector", "office", "viewer")
 
 
-def can_see_reception_identity(user, kind_code: str) -> bool:
-    """Name and address of a visitor: readers of the log see them, except a denouncer's, which only
-    the inspectors who keep the log see (Law on Denunciations 2018 arts. 8, 9, 47)."""
-    if kind_code in SECRET_IDENTITY_KINDS:
-        return can_log_reception(user)
-    return can_view_reception_log(user)
+def is_visit_protected(visit) -> bool:
+    """A visit recorded as a denunciation, or linked to a protected case."""
+    return (bool(getattr(visit, "protected", False)) or visit.kind_code in SECRET_IDENTITY_KINDS
+            or (getattr(visit, "case", None) is not None and is_protected(visit.case)))
+
+
+def can_see_reception_identity(user, visit, verifier_ids: Iterable[int] = ()) -> bool:
+    """Name, address and ID number of a visitor. A protected visitor (a denouncer) as a case's
+    sender: the linked case's resolver and verifiers, through the audited reveal; without a case,
+    the inspector who recorded the visit. Others: readers of the log (ID numbers only for those who
+    keep it, see ``can_see_reception_cccd``)."""
+    if not can_view_reception_log(user):
+        return False
+    if is_visit_protected(visit):
+        if visit.case is not None:
+            return can_see_identity(user, visit.case, verifier_ids)
+        return can_log_reception(user) and user.id == visit.created_by_id
+    return True
+
+
+def can_see_reception_cccd(user, visit, verifier_ids: Iterable[int] = ()) -> bool:
+    return can_log_reception(user) and can_see_reception_identity(user, visit, verifier_ids)
+
+
+def can_see_visit_case(user, visit, verifier_ids: Iterable[int] = ()) -> bool:
+    """The tracking code of the case a visit created or links to. For a protected visit only those
+    who may see the visitor: the code would tie the person seen at the desk to the case."""
+    if visit.case is None or not can_view_reception_log(user):
+        return False
+    if is_visit_protected(visit):
+        return can_see_reception_identity(user, visit, verifier_ids) and can_view_case(user, visit.case)
+    return True
+
+
+def can_edit_visit(user, visit, verifier_ids: Iterable[int] = ()) -> bool:
+    """Edit a visit: those who keep the log; a protected visit only who may see the visitor (the
+    form shows the identity fields)."""
+    if not can_log_reception(user):
+        return False
+    return not is_visit_protected(visit) or can_see_reception_identity(user, visit, verifier_ids)
 
 
 # Satisfaction survey (issue 4)

@@ -11,6 +11,7 @@ XML bodies are read with lxml without entities, DTDs or network access, bounded 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from flask import Response
@@ -44,7 +45,9 @@ def _text(value) -> str:
     return str(value)
 
 
-_XML_ILLEGAL = {c: None for c in range(0x20) if c not in (0x9, 0xA, 0xD)}
+# Characters XML 1.0 cannot carry (C0 controls but tab and line breaks, lone surrogates, U+FFFE/F):
+# dropped from text rather than letting a stored value turn an answer into a 500.
+_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _append(parent, name: str, value) -> None:
@@ -57,7 +60,7 @@ def _append(parent, name: str, value) -> None:
         for sub in value:
             _append(el, item, sub)
     else:
-        el.text = _text(value).translate(_XML_ILLEGAL)
+        el.text = _XML_ILLEGAL.sub("", _text(value))
 
 
 def to_xml(data, root: str, item: str | None) -> bytes:

@@ -190,7 +190,9 @@ def openapi_document(base_url: str) -> dict:
                 "responses": {"200": _ok(_array("ServiceRequest")), **COMMON_ERRORS}},
             "post": {
                 "summary": "File a service request (needs an API key)", "operationId": "create_request",
-                "parameters": [FORMAT,
+                "parameters": [FORMAT, JURISDICTION,
+                               {"name": "api_key", "in": "query", "required": False, "schema": _S,
+                                "description": "as some clients send it; the body's api_key comes first"},
                                {"name": "Idempotency-Key", "in": "header", "required": False,
                                 "schema": {**_S, "maxLength": IDEMPOTENCY_KEY_MAX}}],
                 "requestBody": {"required": True, "content": {

@@ -7,6 +7,7 @@ the domain's error codes into English descriptions for partner developers. Nothi
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -271,6 +272,10 @@ def read_body(req) -> dict:
             raise ApiBadRequest("body: malformed JSON")
         if not isinstance(body, dict):
             raise ApiBadRequest("body: must be a JSON object")
+        try:  # "\ud800" is valid JSON but no text: it could be neither stored nor answered
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiBadRequest("body: text must be valid Unicode (a lone surrogate escape was sent)") from None
         for key, value in body.items():
             if key == "attribute":
                 if not isinstance(value, dict):

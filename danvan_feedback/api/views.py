@@ -260,7 +260,7 @@ def _ever_hidden():
 
 def _visible_where():
     return and_(Case.open311_id.is_not(None), Case.kind_code.not_in(sorted(HIDDEN_KINDS)),
-                CaseKind.anonymous != "info_only", ~_ever_hidden())
+                Case.protected.is_(False), CaseKind.anonymous != "info_only", ~_ever_hidden())
 
 
 def _visible():
@@ -419,10 +419,12 @@ def media(ref: str, ext: str):
 
 
 def _public_photos_by_id(att_id: int) -> Attachment | None:
+    """The photo, if it is the public photo of its case (the one its case's media_url names)."""
     att = db.session.get(Attachment, att_id)
-    if att is None:
+    if att is None or att.event_id is not None:
         return None
-    return _public_photos([att.case_id]).get(att.case_id) if att.event_id is None else None
+    public = _public_photos([att.case_id]).get(att.case_id)
+    return public if public is not None and public.id == att.id else None
 
 
 # ---------------------------------------------------------------- the API's own description

@@ -74,3 +74,32 @@ def new_totp_secret() -> str:
 
 def provisioning_uri(secret: str, username: str, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer or "danvan_feedback")
+
+
+def reauthenticate(user: User, password: str, code: str, *, now: datetime, max_failures: int,
+                   lock_minutes: int) -> str:
+    """A fresh authentication before a sensitive read (revealing a denouncer): the password, and the
+    TOTP code when the user has one. ``"ok"``, ``"bad"`` or ``"locked"``; changes the user's
+    counters without committing (the caller audits and commits).
+
+    Failures count with the sign-in's: after ``max_failures`` the account is locked for
+    ``lock_minutes`` and its sessions end (the session version is bumped), so the guessing stops.
+    """
+    if user.locked_until is not None and user.locked_until > now:
+        return "locked"
+    ok = bool(user.active) and verify_password(user.password_hash, password or "")
+    if ok and user.totp_secret:
+        step = verify_totp(user.totp_secret, code or "", user.totp_last_step)
+        ok = step is not None
+        if ok:
+            user.totp_last_step = step
+    if ok:
+        user.failed_logins = 0
+        return "ok"
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= max_failures:
+        user.locked_until = now + timedelta(minutes=lock_minutes)
+        user.failed_logins = 0
+        user.session_version = (user.session_version or 1) + 1
+        return "locked"
+    return "bad"

@@ -16,7 +16,8 @@ cites its source:
 - 03/GQKN and 04/GQTC (:func:`_resolution_columns`): matters accepted (thụ lý) and still to
   resolve; every resolution counts in the period (and the month) of its decision;
 - overdue (:func:`deadline_counts`): as it stood at the period's end, under the deadline in force
-  then (the extensions decided and the pauses taken before the end);
+  then, replayed from the events: the extensions decided (:func:`complexity_at`) and the pauses
+  taken (:func:`pause_spans`) before the end; nothing decided later rewrites it;
 - 01/TCD (:func:`reception`): visits, reception sessions of the head, dialogues on distinct matters.
 
 A period's figures depend only on events dated before its end, so a past period reads the same
@@ -145,7 +146,9 @@ WITH ev AS (
     CASE WHEN c.received_at < :e AND (c.received_at >= :s OR ev.decided_at IS NULL OR ev.decided_at >= :s)
       THEN 1 ELSE 0 END AS in_xld,
     CASE WHEN ev.decided_at >= :s AND ev.decided_at < :e THEN 1 ELSE 0 END AS processed,
-    ev.decision, ev.status_s, ev.status_e, ev.acc_s, ev.acc_p,
+    ev.decision, ev.status_s, ev.status_e,
+    CASE WHEN ev.status_s IN ({{open_}}) THEN 1 ELSE 0 END AS open_s,
+    CASE WHEN ev.status_e IN ({{open_}}) THEN 1 ELSE 0 END AS open_e, ev.acc_s, ev.acc_p,
     CASE WHEN ev.acc_s = 1 OR ev.acc_p = 1 THEN 1 ELSE 0 END AS acc_e, ev.reopened_p,
     ev.resolved_at,
     -- events written before they recorded an outcome: the case's outcome stands in
@@ -197,12 +200,12 @@ def _source(facts: str | None) -> tuple[str, str]:
 RESOLVED = "(resolved_at IS NOT NULL)"
 # To resolve (03/GQKN, 04/GQTC "Số vụ việc phải giải quyết"): accepted before the start and open at
 # the start (or reopened in the period) is carried over; accepted in the period is new.
-TO_RESOLVE_CARRIED = f"(acc_s = 1 AND (status_s IN ({_q(OPEN)}) OR reopened_p = 1))"
+TO_RESOLVE_CARRIED = "(acc_s = 1 AND (open_s = 1 OR reopened_p = 1))"
 TO_RESOLVE_NEW = "(acc_p = 1)"
 WITHDRAWN = "(outcome = 'rut_don')"
 # Open at the end: accepted and not resolved at the period's end (letters not yet accepted are not
 # matters being resolved; "Đang giải quyết cuối kỳ").
-OPEN_END = f"(acc_e = 1 AND status_e IN ({_q(OPEN)}))"
+OPEN_END = "(acc_e = 1 AND open_e = 1)"
 
 
 def _sum(cond: str) -> str:
@@ -298,7 +301,7 @@ def summary(conn, w: Window, facts: str | None = None) -> dict[str, int]:
         f"{sql.replace(' THEN 1 ELSE 0 END)', ' THEN n ELSE 0 END)')} AS c{i}"
         for i, sql in enumerate(cols.values()))
     keys = ("kind_code, is_new, in_xld, processed, decision, is_group, is_anonymous, matter_state, "
-            "status_s, status_e, acc_s, acc_p, acc_e, reopened_p, urged, outcome")
+            "open_s, open_e, acc_s, acc_p, acc_e, reopened_p, urged, outcome")
     pre, src = _source(facts)
     sql = pre + f"""
 SELECT {select_list} FROM (
@@ -340,7 +343,9 @@ GROUP BY kind_code, accepted_on, attempt, ext_e, is_remote, CASE WHEN paused_e =
 def pause_spans(conn, w: Window, case_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
     """Per case, the pauses of its resolution clock before the period's end, as local days
     ``(paused on, resumed on)``: from a move to ``waiting_citizen`` after its last acceptance to the
-    next event that leaves it; a pause still running at the end runs to the day after the end."""
+    next event that leaves it; a pause still running at the end runs to the day after the end.
+    A pause moves the deadline by the days paused, counted in the rule's unit (domain brief §3:
+    pauses are events on the case, never silent edits of a date)."""
     out: dict[int, list[tuple[date, date]]] = {}
     if not case_ids:
         return out
@@ -416,6 +421,14 @@ def deadline_counts(rows: list[dict], w: Window, due: Callable[[dict], date | No
     return out
 
 
+def _loose_days(reception_type: str) -> str:
+    """Days with a visit of the head's ``reception_type`` reception logged outside any session, on
+    which no session of that type was recorded: each such day is one session."""
+    return (f"COUNT(DISTINCT CASE WHEN reception_type = '{reception_type}' AND session_id IS NULL AND NOT EXISTS ("
+            f"SELECT 1 FROM reception_sessions rs WHERE rs.held_on = reception_visits.visit_date "
+            f"AND rs.reception_type = '{reception_type}') THEN visit_date END)")
+
+
 def reception(conn, w: Window) -> dict[str, int]:
     """Table 01/TCD, "Tổng hợp kết quả tiếp công dân" (TT 06/2025/TT-TTCP; TT 02/2021 form 01/TCD;
     Law on Citizen Reception 2013 arts. 12, 18, 25), from the reception log and the dialogue
@@ -423,7 +436,9 @@ def reception(conn, w: Window) -> dict[str, int]:
 
     - visits (lượt), people, matters first time / repeated, groups: one row of the log each;
     - periodic and unscheduled receptions by the head are counted as visits and, besides, as
-      sessions: the days of reception (distinct days with such a visit, per type);
+      sessions (kỳ tiếp): the sessions recorded in ``reception_sessions`` held in the period, plus,
+      for visits of the head's reception logged without a session, one session per day and type
+      on which no session of that type was recorded;
     - dialogues: sessions held in the period; *số vụ việc*: distinct matters (cases) discussed in
       them (a matter discussed twice is one)."""
     head = "reception_type IN ('periodic', 'unscheduled')"
@@ -436,9 +451,9 @@ def reception(conn, w: Window) -> dict[str, int]:
         "group_people": "COALESCE(SUM(CASE WHEN is_group THEN people_count ELSE 0 END), 0)",
         "regular": _sum("reception_type = 'regular'"),
         "periodic": _sum("reception_type = 'periodic'"),
-        "periodic_sessions": "COUNT(DISTINCT CASE WHEN reception_type = 'periodic' THEN visit_date END)",
+        "periodic_sessions": _loose_days("periodic"),
         "unscheduled": _sum("reception_type = 'unscheduled'"),
-        "unscheduled_sessions": "COUNT(DISTINCT CASE WHEN reception_type = 'unscheduled' THEN visit_date END)",
+        "unscheduled_sessions": _loose_days("unscheduled"),
         "head_in_person": _sum(f"{head} AND head_mode = 'in_person'"),
         "head_delegated": _sum(f"{head} AND COALESCE(head_mode, 'delegated') = 'delegated'"),
         "kn": _sum("kind_code = 'khieu_nai'"),
@@ -453,6 +468,11 @@ def reception(conn, w: Window) -> dict[str, int]:
     row = conn.execute(text(f"SELECT {sl} FROM reception_visits WHERE visit_date >= :a AND visit_date <= :b"),
                        {"a": w.start, "b": w.end}).one()
     out = {f"tcd.{n}": int(row[i] or 0) for i, n in enumerate(names)}
+    recorded = dict(conn.execute(text(
+        "SELECT reception_type, COUNT(*) FROM reception_sessions WHERE held_on >= :a AND held_on <= :b "
+        "GROUP BY reception_type"), {"a": w.start, "b": w.end}).all())
+    for t in ("periodic", "unscheduled"):
+        out[f"tcd.{t}_sessions"] += int(recorded.get(t, 0))
     d = conn.execute(text(
         "SELECT COUNT(*), (SELECT COUNT(DISTINCT dc.case_id) FROM dialogue_cases dc JOIN dialogue_sessions s2 "
         "ON s2.id = dc.dialogue_id WHERE s2.held_on >= :a AND s2.held_on <= :b) "
@@ -464,7 +484,8 @@ def reception(conn, w: Window) -> dict[str, int]:
 def by_month(conn, w: Window, dialect: str, facts: str | None = None) -> list[dict]:
     """Per local month: letters received (by the day of receipt) and resolutions (by the day of each
     decision: a case resolved, reopened and resolved again counts once in each month it was
-    resolved), so a month reads the same in the quarter's and in the year's report."""
+    resolved), so a month reads the same in the quarter's and in the year's report (domain brief §6,
+    "Each resolution counts in its own month"; periods of Decree 09/2019/NĐ-CP art. 12)."""
     rm = local_day("received_at", dialect, w, "month")
     sm = local_day(EVENT_AT, dialect, w, "month")
     pre, src = _source(facts)
@@ -480,7 +501,8 @@ SELECT month, SUM(received) AS received, SUM(resolved) AS resolved FROM (
 def by_key(conn, w: Window, key: str, facts: str | None = None) -> list[dict]:
     """Per kind (at the period's end) or handling unit: letters received in the period, matters
     resolved in it (a resolution dated in the period) and matters being resolved at its end
-    (accepted and not resolved; letters not yet accepted are not counted)."""
+    (accepted and not resolved; letters not yet accepted are not counted: "đang giải quyết" of
+    forms 03/GQKN and 04/GQTC, TT 06/2025/TT-TTCP, applied to every kind)."""
     if key not in ("kind_code", "handling_unit_id"):
         raise ValueError(key)
     pre, src = _source(facts)
@@ -518,7 +540,7 @@ SELECT f.id, f.kind_code, {rd} AS received_day, f.handling_unit_id, f.status_s, 
   CASE WHEN f.resolved_at IS NOT NULL THEN {sd} END AS resolved_day, f.outcome, f.is_group,
   CASE WHEN f.is_group = 1 THEN c.group_size END AS group_size, f.is_anonymous, c.channel, c.submitter_type
 FROM facts f JOIN cases c ON c.id = f.id
-WHERE f.in_xld = 1 OR (f.acc_s = 1 AND (f.status_s IN ({_q(OPEN)}) OR f.reopened_p = 1))
+WHERE f.in_xld = 1 OR (f.acc_s = 1 AND (f.open_s = 1 OR f.reopened_p = 1))
 ORDER BY f.id"""
     result = conn.execute(_text(sql, w), _params(w),
                           execution_options={"stream_results": True, "yield_per": chunk})

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -31,6 +32,9 @@ class Case(db.Model):
     channel: Mapped[str] = mapped_column(String(16), default="web")
     submitter_type: Mapped[str] = mapped_column(String(16), default="citizen")
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set once the case has been a denunciation (filed as one, reclassified to one, or recorded at
+    # the reception desk as one), never cleared: the sender's identity stays secret for good.
+    protected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"))

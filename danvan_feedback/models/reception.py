@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -51,6 +52,8 @@ class ReceptionVisit(db.Model):
     cccd: Mapped[str | None] = mapped_column(String(12))
     content: Mapped[str] = mapped_column(Text)
     kind_code: Mapped[str] = mapped_column(ForeignKey("case_kinds.code"))
+    # Once recorded as a denunciation (or linked to a protected case), never cleared.
+    protected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     people_count: Mapped[int] = mapped_column(Integer, default=1)
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -40,6 +40,39 @@ MESSAGES = {
 }
 
 
+# What to do, said for the field at hand, when a required field is empty ("Nhập địa chỉ liên hệ"
+# rather than a generic "fill in this field").
+REQUIRED_BY_FIELD = {
+    "full_name": _l("Nhập họ và tên của bạn."),
+    "address": _l("Nhập địa chỉ liên hệ."),
+    "cccd": _l("Nhập số căn cước công dân (12 chữ số)."),
+    "phone": _l("Nhập số điện thoại."),
+    "company_name": _l("Nhập tên doanh nghiệp, tổ chức."),
+    "tax_code": _l("Nhập mã số thuế của doanh nghiệp."),
+    "subject": _l("Nhập tiêu đề ngắn cho đơn."),
+    "content": _l("Trình bày nội dung sự việc."),
+    "complained_decision": _l("Ghi quyết định hoặc hành vi hành chính bị khiếu nại."),
+    "request_text": _l("Ghi yêu cầu của bạn (ví dụ: huỷ quyết định)."),
+    "representative": _l("Nhập họ tên người đại diện cho những người cùng ký đơn."),
+    "incident_place": _l("Ghi nơi xảy ra sự việc."),
+}
+
+
+def message_for(field: str, code: str) -> str:
+    """The message of a domain error ``code`` on ``field``, specific to the field when it is missing."""
+    if code == "required" and field in REQUIRED_BY_FIELD:
+        return str(REQUIRED_BY_FIELD[field])
+    return str(MESSAGES[code])
+
+
+def show_as_typed(form) -> None:
+    """Before showing a form again: every text field as the person typed it, not as it was cleaned
+    (a phone typed 0912 345 678 must not come back as +84912345678)."""
+    for f in form:
+        if f.type in ("StringField", "TelField", "EmailField") and f.raw_data:
+            f.data = f.raw_data[0]
+
+
 TOO_LONG = _l("Tối đa %(max)d ký tự; bạn đã nhập %(length)d ký tự.")
 
 
@@ -95,7 +128,7 @@ class CaseForm(FlaskForm):
     address = StringField(_l("Địa chỉ liên hệ"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
     cccd = StringField(_l("Số căn cước công dân (CCCD, 12 số)"), validators=[Optional(), _cccd], **F)
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), _domain_check(clean_phone)], **F)
-    email = StringField(_l("Email (không bắt buộc)"), validators=[
+    email = StringField(_l("Email"), validators=[
         Optional(), Length(max=254, message=TOO_LONG), Email(message=_l("Địa chỉ email không hợp lệ."), check_deliverability=False)], **F)
     commune_id = Choice(_l("Xã, phường nơi xảy ra sự việc"))
     unit_id = Choice(_l("Đơn vị liên quan"))

@@ -23,7 +23,7 @@ from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import LocalStorage, RejectedFile, clean_upload
-from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm
+from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm, message_for, show_as_typed
 
 bp = Blueprint("public", __name__)
 
@@ -200,7 +200,7 @@ def file_case(kind_code: str):
         policy = KindPolicy(kind.code, kind.anonymous, kind.required_fields)
         for name, code in submission_errors(policy, data).items():
             if not form[name].errors:
-                errors[name] = str(MESSAGES[code])
+                errors[name] = message_for(name, code)
         unit_id, service_id, commune_id = _resolve_choices(form, errors, ref)
         lat = lon = None
         if offers_geolocation(kind.code):
@@ -215,6 +215,7 @@ def file_case(kind_code: str):
                 if name in form and name != "token":
                     form[name].errors = list(form[name].errors) + [message]
             _fill_choices(form)
+            show_as_typed(form)
             chosen = [f for f in request.files.getlist("attachments") if f.filename]
             return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
                                    extra_errors={k: v for k, v in errors.items() if k in ("token", "location")},
@@ -261,6 +262,7 @@ def too_many(err):
     else:
         form = CaseForm()
         _fill_choices(form)
+        show_as_typed(form)
         message = _("Bạn đã gửi nhiều lần trong thời gian ngắn. Những gì bạn nhập vẫn được giữ nguyên bên dưới; "
                     "vui lòng bấm Gửi lại sau khoảng %(s)s giây.", s=seconds)
         chosen = [f for f in request.files.getlist("attachments") if f.filename]

@@ -12,6 +12,7 @@ from wtforms import (
     FileField,
     HiddenField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -205,6 +206,17 @@ class DialogueFilterForm(FlaskForm):
     date_to = DayField(_l("Đến ngày"))
     q = StringField(_l("Tìm theo người chủ trì, thành phần, nội dung, mã hồ sơ"),
                     validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
+
+
+class RevealForm(FlaskForm):
+    """Revealing a protected visitor: a reason, and the password (and TOTP code) again."""
+
+    class Meta:
+        locales = ["vi_VN", "vi"]
+
+    reason = StringField(_l("Lý do xem danh tính"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
+    password = PasswordField(_l("Nhập lại mật khẩu"))
+    code = StringField(_l("Mã xác thực 6 số"))
 
 
 class SessionForm(FlaskForm):

@@ -21,8 +21,9 @@ from ..extensions import db
 from ..models import Case, CaseKind
 from ..models.reception import DialogueSession, ReceptionVisit
 from ..policy import SECRET_IDENTITY_KINDS
-from ..services.db import begin_write
+from ..services.uow import begin_write, lock, lock_case, run_write
 from ..services.events import append_event
+from ..services.intake import search_text as intake_search_text
 from ..services.intake import submission_from, submit_case
 from ..storage import CleanFile, LocalStorage
 from .rules import (
@@ -68,7 +69,20 @@ def _next_serial(year: int) -> int:
     return (top or 0) + 1
 
 
+def _protect(visit: ReceptionVisit, secret: bool) -> bool:
+    """A visit recorded as a denunciation, or linked to a protected case, stays protected; a
+    protected visit makes the case it creates or links to protected too."""
+    case = db.session.get(Case, visit.case_id) if visit.case_id is not None else None
+    visit.protected = bool(visit.protected) or secret or (case is not None and case.protected)
+    if case is not None and visit.protected and not case.protected:
+        case.protected = True
+        case.open311_id = None
+        case.search_text = intake_search_text(case.tracking_code, case.subject, case.content, {})
+    return visit.protected
+
+
 def _apply_visit(visit: ReceptionVisit, v: dict, secret: bool, case_code: str | None) -> None:
+    secret = _protect(visit, secret)
     for name in VISIT_FIELDS:
         setattr(visit, name, v.get(name))
     if visit.reception_type == "regular":
@@ -81,7 +95,7 @@ def _apply_visit(visit: ReceptionVisit, v: dict, secret: bool, case_code: str | 
 
 
 def _note_on_case(case_id: int, visit: ReceptionVisit, actor_id: int, now: datetime) -> None:
-    case = db.session.get(Case, case_id)
+    case = lock_case(case_id, begin=False)
     append_event(case, action="reception_visit", now=now, actor_type="staff", actor_id=actor_id,
                  note=f"Sổ tiếp công dân số {serial_label(visit)}, ngày {visit.visit_date:%d/%m/%Y}")
 
@@ -122,30 +136,29 @@ def record_visit(v: dict, *, actor_id: int, now: datetime, token: str, link_case
     case_id, case_code, case_pin = _case_for_visit(v, link_case_id, kind, token, storage=storage,
                                                    pin_key=pin_key, now=now, tz=tz)
     secret = v.get("kind_code") in SECRET_IDENTITY_KINDS
-    for _attempt in range(ATTEMPTS):
-        try:
-            begin_write()
-            year = v["visit_date"].year
-            visit = ReceptionVisit(year=year, serial=_next_serial(year), case_id=case_id,
-                                   submission_token=token, created_by_id=actor_id,
-                                   updated_by_id=actor_id, created_at=now, updated_at=now)
-            _apply_visit(visit, v, secret, case_code)
-            db.session.add(visit)
-            db.session.flush()
-            if case_id is not None:
-                _note_on_case(case_id, visit, actor_id, now)
-            db.session.commit()
-            return VisitSaved(visit.id, serial_label(visit), case_code, case_pin)
-        except IntegrityError:
-            db.session.rollback()
-            existing = db.session.execute(
-                select(ReceptionVisit).where(ReceptionVisit.submission_token == token)).scalar_one_or_none()
-            if existing is not None:  # the same form sent twice
-                return VisitSaved(existing.id, serial_label(existing), duplicate=True)
-        except BaseException:
-            db.session.rollback()
-            raise
-    raise RuntimeError("could not draw a serial number for the reception log")
+    def work() -> VisitSaved:
+        year = v["visit_date"].year
+        visit = ReceptionVisit(year=year, serial=_next_serial(year), case_id=case_id,
+                               submission_token=token, created_by_id=actor_id,
+                               updated_by_id=actor_id, created_at=now, updated_at=now)
+        _apply_visit(visit, v, secret, case_code)
+        db.session.add(visit)
+        db.session.flush()
+        if case_id is not None:
+            _note_on_case(case_id, visit, actor_id, now)
+        return VisitSaved(visit.id, serial_label(visit), case_code, case_pin)
+
+    def same_token(_exc) -> VisitSaved | None:
+        existing = db.session.execute(
+            select(ReceptionVisit).where(ReceptionVisit.submission_token == token)).scalar_one_or_none()
+        if existing is not None:  # the same form sent twice
+            return VisitSaved(existing.id, serial_label(existing), duplicate=True)
+        return None  # a serial drawn twice: run again
+
+    try:
+        return run_write(work, attempts=ATTEMPTS, on_integrity=same_token)
+    except IntegrityError:
+        raise RuntimeError("could not draw a serial number for the reception log") from None
 
 
 def update_visit(visit_id: int, v: dict, *, actor_id: int, now: datetime, link_case_id: int | None = None,
@@ -156,28 +169,24 @@ def update_visit(visit_id: int, v: dict, *, actor_id: int, now: datetime, link_c
     case_id, case_code, case_pin = _case_for_visit(v, link_case_id, kind, token, storage=storage,
                                                    pin_key=pin_key, now=now, tz=tz)
     secret = v.get("kind_code") in SECRET_IDENTITY_KINDS
-    for _attempt in range(ATTEMPTS):
-        try:
-            begin_write()
-            visit = db.session.get(ReceptionVisit, visit_id)
-            year = v["visit_date"].year
-            if year != visit.year:
-                visit.year, visit.serial = year, _next_serial(year)
-            newly_linked = case_id is not None and case_id != visit.case_id
-            visit.case_id = case_id
-            visit.updated_by_id, visit.updated_at = actor_id, now
-            _apply_visit(visit, v, secret, case_code)
-            db.session.flush()
-            if newly_linked:
-                _note_on_case(case_id, visit, actor_id, now)
-            db.session.commit()
-            return VisitSaved(visit.id, serial_label(visit), case_code, case_pin)
-        except IntegrityError:
-            db.session.rollback()
-        except BaseException:
-            db.session.rollback()
-            raise
-    raise RuntimeError("could not draw a serial number for the reception log")
+    def work() -> VisitSaved:
+        visit = lock(ReceptionVisit, visit_id, begin=False)
+        year = v["visit_date"].year
+        if year != visit.year:
+            visit.year, visit.serial = year, _next_serial(year)
+        newly_linked = case_id is not None and case_id != visit.case_id
+        visit.case_id = case_id
+        visit.updated_by_id, visit.updated_at = actor_id, now
+        _apply_visit(visit, v, secret, case_code)
+        db.session.flush()
+        if newly_linked:
+            _note_on_case(case_id, visit, actor_id, now)
+        return VisitSaved(visit.id, serial_label(visit), case_code, case_pin)
+
+    try:
+        return run_write(work, attempts=ATTEMPTS)
+    except IntegrityError:
+        raise RuntimeError("could not draw a serial number for the reception log") from None
 
 
 @dataclass
@@ -230,7 +239,7 @@ def export_visits_csv(f: VisitFilters, labels: dict, kind_names: dict[str, str],
     n = 0
     buf.seek(0), buf.truncate()
     for visit, code in db.session.execute(stmt):
-        secret = visit.kind_code in SECRET_IDENTITY_KINDS
+        secret = visit.protected or visit.kind_code in SECRET_IDENTITY_KINDS
         writer.writerow([csv_cell(x) for x in (
             serial_label(visit), visit.visit_date.strftime("%d/%m/%Y"), labels["type"].get(visit.reception_type, ""),
             labels["head"].get(visit.head_mode, "") if visit.head_mode else "",
@@ -239,7 +248,7 @@ def export_visits_csv(f: VisitFilters, labels: dict, kind_names: dict[str, str],
             visit.content, kind_names.get(visit.kind_code, visit.kind_code), visit.people_count,
             labels["yes"] if visit.is_group else "", labels["repeat"] if visit.is_repeat else labels["first"],
             visit.previous_agency, labels["handling"].get(visit.handling, ""), visit.handling_agency,
-            code, visit.follow_up, visit.notes)])
+            SECRET_CELL if secret and code else code, visit.follow_up, visit.notes)])
         n += 1
         if n % chunk == 0:
             yield buf.getvalue()

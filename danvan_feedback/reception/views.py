@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from .. import policy
@@ -35,6 +36,7 @@ from ..extensions import csrf, db
 from ..labels import status_label
 from ..models import CaseKind
 from ..models.reception import DialogueSession, ReceptionVisit
+from ..services import identity as ident
 from ..services.intake import local_date
 from ..staff import menu
 from ..staff.views import guard_staff
@@ -48,6 +50,7 @@ from .forms import (
     TYPE_LABELS,
     DialogueFilterForm,
     DialogueForm,
+    RevealForm,
     VisitFilterForm,
     VisitForm,
 )
@@ -56,6 +59,12 @@ from .rules import dialogue_errors, parse_codes, visit_errors
 bp = Blueprint("reception", __name__)
 bp.before_request(guard_staff)  # every page here needs a recent staff login
 csrf.exempt(bp)  # see the module docstring: each form validates its CSRF token itself
+
+
+@bp.context_processor
+def _case_code_visibility():
+    """A protected case's code only for those who may view that case."""
+    return {"code_visible": lambda c: not policy.is_protected(c) or policy.can_view_case(current_user, c)}
 
 menu.register("reception.visits", _l("Sổ tiếp công dân"), policy.can_view_reception_log,
               _l("Ghi và tra cứu các lượt tiếp công dân; tạo hoặc liên kết hồ sơ; xuất CSV."), 40)
@@ -91,7 +100,7 @@ def allowed(check):
 
 
 def _page() -> int:
-    raw = request.args.get("trang", "1")
+    raw = _source().get("trang", "1")
     return max(1, min(int(raw), 100000)) if raw.isdigit() else 1
 
 
@@ -117,8 +126,21 @@ def _token_ok(token: str | None) -> bool:
 
 # The reception log -------------------------------------------------------------------------------
 
+def _source() -> MultiDict:
+    """Filters as query parameters; the search words (a name, perhaps) only in a POST body, so
+    they never reach an address bar, a history or an access log."""
+    if request.method == "POST":
+        return MultiDict((k, v) for k, v in request.form.items(multi=True) if k != "csrf_token")
+    return MultiDict((k, v) for k, v in request.args.items(multi=True) if k != "q")
+
+
+def _args() -> dict:
+    """What links to other pages of the list carry: never the search words."""
+    return {k: v for k, v in _source().items() if k not in ("trang", "q") and v}
+
+
 def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
-    form = VisitFilterForm(formdata=request.args)
+    form = VisitFilterForm(formdata=_source())
     form.validate()
     f = service.VisitFilters(
         date_from=None if form.date_from.errors else form.date_from.data,
@@ -130,21 +152,23 @@ def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
     return form, f
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @allowed(policy.can_view_reception_log)
 def visits():
     form, f = _filters()
     page = _page()
     rows, total = service.list_visits(f, page, PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "trang" and v}
+    args = _args()
     return render_template("reception/visits.html", form=form, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), args=args, labels=_labels(),
                            kinds={k.code: k.name_vi for k in _kinds()},
                            can_edit=policy.can_log_reception(current_user),
-                           show_identity=lambda v: policy.can_see_reception_identity(current_user, v.kind_code))
+                           # a protected visitor only on the visit's page, through the audited reveal
+                           show_identity=lambda v: not policy.is_visit_protected(v),
+                           show_code=lambda v: v.case is not None and not policy.is_visit_protected(v))
 
 
-@bp.get("/xuat.csv")
+@bp.route("/xuat.csv", methods=["GET", "POST"])
 @allowed(policy.can_view_reception_log)
 def visits_export():
     _form, f = _filters()
@@ -198,10 +222,10 @@ def _check_visit(form: VisitForm):
     return ok, v, kind, link_case_id, extra
 
 
-def _render_visit_form(form, visit=None, status=200, extra=None):
+def _render_visit_form(form, visit=None, status=200, extra=None, protected=False):
     _fill_kinds(form)
     return render_template("reception/visit_form.html", form=form, visit=visit, labels=_labels(),
-                           extra_errors=extra or {}), status
+                           extra_errors=extra or {}, protected=protected), status
 
 
 def _saved_flash(saved: service.VisitSaved) -> None:
@@ -240,21 +264,77 @@ def _visit_or_404(visit_id: int) -> ReceptionVisit:
     return visit
 
 
+def _render_visit(visit: ReceptionVisit, *, revealed: bool = False, error: str | None = None,
+                  status: int = 200, form: RevealForm | None = None):
+    user = current_user
+    verifiers = ident.visit_verifier_ids(visit)
+    protected = policy.is_visit_protected(visit)
+    show_identity = revealed or not protected
+    return render_template("reception/visit_detail.html", visit=visit, labels=_labels(),
+                           serial=service.serial_label(visit), status_label=status_label,
+                           show_identity=show_identity, protected=protected, revealed=revealed,
+                           may_reveal=protected and not revealed and ident.may_see_visit(user, visit),
+                           show_cccd=show_identity and policy.can_log_reception(user),
+                           show_code=policy.can_see_visit_case(user, visit, verifiers),
+                           can_edit=policy.can_edit_visit(user, visit, verifiers),
+                           reveal_form=form or RevealForm(), error=error), status
+
+
 @bp.get("/<int:visit_id>")
 @allowed(policy.can_view_reception_log)
 def visit_detail(visit_id: int):
+    return _render_visit(_visit_or_404(visit_id))
+
+
+@bp.post("/<int:visit_id>/danh-tinh")
+@allowed(policy.can_view_reception_log)
+def visit_reveal(visit_id: int):
+    """A protected visitor (a denouncer): the same guarded, audited reveal as a case's sender."""
     visit = _visit_or_404(visit_id)
-    return render_template("reception/visit_detail.html", visit=visit, labels=_labels(),
-                           serial=service.serial_label(visit), status_label=status_label,
-                           show_identity=policy.can_see_reception_identity(current_user, visit.kind_code),
-                           show_cccd=policy.can_log_reception(current_user),
-                           can_edit=policy.can_log_reception(current_user))
+    user = current_user._get_current_object()
+    form = RevealForm()
+    if not policy.is_visit_protected(visit):
+        return redirect(url_for("reception.visit_detail", visit_id=visit.id), code=303)
+    if not ident.may_see_visit(user, visit):
+        return _render_visit(visit, error=_("Bạn không có quyền xem danh tính này."), status=403)
+    if not form.validate():
+        return _render_visit(visit, error=_("Phiên làm việc đã hết hạn; vui lòng tải lại trang."),
+                             status=422, form=form)
+    if len((form.reason.data or "").strip()) < 5:  # before the password: no try is spent
+        return _render_visit(visit, status=422, form=form,
+                             error=_("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."))
+    cfg = current_app.config
+    result = ident.fresh_auth(user, form.password.data or "", form.code.data or "", now=_now(),
+                              max_failures=cfg["REVEAL_MAX_FAILURES"], lock_minutes=cfg["LOGIN_LOCK_MINUTES"],
+                              case_id=visit.case_id, detail=f"visit:{visit.id}")
+    if result != "ok":
+        db.session.commit()
+        if result == "locked":
+            return redirect(url_for("auth.login"), code=303)
+        return _render_visit(_visit_or_404(visit_id), error=_("Mật khẩu hoặc mã xác thực không đúng."),
+                             status=422, form=form)
+    try:
+        ident.reveal_visit(visit, user, form.reason.data or "", _now())
+    except ident.RevealRefused:
+        db.session.rollback()
+        return _render_visit(_visit_or_404(visit_id), status=422, form=form,
+                             error=_("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."))
+    db.session.commit()
+    return _render_visit(visit, revealed=True)
+
+
+IDENTITY_FIELDS = ("citizen_name", "citizen_address", "cccd")
 
 
 @bp.route("/<int:visit_id>/sua", methods=["GET", "POST"])
 @allowed(policy.can_log_reception)
 def visit_edit(visit_id: int):
+    """A protected visit is edited only by who may see its visitor, and its identity fields are
+    never shown pre-filled (that would be a reveal without an audit): left blank, they are kept."""
     visit = _visit_or_404(visit_id)
+    if not policy.can_edit_visit(current_user, visit, ident.visit_verifier_ids(visit)):
+        abort(403)
+    protected = policy.is_visit_protected(visit)
     if request.method == "GET":
         form = VisitForm(obj=visit)
         form.is_repeat.data = "repeat" if visit.is_repeat else "first"
@@ -262,11 +342,21 @@ def visit_edit(visit_id: int):
         form.tracking_code.data = visit.case.tracking_code if visit.case else ""
         form.session_id.data = str(visit.session_id) if visit.session_id else ""
         form.token.data = uuid.uuid4().hex
-        return _render_visit_form(form, visit)
+        if protected:
+            for name in IDENTITY_FIELDS:
+                form[name].data = ""
+        return _render_visit_form(form, visit, protected=protected)
     form = VisitForm()
+    if protected:
+        for name in IDENTITY_FIELDS:
+            if not (form[name].data or "").strip():
+                form[name].data = getattr(visit, name) or ""
     ok, v, kind, link_case_id, extra = _check_visit(form)
     if not ok:
-        return _render_visit_form(form, visit, 422, extra)
+        if protected:
+            for name in IDENTITY_FIELDS:
+                form[name].data = ""
+        return _render_visit_form(form, visit, 422, extra, protected=protected)
     cfg = current_app.config
     saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=_now(), link_case_id=link_case_id,
                                  kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]), pin_key=cfg["PIN_HMAC_KEY"],
@@ -280,16 +370,16 @@ def visit_edit(visit_id: int):
 
 # Dialogue sessions -------------------------------------------------------------------------------
 
-@bp.get("/doi-thoai")
+@bp.route("/doi-thoai", methods=["GET", "POST"])
 @allowed(policy.can_view_reception_log)
 def dialogues():
-    form = DialogueFilterForm(formdata=request.args)
+    form = DialogueFilterForm(formdata=_source())
     form.validate()
     page = _page()
     rows, total = service.list_dialogues(
         (form.q.data or "")[:200], None if form.date_from.errors else form.date_from.data,
         None if form.date_to.errors else form.date_to.data, page, PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "trang" and v}
+    args = _args()
     return render_template("reception/dialogues.html", form=form, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), args=args,
                            can_edit=policy.can_log_reception(current_user))

@@ -39,6 +39,13 @@ def export(year, spec, convention, fmt, output):
         click.echo(str(labels.PERIOD_ERRORS[exc.code] % exc.params) if exc.params else str(labels.PERIOD_ERRORS[exc.code]),
                    err=True)
         sys.exit(2)
+    from . import signoff
+    frozen = signoff.frozen_file(period.key, fmt)
+    if frozen is not None:  # a closed period: the signed-off file, unchanged
+        with open(output, "wb") as out:
+            out.write(frozen[0])
+        click.echo(f"{output}: {service.period_title(signoff.figures(signoff.find(period.key))['period'])} (đã chốt)")
+        return
     fig = service.compute(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)), with_previous=False)
     with open(output, "wb") as out:
         if fmt == "csv":

@@ -79,6 +79,11 @@ def _progress(job: ReportJob, value: int) -> None:
 
 
 def _build(job: ReportJob, cfg) -> bytes:
+    from . import signoff
+    frozen = signoff.frozen_file(job.period_key, job.fmt)
+    if frozen is not None:  # a closed period: the signed-off file, unchanged
+        job.filename = frozen[1]
+        return frozen[0]
     tz = cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
     fig = service.compute(period_of(job), tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)),
                           with_previous=False)

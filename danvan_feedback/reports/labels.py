@@ -33,9 +33,9 @@ TCD = [
     ("tcd.group_people", _l("Đoàn đông người"), _l("Số người")),
     ("tcd.regular", _l("Tiếp thường xuyên"), _l("Lượt")),
     ("tcd.periodic", _l("Tiếp định kỳ, đột xuất của Thủ trưởng"), _l("Định kỳ")),
-    ("tcd.periodic_sessions", _l("Tiếp định kỳ, đột xuất của Thủ trưởng"), _l("Định kỳ: số kỳ tiếp (ngày)")),
+    ("tcd.periodic_sessions", _l("Tiếp định kỳ, đột xuất của Thủ trưởng"), _l("Định kỳ: số kỳ tiếp")),
     ("tcd.unscheduled", _l("Tiếp định kỳ, đột xuất của Thủ trưởng"), _l("Đột xuất")),
-    ("tcd.unscheduled_sessions", _l("Tiếp định kỳ, đột xuất của Thủ trưởng"), _l("Đột xuất: số kỳ tiếp (ngày)")),
+    ("tcd.unscheduled_sessions", _l("Tiếp định kỳ, đột xuất của Thủ trưởng"), _l("Đột xuất: số kỳ tiếp")),
     ("tcd.head_in_person", _l("Tiếp định kỳ, đột xuất của Thủ trưởng"), _l("Trực tiếp")),
     ("tcd.head_delegated", _l("Tiếp định kỳ, đột xuất của Thủ trưởng"), _l("Ủy quyền")),
     ("tcd.kn", _l("Nội dung"), _l("Khiếu nại")),
@@ -137,6 +137,7 @@ _SRC_KN = _l("TT 06/2025/TT-TTCP, Biểu 03/GQKN; Luật Khiếu nại 2011")
 _SRC_TC = _l("TT 06/2025/TT-TTCP, Biểu 04/GQTC; Luật Tố cáo 2018")
 _SRC_SIPAS = _l("Khảo sát hài lòng (SIPAS, Bộ Nội vụ 2017)")
 _DATA_LOG = _l("Sổ tiếp công dân (ngày tiếp)")
+_DATA_SESSIONS = _l("Sổ tiếp công dân: buổi tiếp của Thủ trưởng và lượt tiếp")
 _DATA_DLG = _l("Sổ đối thoại (ngày đối thoại, hồ sơ liên quan)")
 _DATA_EVENTS = _l("Lịch sử xử lý hồ sơ (ngày có hiệu lực của từng thao tác)")
 _DATA_CASES = _l("Hồ sơ: ngày tiếp nhận, người đứng tên")
@@ -153,9 +154,9 @@ DEFINITIONS = {
     "tcd.group_people": (_l("Tổng số người trong các đoàn đông người."), _SRC_TCD, _DATA_LOG),
     "tcd.regular": (_l("Lượt tiếp thường xuyên tại trụ sở tiếp công dân."), _SRC_TCD, _DATA_LOG),
     "tcd.periodic": (_l("Lượt tiếp trong các buổi Thủ trưởng tiếp định kỳ."), _SRC_TCD, _DATA_LOG),
-    "tcd.periodic_sessions": (_l("Số kỳ (ngày) Thủ trưởng tiếp định kỳ: mỗi ngày có ít nhất một lượt tiếp định kỳ tính là một kỳ."), _SRC_TCD, _DATA_LOG),
+    "tcd.periodic_sessions": (_l("Số kỳ Thủ trưởng tiếp định kỳ: các buổi tiếp định kỳ đã ghi trong kỳ; ngày có lượt tiếp định kỳ chưa gắn với buổi tiếp nào tính là một kỳ."), _SRC_TCD, _DATA_SESSIONS),
     "tcd.unscheduled": (_l("Lượt tiếp trong các buổi Thủ trưởng tiếp đột xuất."), _SRC_TCD, _DATA_LOG),
-    "tcd.unscheduled_sessions": (_l("Số kỳ (ngày) Thủ trưởng tiếp đột xuất: mỗi ngày có ít nhất một lượt tiếp đột xuất tính là một kỳ."), _SRC_TCD, _DATA_LOG),
+    "tcd.unscheduled_sessions": (_l("Số kỳ Thủ trưởng tiếp đột xuất: các buổi tiếp đột xuất đã ghi trong kỳ; ngày có lượt tiếp đột xuất chưa gắn với buổi tiếp nào tính là một kỳ."), _SRC_TCD, _DATA_SESSIONS),
     "tcd.head_in_person": (_l("Lượt tiếp định kỳ, đột xuất do Thủ trưởng trực tiếp tiếp."), _SRC_TCD, _DATA_LOG),
     "tcd.head_delegated": (_l("Lượt tiếp định kỳ, đột xuất do người được Thủ trưởng ủy quyền tiếp."), _SRC_TCD, _DATA_LOG),
     "tcd.kn": (_l("Lượt tiếp có nội dung khiếu nại."), _SRC_TCD, _DATA_LOG),

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Case, CaseKind, OrgSetting, Unit
 from . import labels as L
 
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2  # 2: the definitions of issue 13 (02/XLD once per letter, resolutions per period, …)
 
 
 @dataclass

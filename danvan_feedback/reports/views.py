@@ -104,8 +104,9 @@ def index():
     s = _settings()
     fig = snap = None
     if period is not None:
-        fig = service.compute(period, s["tz"], small_sample=s["small"])
         snap = signoff.find(period.key)
+        # a closed period shows its signed-off figures; the live ones only beside them (frozen page)
+        fig = signoff.figures(snap) if snap else service.compute(period, s["tz"], small_sample=s["small"])
     return render_template(
         "reports/index.html", form=form, error=error, fig=fig, snap=snap, presets=PRESETS,
         preset_labels=labels.PRESET_LABELS, conventions=labels.CONVENTION_LABELS,
@@ -141,6 +142,10 @@ def export(fmt: str):
         if current_app.config.get("REPORT_JOBS_INLINE"):
             jobs.run_next_job(current_app.config, now, job_id=job_id)
         return redirect(url_for("reports.job", job_id=job_id), code=303)
+    frozen = signoff.frozen_file(period.key, "csv")
+    if frozen is not None:  # a closed period: the signed-off file, unchanged
+        return Response(frozen[0], mimetype="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{frozen[1]}"', "Cache-Control": "no-store"})
     s = _settings()
     fig = service.compute(period, s["tz"], small_sample=s["small"], with_previous=False)
     headers = {"Content-Disposition": f'attachment; filename="{exports.filename(fig, fmt)}"',
@@ -238,9 +243,36 @@ def frozen(snapshot_id: int):
     s = _settings()
     live = service.compute(period, fig["tz"], small_sample=s["small"], with_previous=False)
     diffs = [(service.label_for(k), a, b) for k, a, b in service.differences(fig, live)]
+    current = "~" not in snap.period_key
     return render_template("reports/frozen.html", snap=snap, fig=fig, title=service.period_title(p),
                            tables=service.tables(fig), diffs=diffs, intact=signoff.verify(snap),
-                           can_export=policy.can_export_reports(current_user))
+                           can_export=policy.can_export_reports(current_user),
+                           can_correct=current and bool(diffs) and policy.can_sign_off_reports(current_user),
+                           superseded=signoff.history(snap.period_key) if current else [],
+                           current=signoff.find(snap.period_key.split("~")[0]) if not current else None)
+
+
+@bp.post("/da-chot/<int:snapshot_id>/dieu-chinh")
+def correct(snapshot_id: int):
+    """An audited correction of a closed period: the live figures replace the signed-off ones, with
+    a reason; the superseded snapshot is kept."""
+    if not policy.can_sign_off_reports(current_user):
+        return _forbidden(_("Chỉ Văn phòng được chốt số liệu báo cáo."))
+    snap = db.session.get(ReportSnapshot, snapshot_id) or abort(404)
+    p = signoff.figures(snap)["period"]
+    period = Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p["preset"], p["convention"], p["year"])
+    s = _settings()
+    fig = service.compute(period, signoff.figures(snap)["tz"], small_sample=s["small"])
+    try:
+        new = signoff.correct(snap, fig, actor_id=current_user.id, now=clock.now(), reason=request.form.get("reason", "")[:1000],
+                              org_name=OrgSetting.get("org_name", ""))
+    except signoff.SignOffError as exc:
+        flash(_("Cần ghi rõ lý do điều chỉnh (ít nhất 10 ký tự).") if exc.code == "reason_required"
+              else _("Không thể điều chỉnh bản số liệu này."), "warn")
+        return redirect(url_for("reports.frozen", snapshot_id=snapshot_id))
+    db.session.commit()
+    flash(_("Đã điều chỉnh số liệu kỳ đã chốt; bản trước được lưu lại và việc điều chỉnh được ghi nhật ký."), "success")
+    return redirect(url_for("reports.frozen", snapshot_id=new.id))
 
 
 @bp.get("/da-chot/<int:snapshot_id>/<fmt>")

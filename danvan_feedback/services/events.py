@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Case, CaseEvent
+from .uow import Conflict
 
 GENESIS = "0" * 64
 
@@ -39,9 +40,12 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
         seq, prev = 1, GENESIS
     else:
         last = db.session.execute(
-            select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case.id)
+            select(CaseEvent.seq, CaseEvent.hash, CaseEvent.to_status).where(CaseEvent.case_id == case.id)
             .order_by(CaseEvent.seq.desc()).limit(1).with_for_update()).first()
         seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+        if last is not None and last.to_status != case.status:
+            # The history is the record: an event starts where the previous one ended, or not at all.
+            raise Conflict("illegal_history", from_status=case.status, last_to=last.to_status)
     if case.id is None:
         db.session.flush()  # the hash covers the case id
     from_status = None if first else case.status

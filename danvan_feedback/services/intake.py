@@ -13,9 +13,10 @@ from ..domain.calendar import WorkCalendar
 from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
+from ..policy import SECRET_IDENTITY_KINDS
 from ..models import Attachment, Case, CaseIdentity, HolidayOverride
 from ..storage import CleanFile, LocalStorage
-from .db import begin_write
+from .uow import run_write
 from .events import append_event
 from . import refdata
 from .notify import enqueue
@@ -54,6 +55,7 @@ class Submission:
     consent: bool = False
     # The settings_version the submission was validated against (refdata.peek); the write checks it.
     ref_version: str | None = None
+    protected: bool = False  # e.g. recorded at the reception desk as a denunciation
     # A letter registered by the office (vào sổ đơn): the day it reached the office (the legal clock
     # runs from it), the sender's own number and date, who entered it; the receipt email then
     # carries the PIN, since the sender never sees a screen.
@@ -145,28 +147,24 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
     written here are deleted and the error propagates: nothing is acknowledged.
     """
     keys = [storage.put(f.data) for f in files]
-    try:
-        for _attempt in range(CODE_ATTEMPTS):
-            try:
-                begin_write()
-                receipt = _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz)
-                db.session.commit()
-                return receipt
-            except IntegrityError:
-                db.session.rollback()
-                existing = find_by_token(sub.token)
-                if existing is not None:  # a double tap, or a retry of the same form
-                    for key in keys:
-                        storage.delete(key)
-                    return Receipt(existing.tracking_code, None, duplicate=True, open311_id=existing.open311_id,
-                                   case_id=existing.id)
-                # else: a tracking-code collision; draw another code
-        raise RuntimeError("could not draw a unique tracking code")
-    except BaseException:
-        db.session.rollback()
+
+    def drop_files() -> None:
         for key in keys:
             storage.delete(key)
-        raise
+
+    def same_token(_exc) -> Receipt | None:
+        existing = find_by_token(sub.token)
+        if existing is None:
+            return None  # a tracking-code collision: run again, which draws another code
+        drop_files()  # a double tap, or a retry of the same form
+        return Receipt(existing.tracking_code, None, duplicate=True, open311_id=existing.open311_id,
+                       case_id=existing.id)
+
+    try:
+        return run_write(lambda: _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz),
+                         attempts=CODE_ATTEMPTS, on_integrity=same_token, cleanup=drop_files)
+    except IntegrityError:
+        raise RuntimeError("could not draw a unique tracking code") from None
 
 
 def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key: str,
@@ -189,10 +187,10 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         consent_at=now if sub.consent else None, received_at=received, updated_at=now,
         due_on=due_on, due_rule_code=rule_code, lookup_failures=0,
         sender_doc_no=sub.sender_doc_no, sender_doc_date=sub.sender_doc_date,
-        registered_by_id=sub.registered_by_id, entered_at=now if sub.registered_by_id else None)
+        registered_by_id=sub.registered_by_id, entered_at=now if sub.registered_by_id else None,
+        protected=sub.kind_code in SECRET_IDENTITY_KINDS or sub.protected)
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
-    case.search_text = search_text(code, sub.subject, sub.content,
-                                   identity if sub.kind_anonymous != "info_only" else {})
+    case.search_text = search_text(code, sub.subject, sub.content, {} if case.protected else identity)
     # Every row goes in at once with Core (rows.insert_row), not through the session's unit of work:
     # the case (its id is needed by the event's hash), its identity, its files, its first event and
     # the receipt e-mail. Nothing is left for the commit to flush.

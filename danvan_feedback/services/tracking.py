@@ -5,13 +5,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from .. import policy
 from ..domain import status as st
 from ..domain.codes import check_pin, normalize_tracking_code
 from ..domain.validation import same_phone
 from ..extensions import db
 from ..models import Attachment, Case
 from ..storage import CleanFile, LocalStorage
-from .db import begin_write
+from .uow import lock_case
 from .events import append_event
 
 
@@ -31,21 +32,21 @@ def lookup(raw_code: str, secret: str, *, pin_key: str, now: datetime, max_failu
         raise LookupFailed()
     if case.lookup_locked_until is not None and case.lookup_locked_until > now:
         raise LookupFailed()
-    ident = case.identity
+    # A denunciation (now or ever) opens with its PIN only: a phone or e-mail that opened it would
+    # let whoever holds the code test whether a given person filed it.
+    ident = None if policy.is_protected(case) else case.identity
     ok = check_pin(pin_key, code, secret.replace(" ", ""), case.pin_hash) or (
         ident is not None and (same_phone(secret, ident.phone) or (
             ident.email is not None and "@" in secret and secret.lower() == ident.email.lower())))
     if ok:
         if case.lookup_failures:
             case_id = case.id
-            begin_write()
-            case = db.session.get(Case, case_id)
+            case = lock_case(case_id)
             case.lookup_failures = 0
             db.session.commit()
         return case
     case_id = case.id
-    begin_write()
-    case = db.session.get(Case, case_id)
+    case = lock_case(case_id)
     case.lookup_failures = (case.lookup_failures or 0) + 1
     if case.lookup_failures >= max_failures:
         case.lookup_locked_until = now + timedelta(minutes=lock_minutes)
@@ -62,8 +63,7 @@ def add_information(case: Case, text: str, files: list[CleanFile], *, storage: L
     case_id = case.id
     keys = [storage.put(f.data) for f in files]
     try:
-        begin_write()
-        case = db.session.get(Case, case_id)
+        case = lock_case(case_id)
         if not st.citizen_may_add(case.status):
             raise ValueError("case_closed")
         answered = case.status == st.WAITING_CITIZEN

@@ -199,8 +199,11 @@ def merge(case: Case, ctx: Ctx, target_code: str) -> CaseEvent:
     return event
 
 
-def reclassify(case: Case, ctx: Ctx, kind_code: str, matter_state: str | None = None) -> CaseEvent:
-    """The kind decides clocks, required fields and who may see the sender: they follow it. The
+def reclassify(case: Case, ctx: Ctx, kind_code: str, matter_state: str | None = None,
+               reason: str = "") -> CaseEvent:
+    """The kind decides clocks and required fields. Who may see the sender follows the history:
+    a case that has been a denunciation stays protected whatever it becomes. Reclassifying a
+    protected case needs its resolver (or a leader) and a written reason, and is audited. The
     state of the matter when the letter came in (form 02/XLD) may be recorded with it."""
     _guard(case, ctx, "reclassify")
     kind = db.session.get(CaseKind, kind_code or "")
@@ -208,17 +211,30 @@ def reclassify(case: Case, ctx: Ctx, kind_code: str, matter_state: str | None = 
         raise TriageError("unknown_kind", field="kind")
     if kind.code == case.kind_code:
         raise TriageError("same_kind", field="kind")
+    reason = (reason or "").strip()
+    was_protected = policy.is_protected(case)
+    if was_protected:
+        if not policy.can_reclassify(ctx.actor, case):
+            raise TriageError("forbidden")
+        if len(reason) < 5:
+            raise TriageError("reclassify_reason")
     old = db.session.get(CaseKind, case.kind_code)
     case.kind_code = kind.code
     if matter_state or case.matter_state:
         _set_matter_state(case, matter_state)
-    if kind.anonymous == "info_only":
-        case.open311_id = None  # a denunciation is never exposed through the API
+    case.protected = was_protected or kind.code in policy.SECRET_IDENTITY_KINDS
+    if case.protected:
+        case.open311_id = None  # a denunciation is never exposed through the API, nor after
     ident = case.identity
-    identity = {} if kind.anonymous == "info_only" or ident is None else {
+    identity = {} if case.protected or ident is None else {
         "full_name": ident.full_name, "company_name": ident.company_name, "phone": ident.phone}
     case.search_text = search_text(case.tracking_code, case.subject, case.content, identity)
-    event = _event(case, ctx, "reclassify", note=f"{old.name_vi} → {kind.name_vi}", kind_code=kind.code)
+    note = f"{old.name_vi} → {kind.name_vi}" + (f" — {reason}" if reason else "")
+    event = _event(case, ctx, "reclassify", note=note, kind_code=kind.code)
+    if was_protected:
+        from .audit import append_audit
+        append_audit(actor_id=ctx.actor.id, action="reclassify_protected", case_id=case.id,
+                     reason=reason, detail=f"{old.code}>{kind.code}", now=ctx.now)
     recompute_clock(case, ctx)
     return event
 

@@ -8,18 +8,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from .. import policy
 from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..extensions import db
-from ..labels import event_label, staff_status_label, status_label
+from ..labels import actor_words, event_label, staff_status_label, status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
-from ..passwords import verify_password
 from ..services import identity as ident
 from ..services import triage
 from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
+from ..services import uow
 from ..storage import LocalStorage
 from ..letters.panel import case_panel
 from .views import bp
@@ -46,6 +47,7 @@ ERRORS = {
     "bad_attempt": _l("Lần giải quyết chỉ có thể là lần đầu hoặc lần hai."),
     "reason_required": _l("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."),
     "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
+    "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
 }
 
 ACTION_LABELS = {
@@ -98,6 +100,9 @@ def _allowed_actions(case: Case) -> list[str]:
         if action in ("note", "request_info", "resume"):
             if policy.can_work_on_case(user, case):
                 out.append(action)
+        elif action == "reclassify":
+            if policy.can_reclassify(user, case):
+                out.append(action)
         elif policy.can_triage(user):
             out.append(action)
     return out
@@ -133,11 +138,13 @@ def _fill_template(case: Case, template_id: str | None, show_name: bool) -> str:
 
 
 def render_case(case: Case, *, status_code: int = 200, error: str | None = None, revealed=None,
-                values: dict | None = None):
+                values: dict | None = None, conflict: dict | None = None):
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     today = local_date(_now(), tz)
-    events = db.session.execute(select(CaseEvent, User.username).outerjoin(User, User.id == CaseEvent.actor_id)
-                                .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
+    events = [(ev, actor_words(ev.actor_type, full_name or username, role)) for ev, full_name, username, role in
+              db.session.execute(select(CaseEvent, User.full_name, User.username, User.role)
+                                 .outerjoin(User, User.id == CaseEvent.actor_id)
+                                 .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()]
     files = db.session.execute(select(Attachment).where(Attachment.case_id == case.id)
                                .order_by(Attachment.id)).scalars().all()
     secret = ident.needs_reveal(case)
@@ -166,6 +173,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         staff_users=staff_users, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
         verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
+        seq=events[-1][0].seq if events else 0, conflict=conflict,
         records=case_panel(case, today),  # clocks, issued documents, agency replies (issue 12)
         due_rule=db.session.execute(select(DeadlineRule).where(DeadlineRule.code == case.due_rule_code)).scalar_one_or_none()
         if case.due_rule_code else None), status_code
@@ -206,7 +214,8 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
         case "merge":
             return triage.merge(case, ctx, f.get("target", ""))
         case "reclassify":
-            return triage.reclassify(case, ctx, f.get("kind", ""), f.get("matter_state"))
+            return triage.reclassify(case, ctx, f.get("kind", ""), f.get("matter_state"),
+                                     reason=f.get("reason", ""))
         case "mark_group":
             return triage.mark_group(case, ctx, _int("group_size"), f.get("representative"))
         case "assign":
@@ -234,22 +243,64 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
     raise triage.TriageError("unknown_action")
 
 
+def _conflict_page(case_id: int, action: str, exc: uow.Conflict):
+    """409: the case changed under the user's feet. Say what changed, when and by whom (names, not
+    ids), show the current state and the actions allowed now (the page's own forms)."""
+    db.session.rollback()
+    case = _load(case_id)
+    changes = exc.changes
+    if not changes:  # refused by the write guard: show the last event
+        last = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                  .order_by(CaseEvent.seq.desc()).limit(1)).scalar_one_or_none()
+        changes = [last] if last is not None else []
+    names = {u.id: (u.full_name or u.username) for u in db.session.execute(
+        select(User).where(User.id.in_({c.actor_id for c in changes if c.actor_id}))).scalars()}
+    rows = [{"what": str(ACTION_LABELS.get(c.action) or event_label(c.action)), "at": c.created_at,
+             "who": names.get(c.actor_id) or str(ACTOR_WORDS.get(c.actor_type, c.actor_type)),
+             "src": staff_status_label(c.from_status) if c.from_status else "—",
+             "dst": staff_status_label(c.to_status) if c.to_status else "—"} for c in changes]
+    values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "seq")}
+    values["_action"] = action
+    info = {"attempted": str(ACTION_LABELS.get(action, action)), "changes": rows,
+            "allowed": [str(ACTION_LABELS[a]) for a in _allowed_actions(case)]}
+    return render_case(case, status_code=409, values=values, conflict=info)
+
+
+ACTOR_WORDS = {"citizen": _l("Công dân"), "api": _l("Hệ thống đối tác"), "staff": _l("Cán bộ"),
+               "system": _l("Hệ thống")}
+
+
 @bp.post("/ho-so/<int:case_id>/thao-tac/<action>")
 def case_action(case_id: int, action: str):
-    case = _load(case_id)
+    """One rule for writes: lock the case row, then validate against the fresh state and against
+    what the page showed (``seq``: its last event), write, commit once. The loser of a race sees 409."""
+    seen = _int("seq")
+    case = uow.lock_case(case_id)
+    if case is None or not policy.can_view_case(current_user, case):
+        db.session.rollback()
+        abort(404)
     try:
+        changes = uow.changes_since(case.id, seen)
+        if changes:
+            raise uow.Conflict(changes=changes)
         _run(action, case, _ctx())
         db.session.commit()
+    except uow.Conflict as exc:
+        return _conflict_page(case_id, action, exc)
     except triage.TriageError as exc:
         db.session.rollback()
         case = _load(case_id)
         params = {k: (status_label(v) if k == "status" else v) for k, v in exc.params.items()}
         message = str(ERRORS.get(exc.code, ERRORS["unknown_action"])) % params if params else str(ERRORS.get(exc.code, ERRORS["unknown_action"]))
-        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "seq")}
         values["_action"] = action
         return render_case(case, status_code=422, error=message, values=values)
+    except DBAPIError as exc:
+        if not uow.retryable(exc):
+            raise
+        return _conflict_page(case_id, action, uow.Conflict())  # a deadlock between two writers
     flash(_("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
-    return redirect(url_for("staff.case_detail", case_id=case.id) + "#lich-su", code=303)
+    return redirect(url_for("staff.case_detail", case_id=case_id) + "#lich-su", code=303)
 
 
 @bp.post("/ho-so/<int:case_id>/danh-tinh")
@@ -261,15 +312,17 @@ def reveal_identity(case_id: int):
     values = {"reason": request.form.get("reason", ""), "_action": "reveal"}
     if not ident.may_see(user, case):
         return render_case(case, status_code=403, error=str(ERRORS["forbidden"]), values=values)
-    ok = verify_password(user.password_hash, request.form.get("password", ""))
-    if ok and user.totp_secret:
-        from ..auth.service import verify_totp
-        step = verify_totp(user.totp_secret, request.form.get("code", ""), user.totp_last_step)
-        ok = step is not None
-        if ok:
-            user.totp_last_step = step
-    if not ok:
-        return render_case(case, status_code=422, error=str(ERRORS["bad_password"]), values=values)
+    if len((request.form.get("reason") or "").strip()) < 5:  # before the password: no try is spent
+        return render_case(case, status_code=422, error=str(ERRORS["reason_required"]), values=values)
+    cfg = current_app.config
+    result = ident.fresh_auth(user, request.form.get("password", ""), request.form.get("code", ""),
+                              now=_now(), max_failures=cfg["REVEAL_MAX_FAILURES"],
+                              lock_minutes=cfg["LOGIN_LOCK_MINUTES"], case_id=case.id)
+    if result != "ok":
+        db.session.commit()  # the failure counts and its audit record stay
+        if result == "locked":
+            return redirect(url_for("auth.login"), code=303)
+        return render_case(_load(case_id), status_code=422, error=str(ERRORS["bad_password"]), values=values)
     try:
         identity = ident.reveal(case, user, request.form.get("reason", ""), _now())
     except ident.RevealRefused as exc:

@@ -125,8 +125,10 @@ class RowMaker:
                    urgency=urgency, badge=badge, left_text=left_text, group_text=group_text)
 
 
-@bp.get("/hop-thu")
+@bp.route("/hop-thu", methods=["GET", "POST"])
 def inbox():
+    """Filters come as query parameters, but the search words (which may be a name, a phone or an
+    ID number) only in a POST body, so they never reach an address bar, a history or an access log."""
     if not policy.can_use_inbox(current_user):
         abort(403)
     locale = str(get_locale())
@@ -135,7 +137,10 @@ def inbox():
     cal = _calendar(today)
     soon_until = cal.add_working_days(today, _due_soon_days())
     choices = iq.load_choices(current_user, locale)
-    params, messages = iq.parse_params(request.args, choices, has_unit=current_user.unit_id is not None)
+    source = request.form if request.method == "POST" else {k: v for k, v in request.args.items() if k != "q"}
+    params, messages = iq.parse_params(source, choices, has_unit=current_user.unit_id is not None)
+    if request.method == "GET" and request.args.get("q"):
+        messages.append(_("Từ khóa tìm kiếm không được gửi trong địa chỉ trang; hãy nhập vào ô tìm kiếm."))
     page = iq.fetch_page(current_user, params, today=today, soon_until=soon_until, tz=tz, locale=locale)
     if page.cursor_reset:
         messages.append(_("Liên kết trang không hợp lệ; đang hiển thị trang đầu."))

@@ -80,13 +80,14 @@ class InboxParams:
     before: str | None = None  # cursor of the first row of the next page
 
     def query_args(self, **change) -> dict:
-        """The URL parameters that reproduce these filters (no cursor unless given in ``change``)."""
+        """The URL parameters that reproduce these filters (no cursor unless given in ``change``).
+        Never the search words: those travel in POST bodies only (``form_args``)."""
         p = replace(self, after=None, before=None)
         out = {"xem": SLUG_OF_VIEW[p.view]}
         if p.sort != "deadline":
             out["sap_xep"] = SLUG_OF_SORT[p.sort]
         for key, value in (("loai", p.kind), ("trang_thai", p.status), ("don_vi", p.unit_id),
-                           ("can_bo", p.assignee_id), ("kenh", p.channel), ("q", p.q or None)):
+                           ("can_bo", p.assignee_id), ("kenh", p.channel)):
             if value is not None:
                 out[key] = value
         if p.received_from:
@@ -96,6 +97,13 @@ class InboxParams:
         if p.group is not None:
             out["dong_nguoi"] = "1" if p.group else "0"
         out.update({k: v for k, v in change.items() if v is not None})
+        return out
+
+    def form_args(self, **change) -> dict:
+        """What a POST form carries to reproduce these filters and the search words."""
+        out = self.query_args(**change)
+        if self.q:
+            out["q"] = self.q
         return out
 
 

@@ -17,13 +17,20 @@ from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseIdentity, OrgSetting, Unit
 from danvan_feedback.services.intake import search_text
 from tests.app.helpers import post_case, receipt_codes
-from tests.app.staff_helpers import login, make_user
+from tests.app.staff_helpers import csrf, login, make_user
 from tests.factories import complaint, denunciation
 
 URL = "/can-bo/hop-thu"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _CODE = re.compile(r'class="case-code"[^>]*>([^<]+)<')
 _SEQ = itertools.count(1)
+
+
+def fetch(client, query: dict):
+    """The inbox with these parameters: search words go in a POST body, never in the address."""
+    if "q" in query:
+        return client.post(URL, data={"csrf_token": csrf(client, URL), **query})
+    return client.get(URL, query_string=query)
 
 
 def today() -> date:
@@ -119,7 +126,7 @@ def test_saved_views(app, client, inspector):
         "tat-ca": {c_new, c_soon, c_over, c_wait, c_closed, c_stored},
     }
     for view, want in expect.items():
-        assert set(codes(client.get(URL, query_string={"xem": view}))) == want, view
+        assert set(codes(fetch(client, {"xem": view}))) == want, view
     # the default view is the open cases, by deadline: overdue first, no deadline last
     assert codes(client.get(URL)) == [c_over, c_soon, c_new, c_wait]
     page = client.get(URL).get_data(as_text=True)
@@ -136,21 +143,21 @@ def test_filters(app, client, inspector):
     c = seed(app, kind="phan_anh", status="accepted", received_at=base - timedelta(days=1))
     cctt, cckl = unit_id(app, "CCTT"), unit_id(app, "CCKL")
     all_ = {"xem": "tat-ca"}
-    assert set(codes(client.get(URL, query_string={**all_, "loai": "phan_anh"}))) == {b, c}
-    assert set(codes(client.get(URL, query_string={**all_, "trang_thai": "accepted"}))) == {c}
-    assert set(codes(client.get(URL, query_string={**all_, "don_vi": cctt}))) == {a}
-    assert set(codes(client.get(URL, query_string={**all_, "don_vi": cckl}))) == {b}
-    assert set(codes(client.get(URL, query_string={**all_, "don_vi": 0}))) == {c}
-    assert set(codes(client.get(URL, query_string={**all_, "can_bo": other["id"]}))) == {b}
-    assert set(codes(client.get(URL, query_string={**all_, "can_bo": 0}))) == {a, c}
-    assert set(codes(client.get(URL, query_string={**all_, "kenh": "api"}))) == {a}
-    assert set(codes(client.get(URL, query_string={**all_, "dong_nguoi": "1"}))) == {b}
-    assert set(codes(client.get(URL, query_string={**all_, "dong_nguoi": "0"}))) == {a, c}
+    assert set(codes(fetch(client, {**all_, "loai": "phan_anh"}))) == {b, c}
+    assert set(codes(fetch(client, {**all_, "trang_thai": "accepted"}))) == {c}
+    assert set(codes(fetch(client, {**all_, "don_vi": cctt}))) == {a}
+    assert set(codes(fetch(client, {**all_, "don_vi": cckl}))) == {b}
+    assert set(codes(fetch(client, {**all_, "don_vi": 0}))) == {c}
+    assert set(codes(fetch(client, {**all_, "can_bo": other["id"]}))) == {b}
+    assert set(codes(fetch(client, {**all_, "can_bo": 0}))) == {a, c}
+    assert set(codes(fetch(client, {**all_, "kenh": "api"}))) == {a}
+    assert set(codes(fetch(client, {**all_, "dong_nguoi": "1"}))) == {b}
+    assert set(codes(fetch(client, {**all_, "dong_nguoi": "0"}))) == {a, c}
     frm = (t - timedelta(days=10)).isoformat()
-    assert set(codes(client.get(URL, query_string={**all_, "tu": frm}))) == {b, c}
-    assert set(codes(client.get(URL, query_string={**all_, "tu": frm, "den": (t - timedelta(days=2)).isoformat()}))) == {b}
+    assert set(codes(fetch(client, {**all_, "tu": frm}))) == {b, c}
+    assert set(codes(fetch(client, {**all_, "tu": frm, "den": (t - timedelta(days=2)).isoformat()}))) == {b}
     # combined with a view; the group badge shows; filters survive in the tab links
-    resp = client.get(URL, query_string={"xem": "moi", "loai": "phan_anh"})
+    resp = fetch(client, {"xem": "moi", "loai": "phan_anh"})
     assert codes(resp) == [b]
     page = resp.get_data(as_text=True)
     assert "Đông người (12)" in page and "Phòng Tổ chức" not in page.split("<table")[1]
@@ -161,7 +168,7 @@ def test_sort_by_received_newest_first(app, client, inspector):
     now = datetime.now(timezone.utc)
     old = seed(app, received_at=now - timedelta(days=3), due_on=today())
     new = seed(app, received_at=now - timedelta(hours=1), due_on=today() + timedelta(days=30))
-    assert codes(client.get(URL, query_string={"sap_xep": "moi-nhan"})) == [new, old]
+    assert codes(fetch(client, {"sap_xep": "moi-nhan"})) == [new, old]
     assert codes(client.get(URL)) == [old, new]
 
 
@@ -175,23 +182,23 @@ def test_search_ignores_diacritics_and_finds_code_phone_and_name(app, client, in
         full_name="Đỗ Thị Hoa", subject="Khiếu nại xử phạt", content="Mức phạt quá cao", phone="0903 111 222")))
     seed(app, subject="Góp ý ĐẤT trồng", content="thêm cây xanh")
     for q in ("khieu nai dat", "KHIẾU NẠI ĐẤT", "Khieu Nai Dat", "đất đai"):
-        assert codes(client.get(URL, query_string={"q": q})) == [land], q
-    assert codes(client.get(URL, query_string={"q": "dat trong"})) != []  # upper-case Đ folds too
+        assert codes(fetch(client, {"q": q})) == [land], q
+    assert codes(fetch(client, {"q": "dat trong"})) != []  # upper-case Đ folds too
     # by tracking code, typed loosely
-    assert codes(client.get(URL, query_string={"q": other.lower().replace("-", " ")})) == [other]
-    assert codes(client.get(URL, query_string={"q": other})) == [other]
+    assert codes(fetch(client, {"q": other.lower().replace("-", " ")})) == [other]
+    assert codes(fetch(client, {"q": other})) == [other]
     # by phone, however typed, and by the sender's name (not a denunciation)
     for q in ("0903111222", "0903 111 222", "+84 903 111 222"):
-        assert codes(client.get(URL, query_string={"q": q})) == [other], q
-    assert codes(client.get(URL, query_string={"q": "do thi hoa"})) == [other]
+        assert codes(fetch(client, {"q": q})) == [other], q
+    assert codes(fetch(client, {"q": "do thi hoa"})) == [other]
     # the row shows the subject, never the sender
-    page = client.get(URL, query_string={"q": "do thi hoa"}).get_data(as_text=True)
+    page = fetch(client, {"q": "do thi hoa"}).get_data(as_text=True)
     assert "Khiếu nại xử phạt" in page and "Đỗ Thị Hoa" not in page and "0903" not in page.split('class="inbox-count"')[1]
     # LIKE wildcards are plain characters
-    assert codes(client.get(URL, query_string={"q": "%"})) == []
-    assert codes(client.get(URL, query_string={"q": "_"})) == []
+    assert codes(fetch(client, {"q": "%"})) == []
+    assert codes(fetch(client, {"q": "_"})) == []
     # filters apply to search results too
-    assert codes(client.get(URL, query_string={"q": "khieu nai", "loai": "gop_y"})) == []
+    assert codes(fetch(client, {"q": "khieu nai", "loai": "gop_y"})) == []
 
 
 def test_denouncer_never_appears_and_cannot_be_searched(app, client, inspector):
@@ -205,10 +212,10 @@ def test_denouncer_never_appears_and_cannot_be_searched(app, client, inspector):
     text = listed.get_data(as_text=True)
     assert "Cường" not in text and "0912345678" not in text
     for q in ("Lê Văn Cường", "le van cuong", "0912345678", "0912 345 678"):
-        resp = client.get(URL, query_string={"q": q})
+        resp = fetch(client, {"q": q})
         assert codes(resp) == [], q
         assert "Cường" not in resp.get_data(as_text=True).split('class="inbox-count"')[1]
-    assert codes(client.get(URL, query_string={"q": "vòi tiền"})) == [code]
+    assert codes(fetch(client, {"q": "vòi tiền"})) == [code]
 
 
 # -- unit officers -----------------------------------------------------------------------------
@@ -220,10 +227,10 @@ def test_unit_officer_sees_only_the_unit_cases(app, client):
     login(client, make_user(app, "dv", "unit"))
     for q in ({}, {"xem": "tat-ca"}, {"xem": "don-vi"}, {"xem": "da-dong"}, {"q": "viec cua chi cuc"},
               {"q": theirs}, {"q": nobody}, {"xem": "tat-ca", "don_vi": unit_id(app, "CCKL")}):
-        got = codes(client.get(URL, query_string=q))
+        got = codes(fetch(client, q))
         assert theirs not in got and nobody not in got, q
-    assert codes(client.get(URL, query_string={"xem": "tat-ca"})) == [mine]
-    resp = client.get(URL, query_string={"xem": "tat-ca", "don_vi": unit_id(app, "CCKL")})
+    assert codes(fetch(client, {"xem": "tat-ca"})) == [mine]
+    resp = fetch(client, {"xem": "tat-ca", "don_vi": unit_id(app, "CCKL")})
     assert "Đơn vị không hợp lệ" in resp.get_data(as_text=True)
     page = client.get(URL).get_data(as_text=True)
     assert "Kiểm lâm" not in page
@@ -241,7 +248,7 @@ def test_due_soon_and_overdue_badges(app, client, inspector):
     over = seed(app, subject="Trễ rồi", status="accepted", due_on=cal.add_working_days(t - timedelta(days=20), 1))
     fine = seed(app, subject="Còn lâu", status="accepted", due_on=cal.add_working_days(t, 12))
     closed = seed(app, subject="Đã đóng quá hạn", status="closed", due_on=t - timedelta(days=30))
-    page = client.get(URL, query_string={"xem": "tat-ca"}).get_data(as_text=True)
+    page = fetch(client, {"xem": "tat-ca"}).get_data(as_text=True)
     rows = {c: page.split(c)[1].split("</tr>")[0] for c in (soon, over, fine, closed)}
     start_row = {c: page.split(c)[0].rsplit("<tr", 1)[1] for c in (soon, over, fine, closed)}
     assert "Sắp đến hạn" in rows[soon] and "còn 2 ngày làm việc" in rows[soon] and "due-soon" in start_row[soon]
@@ -255,11 +262,11 @@ def test_due_soon_window_is_a_setting(app, client, inspector):
     t = today()
     cal = WorkCalendar()
     c = seed(app, status="accepted", due_on=cal.add_working_days(t, 5))
-    assert codes(client.get(URL, query_string={"xem": "sap-den-han"})) == []
+    assert codes(fetch(client, {"xem": "sap-den-han"})) == []
     with app.app_context():
         db.session.merge(OrgSetting(key="due_soon_days", value="5"))
         db.session.commit()
-    assert codes(client.get(URL, query_string={"xem": "sap-den-han"})) == [c]
+    assert codes(fetch(client, {"xem": "sap-den-han"})) == [c]
 
 
 # -- pagination --------------------------------------------------------------------------------
@@ -274,7 +281,7 @@ def test_pagination_has_no_duplicates_or_gaps(app, client, inspector, sort):
         due = None if i % 7 == 0 else t + timedelta(days=i % 5 - 2)
         made.append(seed(app, subject=f"Hồ sơ số {i}", due_on=due, received_at=now - timedelta(hours=i // 3)))
     seen, pages = [], []
-    resp = client.get(URL, query_string={"xem": "tat-ca", "sap_xep": sort, "loai": "gop_y"})
+    resp = fetch(client, {"xem": "tat-ca", "sap_xep": sort, "loai": "gop_y"})
     for _ in range(10):
         got = codes(resp)
         pages.append(got)
@@ -300,7 +307,7 @@ def test_pagination_order_by_deadline(app, client, inspector):
     late = seed(app, due_on=t + timedelta(days=9))
     none = seed(app, due_on=None)
     early = seed(app, due_on=t - timedelta(days=1))
-    assert codes(client.get(URL, query_string={"xem": "tat-ca"})) == [early, late, none]
+    assert codes(fetch(client, {"xem": "tat-ca"})) == [early, late, none]
 
 
 # -- bad input ---------------------------------------------------------------------------------
@@ -330,7 +337,7 @@ def test_pagination_order_by_deadline(app, client, inspector):
 ])
 def test_bad_input_gets_a_message_not_an_error(app, client, inspector, query, message):
     code = seed(app, subject="Vẫn hiện", due_on=today())
-    resp = client.get(URL, query_string=query)
+    resp = fetch(client, query)
     assert resp.status_code == 200
     text = resp.get_data(as_text=True)
     assert message in text
@@ -338,8 +345,18 @@ def test_bad_input_gets_a_message_not_an_error(app, client, inspector, query, me
         assert code in codes(resp)  # the bad filter is dropped, the list still shows
 
 
+def test_search_words_never_travel_in_the_address(app, client, inspector):
+    code = seed(app, subject="Đất trồng lúa")
+    resp = client.get(URL, query_string={"q": "dat trong lua"})
+    assert resp.status_code == 200 and "không được gửi trong địa chỉ" in resp.get_data(as_text=True)
+    page = fetch(client, {"q": "dat trong lua"}).get_data(as_text=True)
+    assert code in page and 'method="post"' in page
+    # no link on the page carries the words
+    assert not re.search(r'href="[^"]*q=', page)
+
+
 def test_odd_but_valid_input(app, client, inspector):
     seed(app, subject="Một đơn")
     for q in ({"q": "   "}, {"q": "!!!"}, {"q": "\x00"}, {"loai": ""}, {"xem": ""}, {"tu": "01/01/2026"},
               {"sau": "d.2000-01-01.1"}, {"truoc": "n.1"}, {"q": "a" * 200}):
-        assert client.get(URL, query_string=q).status_code == 200, q
+        assert fetch(client, q).status_code == 200, q

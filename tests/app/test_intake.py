@@ -121,9 +121,9 @@ def test_double_submit_creates_one_case_and_does_not_show_pin_again(client, app)
 
 BAD = [
     # kind, changes, field id, message fragment
-    ("khieu_nai", {"full_name": ""}, "full_name", "Vui lòng điền mục này"),
-    ("khieu_nai", {"address": ""}, "address", "Vui lòng điền mục này"),
-    ("khieu_nai", {"cccd": ""}, "cccd", "Vui lòng điền mục này"),
+    ("khieu_nai", {"full_name": ""}, "full_name", "Nhập họ và tên"),
+    ("khieu_nai", {"address": ""}, "address", "Nhập địa chỉ liên hệ"),
+    ("khieu_nai", {"cccd": ""}, "cccd", "Nhập số căn cước công dân"),
     ("khieu_nai", {"cccd": "12345"}, "cccd", "12 chữ số"),
     ("khieu_nai", {"cccd": "003190001234"}, "cccd", "mã tỉnh"),
     ("khieu_nai", {"cccd": "075990001234"}, "cccd", "năm sinh"),
@@ -132,19 +132,19 @@ BAD = [
     ("khieu_nai", {"email": "khong-phai-email"}, "email", "email không hợp lệ"),
     ("khieu_nai", {"consent": None}, "consent", "đồng ý"),
     ("khieu_nai", {"anonymous": "y"}, "anonymous", "không thể gửi ẩn danh"),
-    ("khieu_nai", {"complained_decision": ""}, "complained_decision", "Vui lòng điền mục này"),
+    ("khieu_nai", {"complained_decision": ""}, "complained_decision", "Ghi quyết định hoặc hành vi hành chính bị khiếu nại"),
     ("khieu_nai", {"is_group": "y"}, "group_size", "số người"),
     ("khieu_nai", {"is_group": "y", "group_size": "1"}, "group_size", "từ 2"),
-    ("khieu_nai", {"is_group": "y", "group_size": "5"}, "representative", "Vui lòng điền mục này"),
+    ("khieu_nai", {"is_group": "y", "group_size": "5"}, "representative", "Nhập họ tên người đại diện"),
     ("khieu_nai", {"incident_date": "2999-01-01"}, "incident_date", "tương lai"),
     ("khieu_nai", {"incident_date": "31/02/2026"}, "incident_date", "Ngày không hợp lệ"),
     ("khieu_nai", {"is_group": "y", "group_size": "năm"}, "group_size", "số nguyên"),
-    ("khieu_nai", {"subject": ""}, "subject", "Vui lòng điền mục này"),
+    ("khieu_nai", {"subject": ""}, "subject", "Nhập tiêu đề ngắn"),
     ("khieu_nai", {"subject": "x" * 201}, "subject", "Tối đa 200 ký tự"),
     ("khieu_nai", {"unit_id": "999999"}, "unit_id", "Lựa chọn không hợp lệ"),
     ("khieu_nai", {"website": "http://spam.example"}, "website", "Biểu mẫu không gửi được"),
     ("kien_nghi", {"submitter_type": "business", "tax_code": "0300588568", "company_name": "Cty"}, "tax_code", "Mã số thuế"),
-    ("kien_nghi", {"submitter_type": "business", "company_name": ""}, "company_name", "Vui lòng điền mục này"),
+    ("kien_nghi", {"submitter_type": "business", "company_name": ""}, "company_name", "Nhập tên doanh nghiệp"),
     ("to_cao", {"phone": "", "email": ""}, "phone", "số điện thoại hoặc email"),
 ]
 
@@ -168,11 +168,14 @@ def test_bad_input_is_explained_kept_and_not_stored(client, app, kind, changes, 
     assert count(app, Case) == 0 and stored_files(app) == []
 
 
-def test_first_error_field_gets_focus(client):
-    resp = post_case(client, "khieu_nai", complaint(cccd="1", phone="1"))
+def test_the_error_summary_gets_focus_and_the_phone_comes_back_as_typed(client):
+    """Focus goes to the summary at the top (not to a field far down the page), and fields show what
+    the person typed, not the cleaned value."""
+    resp = post_case(client, "khieu_nai", complaint(cccd="1", phone="0912 345 678"))
     html = resp.get_data(as_text=True)
-    assert 'autofocus' in html.split('id="cccd"')[0].rsplit("<input", 1)[1] + html.split('id="cccd"')[1].split(">")[0]
     assert html.count("autofocus") == 1
+    assert 'class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus' in html
+    assert 'value="0912 345 678"' in html and "+84912345678" not in html
 
 
 def test_missing_csrf_token_keeps_the_form(client, app):
@@ -277,3 +280,18 @@ def test_form_pages_show_kind_specific_fields(client):
         assert "Thông báo về xử lý dữ liệu cá nhân" in html
         assert 'name="consent"' in html and 'name="consent" type="checkbox" value="y" checked' not in html
         assert 'name="website"' in html  # honeypot
+
+
+@pytest.mark.parametrize("kind", ["to_cao", "khieu_nai", "phan_anh"])
+def test_only_optional_fields_are_marked_and_marks_agree_with_the_rules(client, kind):
+    html = client.get(f"/gui/{kind}").get_data(as_text=True)
+    assert "(bắt buộc)" not in html  # no "required" mark, so none sits under "send anonymously"
+    for field in ("unit_id", "commune_id", "attachments"):
+        label = html.split(f'<label for="{field}">')[1].split("</label>")[0]
+        assert "(không bắt buộc)" in label
+    email = html.split('<label for="email">')[1].split("</label>")[0]
+    # where the rules ask for a phone or an e-mail, neither is called optional
+    assert ("(không bắt buộc)" in email) == (kind != "to_cao")  # tố cáo needs a phone or an e-mail
+    if kind == "khieu_nai":
+        consent = html.split('id="consent-hint"')[1].split("</p>")[0]
+        assert "ẩn danh" not in consent

@@ -323,8 +323,18 @@ def test_reclassified_denunciation_stays_hidden(client, app, key):
         case = db.session.execute(select(Case).where(Case.open311_id == rid)).scalar_one()
         triage.reclassify(case, _staff_ctx(app, inspector["id"], now), "to_cao")
         db.session.commit()
-        case.open311_id = rid  # even if an id were put back by hand
-        triage.reclassify(case, _staff_ctx(app, inspector["id"], now + timedelta(seconds=1)), "phan_anh")
+        assert case.protected is True and case.open311_id is None
+        case.resolver_id = inspector["id"]  # only the resolver may reclassify a protected case
+        triage.reclassify(case, _staff_ctx(app, inspector["id"], now + timedelta(seconds=1)), "phan_anh",
+                          reason="Nhầm loại đơn khi phân loại")
+        db.session.commit()
+        assert case.kind_code == "phan_anh" and case.protected is True
+        case.open311_id = rid  # even if an id were put back by hand, and the flag lost:
+        db.session.commit()
+    assert client.get(f"{API}/requests/{rid}.json").status_code == 404
+    with app.app_context():
+        case = db.session.execute(select(Case).where(Case.open311_id == rid)).scalar_one()
+        case.protected = False  # the history (an event that set the kind to_cao) still hides it
         db.session.commit()
     assert client.get(f"{API}/requests/{rid}.json").status_code == 404
     assert client.get(f"{API}/tokens/{rid}.json").status_code == 404
@@ -399,3 +409,39 @@ def test_media_url_for_public_photos_only(client, app):
         triage.reclassify(case, _staff_ctx(app, inspector["id"], datetime.now(timezone.utc)), "to_cao")
         db.session.commit()
     assert client.get(path).status_code == 404
+
+
+def test_only_the_published_photo_is_served(client, app):
+    """media_url names the first photo filed; another photo of the same case is not public."""
+    cfg = app.config
+    with app.app_context():
+        photos = [clean_upload(_jpeg_with_gps(), f"anh{i}.jpg", cfg["UPLOAD_MAX_FILE_BYTES"]) for i in (1, 2)]
+        sub = Submission(kind_code="gop_y", subject="Hai ảnh", content="Hai ảnh.", token="two-photos", anonymous=True)
+        submit_case(sub, photos, storage=LocalStorage(cfg["UPLOAD_DIR"]), pin_key=cfg["PIN_HMAC_KEY"],
+                    now=datetime.now(timezone.utc), tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+        from danvan_feedback.api.views import _media_ref
+        from danvan_feedback.models import Attachment
+        first, second = db.session.execute(select(Attachment.id).order_by(Attachment.id)).scalars().all()
+        refs = _media_ref(first), _media_ref(second)
+    (listed,) = client.get(f"{API}/requests.json").get_json()
+    assert listed["media_url"].endswith(f"/media/{refs[0]}.jpg")
+    assert client.get(f"{API}/media/{refs[0]}.jpg").status_code == 200
+    assert client.get(f"{API}/media/{refs[1]}.jpg").status_code == 404
+
+
+def test_characters_xml_cannot_carry_never_make_a_500(client, app, key):
+    # A lone surrogate escape is valid JSON but no text: refused, in the format asked for.
+    body = ('{"api_key": "%s", "service_code": "gop_y", "description": "Gh\\u1ebf h\\u1ecfng \\ud800"}') % key
+    for fmt in ("json", "xml"):
+        resp = client.post(f"{API}/requests.{fmt}", data=body, content_type="application/json")
+        assert resp.status_code == 400
+        assert (errors_of(resp) if fmt == "json" else xml_errors(resp)) == [
+            "body: text must be valid Unicode (a lone surrogate escape was sent)"]
+    # U+FFFF and controls are text Python can store but XML 1.0 cannot carry: dropped from XML answers.
+    body = ('{"api_key": "%s", "service_code": "gop_y", "description": "Gh\\u1ebf h\\u1ecfng",'
+            ' "address_string": "Ch\\u1ee3 \\uffffA", "lat": 10.9, "long": 106.8}') % key
+    resp = client.post(f"{API}/requests.json", data=body, content_type="application/json")
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    rid = resp.get_json()[0]["service_request_id"]
+    assert client.get(f"{API}/requests/{rid}.json").get_json()[0]["address"] == "Chợ \uffffA"
+    assert fields(xml_of(client.get(f"{API}/requests/{rid}.xml")).find("request"))["address"] == "Chợ A"

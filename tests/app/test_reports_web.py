@@ -181,12 +181,36 @@ def test_sign_off_freezes_figures_and_shows_what_changed(app, client, office):
     frozen_xlsx = client.get(url + "/xlsx")
     wb = load_workbook(io.BytesIO(frozen_xlsx.data))
     assert [c.value for c in wb["02-XLD"][6]][1:] == list(XLD.values())
-    live = load_workbook(io.BytesIO(export_file(client, "xlsx", Q1_FORM).data))
-    assert live["02-XLD"]["Q6"].value == XLD["jur_kn"] + 1
+    # a closed period never changes: the page, the downloads and the CSV serve the signed-off figures
+    assert export_file(client, "xlsx", Q1_FORM).data == frozen_xlsx.data
+    assert export_file(client, "docx", Q1_FORM).data == client.get(url + "/docx").data
+    assert client.get("/can-bo/bao-cao/tai-ve.csv?ky=Q1&nam=2026&cach=calendar").get_data() == client.get(url + "/csv").data
+    page = client.get(Q1).get_data(as_text=True)
+    assert "số liệu đã chốt" in page
     again = client.post("/can-bo/bao-cao/chot", data={"csrf_token": token, "ky": "Q1", "nam": "2026", "cach": "calendar"},
                         follow_redirects=True)
     assert "đã được chốt trước đó" in again.get_data(as_text=True)
     assert client.get("/can-bo/bao-cao/da-chot").status_code == 200
+    # ... except through an explicit correction with a reason, which is audited and keeps the old one
+    snap_id = int(url.rsplit("/", 1)[1])
+    short = client.post(f"{url}/dieu-chinh", data={"csrf_token": token, "reason": "sai"}, follow_redirects=True)
+    assert "Cần ghi rõ lý do điều chỉnh" in short.get_data(as_text=True)
+    assert export_file(client, "xlsx", Q1_FORM).data == frozen_xlsx.data
+    resp = client.post(f"{url}/dieu-chinh", data={"csrf_token": token, "reason": "Phân loại lại đơn O (văn bản 12/TTr)"})
+    assert resp.status_code == 302
+    new_url = resp.headers["Location"]
+    assert new_url != url
+    live = load_workbook(io.BytesIO(export_file(client, "xlsx", Q1_FORM).data))
+    assert live["02-XLD"]["Q6"].value == XLD["jur_kn"] + 1
+    assert "Không có khác biệt" in client.get(new_url).get_data(as_text=True)
+    old = client.get(url).get_data(as_text=True)
+    assert "Bản này đã được thay bằng một bản điều chỉnh" in old
+    assert load_workbook(io.BytesIO(client.get(url + "/xlsx").data))["02-XLD"]["Q6"].value == XLD["jur_kn"]
+    from danvan_feedback.models import AuditRecord
+    with app.app_context():
+        rec = db.session.execute(db.select(AuditRecord).where(AuditRecord.action == "report.correct")).scalar_one()
+        assert rec.reason == "Phân loại lại đơn O (văn bản 12/TTr)" and f'"superseded": {snap_id}' in rec.detail
+        assert rec.actor_id == office["id"]
 
 
 def test_public_page_has_quarters_and_no_personal_data(app, client):

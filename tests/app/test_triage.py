@@ -199,6 +199,7 @@ def test_denouncer_identity_is_hidden_and_every_reveal_is_audited(app, client, i
     with app.app_context():
         recs = db.session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars().all()
         assert [(r.action, r.actor_id, r.case_id, r.reason) for r in recs] == [
+            ("reveal_auth_failed", inspector["id"], cid, ""),  # the wrong password is audited
             ("reveal_identity", inspector["id"], cid, "Xác minh người tố cáo")]
     # reloading the page hides it again
     assert "Lê Văn Cường" not in client.get(f"/can-bo/ho-so/{cid}").get_data(as_text=True)
@@ -274,3 +275,14 @@ def test_urge_the_agency_after_a_transfer(app, client, inspector):
         ev = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq.desc())).scalars().first()
         assert ev.action == "urge" and "UBND xã Long Thành" in ev.note and "15/CV-TT" in ev.note
     assert get_case(app, cid).status == "transferred"
+
+
+def test_the_history_names_people_and_roles_in_words(app, client, inspector):
+    """No raw codes ("citizen", "thanhtra (inspector)") on the case page: names and roles in words."""
+    code, _pin = file(app.test_client())
+    cid = case_id(app, code)
+    assert act(client, cid, "accept", attempt="1").status_code == 303
+    html = client.get(f"/can-bo/ho-so/{cid}").get_data(as_text=True)
+    timeline = html.split('class="timeline"')[1].split("</ol>")[0]
+    assert "Công dân" in timeline and "Thanhtra (Thanh tra" in timeline
+    assert "citizen" not in timeline and "(inspector)" not in html

@@ -89,3 +89,19 @@ def test_a_service_of_another_unit_is_accepted(phone, limited):
         assert case.subject == "Chờ lâu tại quầy kiểm dịch"
         assert case.service_id is not None and case.unit_id != service_unit  # both kept as chosen
         db.session.remove()
+
+
+def test_group_and_business_fields_show_only_when_they_apply_even_without_javascript(browser, limited):
+    ctx = browser.new_context(base_url=limited[1], java_script_enabled=False, **PHONE)
+    page = ctx.new_page()
+    try:
+        page.goto("/gui/kien_nghi")
+        expect(page.locator("#group_size")).to_be_hidden()
+        expect(page.locator("#company_name")).to_be_hidden()
+        page.get_by_label(label("Đơn của nhiều người")).check()
+        expect(page.locator("#group_size")).to_be_visible()
+        page.get_by_role("radio", name="Doanh nghiệp, tổ chức").check()
+        expect(page.locator("#company_name")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        ctx.close()

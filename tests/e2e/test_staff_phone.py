@@ -55,3 +55,56 @@ def test_two_factor_enrolment_works_on_the_phone_that_holds_the_authenticator(pa
     with page.expect_navigation():
         page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_url("**/can-bo/")
+
+
+def _inspector(live_app) -> str:
+    secret = pyotp.random_base32()
+    with live_app.app_context():
+        user = db.session.execute(select(User).where(User.username == "tt.phone")).scalar_one_or_none()
+        if user is None:
+            user = User(username="tt.phone", role="inspector", password_hash=hash_password(PASSWORD),
+                        full_name="Thanh tra điện thoại")
+            db.session.add(user)
+        user.totp_secret, user.totp_last_step = secret, None
+        db.session.commit()
+        db.session.remove()
+    return secret
+
+
+def _sign_in(page, username: str, secret: str) -> None:
+    page.goto("/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_label("Mã xác thực 6 số").fill(pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url("**/can-bo/")
+
+
+def test_inbox_on_a_phone_is_a_list_of_tappable_cards(new_context, live_app):
+    from tests.e2e.helpers import file_complaint
+    citizen = new_context().new_page()
+    code, _pin = file_complaint(citizen)
+    page = new_context().new_page()
+    _sign_in(page, "tt.phone", _inspector(live_app))
+    page.goto("/can-bo/hop-thu")
+    card = page.locator("table.inbox tr", has=page.get_by_role("link", name=code))
+    expect(card).to_be_visible()
+    shot(page, "inbox")
+    assert_accessible(page)  # no sideways scrolling at 390 px, 0 serious axe issues
+    box = card.bounding_box()
+    assert box["width"] <= 390 and box["height"] >= 48
+    # code, kind, title, deadline and state all within the card, on screen without scrolling sideways
+    for cell in ("c-code", "c-kind", "c-title", "c-due", "c-status"):
+        b = card.locator(f"td.{cell}").bounding_box()
+        assert b is not None and b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1
+    link = card.get_by_role("link", name=code).bounding_box()
+    assert link["height"] >= 24
+    # tapping anywhere on the card (here: its title) opens the case
+    card.scroll_into_view_if_needed()
+    title = card.locator("td.c-title").bounding_box()
+    with page.expect_navigation():
+        page.mouse.click(title["x"] + title["width"] / 2, title["y"] + title["height"] / 2)
+    assert "/can-bo/ho-so/" in page.url
