@@ -38,6 +38,8 @@ EVENT = {
     "mark_group": _l("Đánh dấu đơn đông người"),
     "reception_visit": _l("Tiếp công dân"),
     "urge": _l("Cơ quan đã đôn đốc nơi được chuyển đơn"),
+    "issue_document": _l("Ban hành văn bản"),
+    "agency_reply": _l("Văn bản phúc đáp của cơ quan được chuyển đơn"),
 }
 
 

@@ -97,18 +97,25 @@ def clean_text(raw: str | None) -> str:
     return unicodedata.normalize("NFC", _CONTROL.sub("", raw or "")).strip()
 
 
-_VIETNAMESE_MARKS = re.compile("[\u0300-\u036f]")  # the combining diacritics Vietnamese uses
+class _FoldTable(dict):
+    """Character → the character without its marks (đ → d), filled as characters are met, for
+    ``str.translate``: decomposing a character alone and dropping its combining marks gives what
+    decomposing the whole string gives, at C speed (imports fold 100,000 letters)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", "d" if ch == "đ" else "D" if ch == "Đ" else ch)
+        out = "".join(c for c in base if not unicodedata.combining(c))
+        self[code] = out
+        return out
+
+
+_FOLD = _FoldTable()
 
 
 def fold_diacritics(text: str) -> str:
-    """"Khiếu nại đất" → "khieu nai dat", for search insensitive to Vietnamese diacritics.
-
-    Every combining character is dropped; the common marks go in one regex pass, and only text that
-    is still not ASCII afterwards is scanned character by character."""
-    text = _VIETNAMESE_MARKS.sub("", unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")))
-    if not text.isascii():
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.lower()
+    """"Khiếu nại đất" → "khieu nai dat", for search insensitive to Vietnamese diacritics."""
+    return text.translate(_FOLD).lower()
 
 
 def clean_coordinates(lat_raw: str | None, lon_raw: str | None) -> tuple[float | None, float | None]:

@@ -16,6 +16,7 @@ from ..domain.report_queries import DECISIONS
 from ..extensions import db
 from ..models import AgencyReply, Case, CaseEvent, CaseKind, IssuedDocument
 from ..services import letters as svc
+from ..services.decisions import DECISION_ACTIONS
 from ..services.intake import load_calendar, local_date
 from ..services.triage import load_rules
 
@@ -65,4 +66,5 @@ def case_panel(case: Case, today: date) -> dict:
     return {"clocks": clocks, "step_labels": STEP_LABELS, "state_labels": STATE_LABELS,
             "documents": documents, "doc_names": names, "doc_types": doc_types, "replies": replies,
             "can_reply": can_issue and case.transfer_agency is not None,
-            "channel_label": svc.CHANNEL_WORDS.get(case.channel, case.channel)}
+            "channel_label": svc.CHANNEL_WORDS.get(case.channel, case.channel),
+            "decision_actions": DECISION_ACTIONS}

@@ -174,7 +174,14 @@ class CaseEvent(db.Model):
     # count a case as it stood in a period.
     kind_code: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # When the legal fact took effect (clocks and reports use it); ``entered_at``: when it was typed
+    # in, if recorded (a decision entered late shows "ghi nhận muộn"). The decision's document: its
+    # number, signing date and signer (the signed file is an ``Attachment`` with this event's id).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    doc_no: Mapped[str | None] = mapped_column(String(100))
+    doc_signed_on: Mapped[date | None] = mapped_column(Date)
+    doc_signer: Mapped[str | None] = mapped_column(String(200))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     case: Mapped[Case] = relationship(back_populates="events")

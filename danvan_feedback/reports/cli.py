@@ -22,7 +22,8 @@ def report_cli():
 @click.option("--period", "spec", default=None, help="default: the current quarter (local time)")
 @click.option("--convention", type=click.Choice(CONVENTIONS), default=None,
               help="calendar periods or the government's cut-off (default: REPORT_CONVENTION)")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx", "analysis"]), required=True,
+              help="analysis: the office's analysis workbook (trends, times, overdue, satisfaction, case table)")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def export(year, spec, convention, fmt, output):
     cfg = current_app.config
@@ -39,6 +40,14 @@ def export(year, spec, convention, fmt, output):
         click.echo(str(labels.PERIOD_ERRORS[exc.code] % exc.params) if exc.params else str(labels.PERIOD_ERRORS[exc.code]),
                    err=True)
         sys.exit(2)
+    if fmt == "analysis":   # the office's analysis workbook (issue 16)
+        from ..models import OrgSetting
+        from . import workbook
+        data = workbook.build(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)))
+        with open(output, "wb") as out:
+            out.write(workbook.xlsx_bytes(data, OrgSetting.get("org_name", "")))
+        click.echo(f"{output}: {workbook.period_title({'start': period.start.isoformat(), 'end': period.end.isoformat(), 'preset': period.preset, 'convention': period.convention, 'year': period.year})}")
+        return
     from . import signoff
     frozen = signoff.frozen_file(period.key, fmt)
     if frozen is not None:  # a closed period: the signed-off file, unchanged

@@ -23,8 +23,8 @@ from .models import ReportJob
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("xlsx", "docx")
-MIMES = {"xlsx": exports.XLSX_MIME, "docx": exports.DOCX_MIME}
+FORMATS = ("xlsx", "docx", "analysis")   # analysis: the office's analysis workbook (issue 16)
+MIMES = {"xlsx": exports.XLSX_MIME, "docx": exports.DOCX_MIME, "analysis": exports.XLSX_MIME}
 STALE_AFTER = timedelta(minutes=30)
 
 
@@ -85,6 +85,13 @@ def _build(job: ReportJob, cfg) -> bytes:
         job.filename = frozen[1]
         return frozen[0]
     tz = cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    if job.fmt == "analysis":
+        from ..models import OrgSetting
+        from . import workbook
+        data = workbook.build(period_of(job), tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)))
+        job.filename = workbook.filename(job.period_key)
+        _progress(job, 50)
+        return workbook.xlsx_bytes(data, OrgSetting.get("org_name", ""))
     fig = service.compute(period_of(job), tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)),
                           with_previous=False)
     job.filename = exports.filename(fig, job.fmt)

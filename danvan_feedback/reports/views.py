@@ -123,7 +123,7 @@ def export(fmt: str):
     """CSV is streamed at once. XLSX and DOCX are made by a background job: a POST queues it (run
     at once when ``REPORT_JOBS_INLINE``) and leads to its page; a GET (an old link) leads back to
     the dashboard of the period, where the export buttons are."""
-    if fmt not in ("xlsx", "csv", "docx"):
+    if fmt not in ("xlsx", "csv", "docx", "analysis"):
         abort(404)
     if not policy.can_export_reports(current_user):
         return _forbidden(_("Chỉ Văn phòng và quản trị viên được tải tệp báo cáo. Vai trò của bạn chỉ được xem số liệu."))

@@ -7,11 +7,12 @@ the same durable path, tracking code and PIN as a web submission.)
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from .. import documents as docs
 from .. import policy
@@ -19,7 +20,7 @@ from ..domain.letters import effective_date_error
 from ..extensions import db
 from ..models import AgencyReply, Attachment, Case, CaseEvent, IssuedDocument, OrgSetting
 from ..storage import CleanFile, LocalStorage
-from .db import begin_write
+from . import uow
 from .events import append_event
 from .intake import local_date
 
@@ -33,8 +34,7 @@ class LetterError(ValueError):
 def lock_case(case_id: int) -> Case:
     """Begin the write and lock the case row before reading what is validated (SQLite: BEGIN
     IMMEDIATE; PostgreSQL: SELECT … FOR UPDATE)."""
-    begin_write()
-    case = db.session.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
+    case = uow.lock_case(case_id)
     if case is None:
         raise LetterError("not_found")
     return case
@@ -145,6 +145,9 @@ def issue_document(case_id: int, doc_type: str, *, actor, now: datetime, tz: str
         raise LetterError("required", "note")
     tpl = docs.load_template(doc_type, template_dir)
     year = issued_on.year
+    if db.engine.dialect.name == "postgresql":  # one writer per register and year (SQLite: BEGIN IMMEDIATE)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                           {"k": 12_000_000_000 + zlib.crc32(f"{tpl.series}:{year}".encode())})
     if number is None:
         number = (db.session.execute(select(func.max(IssuedDocument.number)).where(
             IssuedDocument.series == tpl.series, IssuedDocument.year == year)).scalar() or 0) + 1

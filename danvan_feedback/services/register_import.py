@@ -32,8 +32,9 @@ from sqlalchemy import insert, select
 
 from ..domain import deadlines as dl
 from ..domain import register_import as ri
-from ..domain.codes import new_tracking_code
+from ..domain.codes import ALPHABET, CODE_LEN, PREFIX
 from ..extensions import db
+from ..policy import SECRET_IDENTITY_KINDS
 from ..models import Case, CaseEvent, CaseIdentity, CaseKind, ImportMapping, Unit
 from ..models.reception import ReceptionVisit
 from ..reception.rules import visit_search_text
@@ -45,10 +46,10 @@ from .intake import load_calendar, search_text
 
 CHANNEL = "import"        # "nhập từ sổ cũ"
 ACTOR = "import"
-BATCH = 2000
+BATCH = 5000
 MAX_PROBLEMS = 100_000    # kept in the plan; beyond this only counted
 EVENT_HOUR = time(8, 0)   # an event of a day in the register is put at 08:00 local time
-SECRET_KINDS = frozenset({"to_cao"})
+SECRET_KINDS = SECRET_IDENTITY_KINDS
 
 Progress = Callable[[float], None]
 
@@ -305,6 +306,7 @@ def _case_values(rec: dict, status: str, now: datetime, tz: ZoneInfo, clocks: _C
         "transfer_date": rec["decision_date"] if rec["decision"] == "transfer" else None,
         "import_key": rec["key"], "import_digest": rec["digest"],
         "entered_at": now,   # the day it came into this system; received_at is the day in the register
+        "protected": secret,  # a denunciation's sender stays secret for good (policy.SECRET_IDENTITY_KINDS)
     }
 
 
@@ -328,26 +330,38 @@ def _event_rows(case_id: int, rec: dict, tz: ZoneInfo) -> list[dict]:
     return rows
 
 
+def tracking_codes(n: int) -> list[str]:
+    """``n`` tracking codes in the format of ``domain.codes.new_tracking_code``, drawn from one
+    ``secrets`` buffer (the 32-letter alphabet takes 5 bits of a byte, uniformly). A collision with an
+    existing code is caught by the unique constraint like any other."""
+    if len(ALPHABET) != 32:
+        from ..domain.codes import new_tracking_code
+        return [new_tracking_code() for _ in range(n)]
+    raw = secrets.token_bytes(n * CODE_LEN)
+    body = "".join(ALPHABET[b & 31] for b in raw)
+    return [f"{PREFIX}-{body[i:i + 4]}-{body[i + 4:i + CODE_LEN]}" for i in range(0, n * CODE_LEN, CODE_LEN)]
+
+
 def _insert_letters(recs: list[dict], now: datetime, tz: ZoneInfo, clocks: _Clocks) -> int:
+    """New cases, their identities and events in three multi-row INSERTs (executemany on the tables
+    of the models: column types apply, no per-row round trip), the ids read back by row key."""
     values = []
-    for rec in recs:
+    for rec, code in zip(recs, tracking_codes(len(recs))):
         status = ri.letter_history(rec)[-1].to_status
-        values.append(_case_values(rec, status, now, tz, clocks, new_tracking_code()))
-    ids = db.session.execute(insert(Case).returning(Case.id, Case.import_key, sort_by_parameter_order=True),
-                             values).all()
-    by_key = {k: i for i, k in ids}
-    identities = [{"case_id": by_key[r["key"]], **{f: None for f in ("full_name", "address", "cccd", "phone",
-                                                                     "email", "company_name", "tax_code",
-                                                                     "representative")},
-                   **r["identity"]} for r in recs if r["identity"]]
+        values.append(_case_values(rec, status, now, tz, clocks, code))
+    db.session.execute(insert(Case.__table__), values)
+    by_key = {k: i for k, (i, _d) in _existing(Case, [r["key"] for r in recs]).items()}
+    identities = [{"case_id": by_key[r["key"]], **{f: None for f in IDENTITY_COLUMNS}, **r["identity"]}
+                  for r in recs if r["identity"]]
     if identities:
-        db.session.execute(insert(CaseIdentity), identities)
+        db.session.execute(insert(CaseIdentity.__table__), identities)
     events = [e for r in recs for e in _event_rows(by_key[r["key"]], r, tz)]
     if events:
-        db.session.execute(insert(CaseEvent), events)
+        db.session.execute(insert(CaseEvent.__table__), events)
     return len(events)
 
 
+IDENTITY_COLUMNS = ("full_name", "address", "cccd", "phone", "email", "company_name", "tax_code", "representative")
 CASE_FIELDS = ("kind_code", "subject", "content", "handling_unit_id", "is_group", "group_size", "is_anonymous",
                "attempt", "complexity", "received_at")
 
@@ -367,6 +381,9 @@ def _update_letter(rec: dict, *, actor_id: int | None, now: datetime, tz: ZoneIn
     changed = [f for f in CASE_FIELDS if getattr(case, f) != want[f]]
     for f in changed:
         setattr(case, f, want[f])
+    if case.kind_code in SECRET_KINDS:
+        case.protected = True   # once a denunciation, never unprotected
+    secret = bool(case.protected)
     ident = case.identity
     new_ident = rec["identity"]
     old_ident = {f: getattr(ident, f) for f in ("full_name", "address", "cccd", "phone")} if ident else {}
@@ -376,7 +393,6 @@ def _update_letter(rec: dict, *, actor_id: int | None, now: datetime, tz: ZoneIn
             case.identity = ident = CaseIdentity()
         for f in ("full_name", "address", "cccd", "phone"):
             setattr(ident, f, new_ident.get(f))
-    secret = case.kind_code in SECRET_KINDS
     case.search_text = search_text(case.tracking_code, case.subject, case.content, {} if secret else new_ident)
     recorded = set()
     for ev in db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)).scalars():
@@ -410,6 +426,7 @@ def _visit_values(rec: dict, serial: int, actor_id: int | None, now: datetime) -
                              "content", "kind_code", "people_count", "is_group", "is_repeat", "previous_agency",
                              "handling", "handling_agency", "follow_up", "notes")}
     v.update({"year": rec["visit_date"].year, "serial": serial, "case_id": None, "submission_token": None,
+              "protected": secret,
               "search_text": visit_search_text(v, label, None, secret), "import_key": rec["key"],
               "import_digest": rec["digest"], "created_by_id": actor_id, "updated_by_id": actor_id,
               "created_at": now, "updated_at": now})
@@ -430,7 +447,7 @@ def _insert_visits(recs: list[dict], actor_id: int | None, now: datetime) -> Non
             serial = max(taken[y], default=0) + 1
         taken[y].add(serial)
         values.append(_visit_values(r, serial, actor_id, now))
-    db.session.execute(insert(ReceptionVisit), values)
+    db.session.execute(insert(ReceptionVisit.__table__), values)
 
 
 VISIT_UPDATABLE = ("visit_date", "reception_type", "head_mode", "citizen_name", "citizen_address", "cccd", "content",
@@ -443,8 +460,9 @@ def _update_visit(rec: dict, *, actor_id: int | None, now: datetime) -> None:
     changed = [f for f in VISIT_UPDATABLE if getattr(visit, f) != rec[f]]
     for f in changed:
         setattr(visit, f, rec[f])
+    visit.protected = bool(visit.protected) or rec["kind_code"] in SECRET_KINDS
     visit.search_text = visit_search_text({f: rec[f] for f in VISIT_UPDATABLE}, f"{visit.serial}/{visit.year}", None,
-                                          rec["kind_code"] in SECRET_KINDS)
+                                          visit.protected)
     visit.import_digest, visit.updated_by_id, visit.updated_at = rec["digest"], actor_id, now
     append_audit(actor_id=actor_id, action="import_update_visit", now=now,
                  reason=f"dòng {rec['line']}", detail=f"visit {visit.id}: " + (", ".join(changed) or "digest"))

@@ -7,7 +7,7 @@ complexity ladder within the legal maximum. Deadlines come from ``deadline_rules
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -38,6 +38,9 @@ class Ctx:
     actor: User
     now: datetime
     tz: str
+    # Columns the action's event records besides its own: a decision's document and the moment it
+    # was entered when ``now`` is its effective date (services/decisions.py).
+    record: dict = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -53,7 +56,7 @@ def _event(case: Case, ctx: Ctx, action: str, *, to: str | None = None, note: st
            public: bool = False, **recorded) -> CaseEvent:
     case.updated_at = ctx.now
     return append_event(case, action=action, now=ctx.now, actor_type="staff", actor_id=ctx.actor.id,
-                        to_status=to, note=note, is_public=public, **recorded)
+                        to_status=to, note=note, is_public=public, **{**ctx.record, **recorded})
 
 
 def _guard(case: Case, ctx: Ctx, action: str, *, triage_only: bool = True) -> None:

@@ -22,6 +22,8 @@ from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
 from ..services import uow
 from ..storage import LocalStorage
+from ..letters.decision_form import ERRORS as DECISION_ERRORS
+from ..letters.decision_form import decision_context, finish
 from ..letters.panel import case_panel
 from .views import bp
 
@@ -48,6 +50,7 @@ ERRORS = {
     "reason_required": _l("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."),
     "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
     "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
+    **DECISION_ERRORS,  # a decision's document and effective date (issue 12)
 }
 
 ACTION_LABELS = {
@@ -279,15 +282,21 @@ def case_action(case_id: int, action: str):
     if case is None or not policy.can_view_case(current_user, case):
         db.session.rollback()
         abort(404)
+    stored = None
     try:
         changes = uow.changes_since(case.id, seen)
         if changes:
             raise uow.Conflict(changes=changes)
-        _run(action, case, _ctx())
+        entered = _ctx()
+        ctx, signed_file = decision_context(action, case, entered)  # a decision's document and effective date
+        event = _run(action, case, ctx)
+        stored = finish(action, event, case, entered=entered, signed_file=signed_file)
         db.session.commit()
     except uow.Conflict as exc:
         return _conflict_page(case_id, action, exc)
     except triage.TriageError as exc:
+        if stored:
+            LocalStorage(current_app.config["UPLOAD_DIR"]).delete(stored)
         db.session.rollback()
         case = _load(case_id)
         params = {k: (status_label(v) if k == "status" else v) for k, v in exc.params.items()}

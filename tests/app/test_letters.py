@@ -92,6 +92,7 @@ def test_register_a_paper_letter_prints_a_slip_and_mails_code_and_pin(app, clien
     # the clock runs from the received date, not from the day of entry
     page = client.get(f"/can-bo/ho-so/{c.id}").get_data(as_text=True)
     assert 'id="clock-accept"' in page and received.strftime("%d/%m/%Y") in page
+    assert "Ban hành văn bản" in page and ">issue_document<" not in page  # events in words
     # the numbered DOCX
     docx_resp = client.get(f"/can-bo/van-ban/{doc.id}")
     assert docx_resp.status_code == 200 and docx_resp.headers["Content-Security-Policy"] == "sandbox"

@@ -104,8 +104,19 @@ def test_register_a_paper_letter_print_its_slip_and_accept_it_with_a_numbered_no
         page.get_by_role("link", name="Mở hồ sơ").click()
     assert page.locator("#clock-accept").is_visible()
     assert received.strftime("%d/%m/%Y") in page.locator("#clock-accept").inner_text()
+    # accepted two days ago on paper, entered today: a late entry with its document
+    accepted = received + timedelta(days=1)
+    page.locator("#form-accept summary").click()
+    page.locator("#accept-doc_no_decision").fill(f"{size}-01/TB-TTr")
+    page.locator("#accept-signed_on").fill(accepted.isoformat())
+    page.locator("#accept-effective_on").fill(accepted.isoformat())
     press(page, "form-accept", "Thụ lý")
     assert "Đã thụ lý" in page.locator("#case-status").inner_text()
+    late = page.locator(".late-entry")
+    assert late.count() == 1 and accepted.strftime("%d/%m/%Y") in late.inner_text()
+    if size == "phone":
+        late.scroll_into_view_if_needed()
+        shot(page, "letters-late-entry-phone")
     page.locator("#issue-doc_type").select_option("tb_thu_ly")
     page.locator("#issue-signer").fill("Chánh Thanh tra Nguyễn Văn Ký")
     press(page, "form-issue_document", "Ban hành văn bản (DOCX)")
@@ -118,6 +129,7 @@ def test_register_a_paper_letter_print_its_slip_and_accept_it_with_a_numbered_no
     text = docx_text(dl.value)
     assert "THÔNG BÁO" in text and "thụ lý giải quyết khiếu nại" in text and "Hoàng Thị Thư" in text
     assert "Chánh Thanh tra Nguyễn Văn Ký" in text and code in text
+    assert f"từ ngày {accepted.strftime('%d/%m/%Y')}" in text  # thụ lý on its effective date
     assert_accessible(page)
 
 

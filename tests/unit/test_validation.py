@@ -533,3 +533,15 @@ def test_clean_coordinates_never_returns_a_point_off_the_globe(lat, lon):
         assert not (-90 <= lat <= 90 and -180 <= lon <= 180)
         return
     assert -90 <= got[0] <= 90 and -180 <= got[1] <= 180
+
+
+def _fold_reference(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+       | st.text(alphabet="ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵĐĂÂÊÔƠƯ aA\u0301\u0300\u0323",
+                 max_size=60))
+def test_fold_diacritics_matches_decomposing_the_whole_string(text):
+    assert fold_diacritics(text) == _fold_reference(text)
