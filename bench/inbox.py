@@ -79,7 +79,7 @@ def seed(conn, n: int, unit_ids: list[int], user_ids: list[int], today: date) ->
     """Insert ``n`` cases and their first events with Core, in batches; returns a few facts."""
     from sqlalchemy import insert
 
-    from danvan_feedback.domain.validation import fold_diacritics
+    from danvan_feedback.services.intake import search_text
     from danvan_feedback.models import Case, CaseEvent
     rng = random.Random(20261127)
     now = datetime.now(timezone.utc)
@@ -98,9 +98,9 @@ def seed(conn, n: int, unit_ids: list[int], user_ids: list[int], today: date) ->
             due = None if rng.random() < 0.03 else today + timedelta(days=rng.randint(-60, 60))
             group = rng.random() < 0.05
             name = rng.choice(("Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Châu", "Phạm Thu Dung"))
-            ident = "" if kind == "to_cao" else f"{name} 09{rng.randint(10_000_000, 99_999_999)}"
-            folded = fold_diacritics(" ".join([code, code.replace("-", ""), subject, content, ident]))
-            if kind == "khieu_nai" and "khieu nai" in folded and "dat" in folded:
+            ident = {} if kind == "to_cao" else {"full_name": name, "phone": f"09{rng.randint(10_000_000, 99_999_999)}"}
+            folded = search_text(code, subject, content, ident)
+            if kind == "khieu_nai" and all(f" {w} " in folded for w in ("khieu", "nai", "dat")):
                 facts["khieu_nai_dat"] += 1
             rows.append({
                 "id": i, "tracking_code": code, "open311_id": None, "pin_hash": "f" * 64,

@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                 static_folder=os.path.join(PROJECT_ROOT, "static"))
     os.makedirs(app.instance_path, exist_ok=True)
     env = dict(os.environ)
-    for key in ("APP_ENV", "SECRET_KEY"):
+    for key in ("APP_ENV", "SECRET_KEY", "PUBLIC_BASE_URL"):
         if test_config and key in test_config:
             env[key] = test_config[key]
     app.config.update(load_config(app.instance_path, env))
@@ -38,6 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     configure_logging()
+    from .web import install_converters
+    install_converters(app)
     register_extensions(app)
     register_blueprints(app)
     from .web import register_errorhandlers, register_hooks

@@ -137,14 +137,29 @@ def attachments_cli():
     pass
 
 
-@attachments_cli.command("sweep", help="Delete stored files that no attachment row refers to (orphans of failed submissions).")
+@attachments_cli.command("sweep", help="Delete stored files that no row refers to (orphans of failed "
+                         "submissions): attachments, reception dialogue minutes and report export files.")
 @click.option("--older-than", default=3600, show_default=True, help="Only files older than this many seconds.")
 def attachments_sweep(older_than):
     from .models import Attachment
+    from .models.reception import DialogueSession
+    from .reports import jobs
+    from .reports.models import ReportJob
     from .storage import LocalStorage
-    known = set(db.session.execute(select(Attachment.storage_key)).scalars())
-    removed = LocalStorage(current_app.config["UPLOAD_DIR"]).sweep(known, older_than)
-    click.echo(f"removed {len(removed)} orphan file(s)")
+    cfg = current_app.config
+    stores = [
+        ("attachments", cfg["UPLOAD_DIR"], select(Attachment.storage_key)),
+        ("reception minutes", cfg.get("RECEPTION_UPLOAD_DIR") or cfg["UPLOAD_DIR"].rstrip("/\\") + "_doi_thoai",
+         select(DialogueSession.minutes_key)),
+        ("report files", jobs.export_dir(cfg), select(ReportJob.storage_key)),
+    ]
+    total = 0
+    for label, root, query in stores:
+        known = {k for k in db.session.execute(query).scalars() if k}
+        removed = LocalStorage(root).sweep(known, older_than)
+        total += len(removed)
+        click.echo(f"{label}: removed {len(removed)} orphan file(s)")
+    click.echo(f"removed {total} orphan file(s)")
 
 
 @click.command("seed-demo", help="Add demo services and a handful of demo cases in different states (idempotent). "

@@ -60,6 +60,21 @@ def _secret_key(env: dict, app_env: str, instance_path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _public_base_url(env: dict, production: bool) -> str:
+    """The site's absolute address for links in e-mails and on posters. Production refuses to start
+    without it: a link must never be built from a request's Host header, which a client chooses."""
+    from urllib.parse import urlsplit
+    value = (env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if not value:
+        if production:
+            raise ConfigError("PUBLIC_BASE_URL (e.g. https://gopy.example.gov.vn) is required when APP_ENV=production")
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an absolute http(s) address, got {value!r}")
+    return value
+
+
 def load_config(instance_path: str, env: dict | None = None) -> dict:
     env = dict(os.environ if env is None else env)
     inst = Path(instance_path)
@@ -99,12 +114,19 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "SESSION_COOKIE_NAME": "dv_session",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SERVER_NAME": env.get("SERVER_NAME") or None,
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "PUBLIC_BASE_URL": _public_base_url(env, production),
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),
         "WTF_CSRF_ENABLED": _bool(env.get("WTF_CSRF_ENABLED"), True),
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis unreachable: count in this process (and log a warning) rather than answer 500; the
+        # shared storage is tried again with back-off. A hung Redis costs at most the timeouts.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+                                      if env.get("RATELIMIT_STORAGE_URI", "").startswith(("redis", "rediss"))
+                                      else {}),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Accepted submissions per address (mistakes don't count; offices and carriers share one
         # address), every attempt per form (a bot replaying one form), and a flood ceiling per address.

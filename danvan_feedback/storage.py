@@ -1,7 +1,9 @@
 """Attachments: decide the type from the content, clean it, and store it durably outside ``static/``.
 
-Images are opened by Pillow restricted to JPEG/PNG/WebP, verified, and re-encoded, which drops
-EXIF (a photo's GPS position can identify a denouncer). PDFs must start with ``%PDF-`` and parse.
+Images are opened by Pillow restricted to JPEG/PNG/WebP, verified, decoded within pixel budgets
+(JPEG downscaled while decoding), shrunk and re-encoded, which drops EXIF (a photo's GPS position
+can identify a denouncer). PDFs must start with ``%PDF-`` and parse; active content (scripts,
+actions, embedded files) is removed by rewriting them.
 Files are written to a temporary name, fsynced, renamed and the directory fsynced before the
 database commit that refers to them; a file no row refers to is an orphan, swept by
 ``flask --app wsgi attachments sweep``.
@@ -20,10 +22,38 @@ from pathlib import Path
 from PIL import Image, ImageOps
 from pypdf import PdfReader
 
-Image.MAX_IMAGE_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = 100_000_000  # header sizes above this are refused before any decoding
 
 _IMAGE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"),
                 "WEBP": ("image/webp", ".webp")}
+
+# What decoding may cost. JPEG decodes at 1/2, 1/4 or 1/8 of its size when asked (``draft``), so a
+# 50 MP phone photo costs a few megapixels; PNG and WebP decode at full size, hence the budgets in
+# decoded pixels: per file, and per submission (every image of one form counts against it).
+IMAGE_MAX_SIDE = 2048  # stored images: longest side, in pixels (enough to read a document or a scene)
+IMAGE_DRAFT_SIDE = 1024  # JPEG: the decoder's scale keeps both sides at least this long
+IMAGE_FILE_MAX_PIXELS = 12_000_000
+IMAGE_SUBMISSION_MAX_PIXELS = 30_000_000
+
+
+class PixelBudget:
+    """Decoded pixels still allowed for one submission."""
+
+    def __init__(self, pixels: int = IMAGE_SUBMISSION_MAX_PIXELS):
+        self.left = pixels
+
+    def take(self, pixels: int) -> bool:
+        if pixels > self.left:
+            return False
+        self.left -= pixels
+        return True
+
+
+class StorageError(OSError):
+    """A file could not be stored (full disk, I/O error): nothing was kept of it."""
+
+    def __init__(self, errno_code: int | None):
+        super().__init__(errno_code, os.strerror(errno_code) if errno_code else "storage error")
 
 
 class RejectedFile(ValueError):
@@ -54,7 +84,9 @@ def safe_display_name(name: str, ext: str) -> str:
     return stem + ext
 
 
-def _clean_image(raw: bytes, name: str) -> CleanFile:
+def _clean_image(raw: bytes, name: str, budget: PixelBudget) -> CleanFile:
+    """Verify, decode within the pixel budgets (JPEG downscaled while decoding), shrink to
+    IMAGE_MAX_SIDE and re-encode, which also drops EXIF and GPS."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -62,34 +94,119 @@ def _clean_image(raw: bytes, name: str) -> CleanFile:
                 probe.verify()
             img = Image.open(io.BytesIO(raw), formats=list(_IMAGE_TYPES))
             fmt = img.format
-            img.load()
-            ImageOps.exif_transpose(img, in_place=True)  # no copy when the photo is upright
+            if fmt == "JPEG":  # the decoder scales by 1/2, 1/4 or 1/8, both sides staying >= IMAGE_DRAFT_SIDE
+                img.draft(img.mode if img.mode in ("RGB", "L") else None, (IMAGE_DRAFT_SIDE, IMAGE_DRAFT_SIDE))
+            pixels = img.size[0] * img.size[1]
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise RejectedFile("file_bomb", name) from exc
         except Exception as exc:  # Pillow raises many kinds for broken input
+            raise RejectedFile("file_broken", name) from exc
+        if pixels > IMAGE_FILE_MAX_PIXELS:
+            raise RejectedFile("image_too_large", name)
+        if not budget.take(pixels):
+            raise RejectedFile("image_budget", name)
+        try:
+            img.load()
+            ImageOps.exif_transpose(img, in_place=True)
+            if max(img.size) > IMAGE_MAX_SIDE:
+                img.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        except Exception as exc:
             raise RejectedFile("file_broken", name) from exc
     content_type, ext = _IMAGE_TYPES[fmt]
     out = io.BytesIO()
     if fmt == "JPEG":
         if img.mode not in ("RGB", "L"):
             img = img.convert("RGB")
-        # No optimize=True: a second pass over the coefficients that would more than double the
-        # encoding time of a phone photo for a file about 5 % smaller.
-        img.save(out, "JPEG", quality=88)
+        img.save(out, "JPEG", quality=85)
     elif fmt == "PNG":
-        img.save(out, "PNG", optimize=False)
+        img.save(out, "PNG", compress_level=3)
     else:
-        img.save(out, "WEBP", quality=88)
+        img.save(out, "WEBP", quality=80, method=2)
     return CleanFile(safe_display_name(name, ext), content_type, out.getvalue())
 
 
+# PDF features that run or carry something: scripts, actions run on open/close/print, launching
+# programs, submitting forms, embedded files and rich media. Kept out of what staff download.
+_PDF_ACTIVE_KEYS = {"/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile",
+                    "/RichMedia", "/XFA", "/SubmitForm", "/ImportData"}
+_PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/GoToE",
+                       "/GoToR", "/Rendition", "/RichMediaExecute", "/Sound", "/Movie", "/Hide", "/SetOCGState"}
+_PDF_ACTIVE_ANNOTS = {"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen", "/3D"}
+PDF_MAX_OBJECTS = 200_000
+
+
+def _pdf_active(obj, seen: set, budget: list) -> bool:
+    """Whether ``obj`` (followed through references) holds active content."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            ref = (item.idnum, item.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise ValueError("too many PDF objects")
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            keys = set(item.keys())
+            if keys & _PDF_ACTIVE_KEYS:
+                return True
+            if item.get("/S") in _PDF_ACTIVE_ACTIONS or item.get("/Subtype") in _PDF_ACTIVE_ANNOTS:
+                return True
+            stack.extend(v for k, v in item.items() if k not in ("/Parent", "/P"))
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return False
+
+
+def _has_active_content(reader) -> bool:
+    return _pdf_active(reader.trailer.raw_get("/Root"), set(), [PDF_MAX_OBJECTS])
+
+
+def _strip_pdf(reader) -> bytes:
+    """A copy with the pages only: no document catalogue (its /OpenAction, /Names with scripts and
+    embedded files, /AcroForm with XFA go), and on each page no /AA and no annotation that acts."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, NameObject
+    writer = PdfWriter()
+    for page in reader.pages:  # cleaned in the reader's copy first, so nothing active is copied over
+        page.pop(NameObject("/AA"), None)
+        annots = page.get("/Annots")
+        if annots is not None:
+            kept = ArrayObject()
+            for ref in annots.get_object():
+                annot = ref.get_object()
+                action = annot.get("/A")
+                action = action.get_object() if action is not None else None
+                if (annot.get("/Subtype") in _PDF_ACTIVE_ANNOTS or "/AA" in annot
+                        or (action is not None and (action.get("/S") not in ("/URI", "/GoTo") or "/Next" in action))):
+                    continue
+                kept.append(ref)
+            page[NameObject("/Annots")] = kept
+        writer.add_page(page)
+    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def _clean_pdf(raw: bytes, name: str) -> CleanFile:
+    """A PDF that parses, is not encrypted and has pages. Active content (scripts, open actions,
+    launch, form submission, embedded files) is removed by rewriting the pages into a new file; if
+    the rewritten file still holds any, the file is refused."""
     try:
         reader = PdfReader(io.BytesIO(raw), strict=False)
         if reader.is_encrypted:
             raise RejectedFile("file_encrypted", name)
         if len(reader.pages) < 1:
             raise RejectedFile("file_broken", name)
+        if _has_active_content(reader):
+            raw = _strip_pdf(reader)
+            if _has_active_content(PdfReader(io.BytesIO(raw), strict=False)):
+                raise RejectedFile("pdf_active", name)
     except RejectedFile:
         raise
     except Exception as exc:
@@ -97,8 +214,9 @@ def _clean_pdf(raw: bytes, name: str) -> CleanFile:
     return CleanFile(safe_display_name(name, ".pdf"), "application/pdf", raw)
 
 
-def clean_upload(raw: bytes, name: str, max_bytes: int) -> CleanFile:
-    """Check one uploaded file by its content. Raises :class:`RejectedFile` with an error code."""
+def clean_upload(raw: bytes, name: str, max_bytes: int, budget: PixelBudget | None = None) -> CleanFile:
+    """Check one uploaded file by its content. Raises :class:`RejectedFile` with an error code.
+    ``budget``: the submission's pixel budget, shared by its files (a fresh one if not given)."""
     if len(raw) == 0:
         raise RejectedFile("file_empty", name)
     if len(raw) > max_bytes:
@@ -107,7 +225,7 @@ def clean_upload(raw: bytes, name: str, max_bytes: int) -> CleanFile:
         return _clean_pdf(raw, name)
     if raw[:3] == b"\xff\xd8\xff" or raw[:8] == b"\x89PNG\r\n\x1a\n" or (
             raw[:4] == b"RIFF" and raw[8:12] == b"WEBP"):
-        return _clean_image(raw, name)
+        return _clean_image(raw, name, budget if budget is not None else PixelBudget())
     raise RejectedFile("file_type", name)
 
 
@@ -131,22 +249,46 @@ class LocalStorage:
         return self.root / key[:2] / key
 
     def put(self, data: bytes) -> str:
+        """Write, fsync, rename, fsync the directory; return the new key. On any failure (a full
+        disk, an I/O error) the temporary file is removed and :class:`StorageError` is raised."""
         key = secrets.token_hex(20)
         final = self.path_for(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".{key}.tmp")
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            for path in (tmp, final):
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:
+                    pass
+            raise StorageError(exc.errno) from exc
         return key
+
+    def put_all(self, blobs: list[bytes]) -> list[str]:
+        """Store every blob or none: when one fails, those written before it are deleted too."""
+        keys: list[str] = []
+        try:
+            for data in blobs:
+                keys.append(self.put(data))
+        except BaseException:
+            for key in keys:
+                self.delete(key)
+            raise
+        return keys
 
     def delete(self, key: str) -> None:
         try:
             self.path_for(key).unlink()
         except FileNotFoundError:
+            pass
+        except OSError:  # the disk is failing too: the sweep removes the file later
             pass
 
     def open(self, key: str):

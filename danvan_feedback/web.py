@@ -2,21 +2,29 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import ValidationError as RoutingValidationError
 
+from .domain.validation import INT32_MAX
 from .extensions import db
 
 log = logging.getLogger(__name__)
 
 _ERRORS = {
     400: (_l("Yêu cầu không hợp lệ"), _l("Trình duyệt đã gửi một yêu cầu mà hệ thống không hiểu.")),
+    "nul": (_l("Yêu cầu không hợp lệ"), _l("Địa chỉ hoặc biểu mẫu vừa gửi chứa ký tự không hợp lệ (ký tự NUL). Vui lòng quay lại trang trước và nhập lại.")),
     403: (_l("Không có quyền truy cập"), _l("Bạn không có quyền xem trang này.")),
     404: (_l("Không tìm thấy trang"), _l("Địa chỉ này không tồn tại hoặc đã bị gỡ.")),
     405: (_l("Thao tác không được hỗ trợ"), _l("Trang này không nhận kiểu yêu cầu vừa gửi.")),
@@ -24,11 +32,67 @@ _ERRORS = {
     429: (_l("Bạn thao tác quá nhanh"), _l("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng thử lại sau ít phút.")),
     500: (_l("Đã có lỗi xảy ra"), _l("Hệ thống gặp sự cố. Dữ liệu bạn nhập chưa được ghi nhận; vui lòng thử lại sau.")),
     503: (_l("Hệ thống tạm thời gián đoạn"), _l("Cơ sở dữ liệu đang không trả lời. Đơn của bạn CHƯA được ghi nhận; vui lòng thử lại sau ít phút.")),
+    "unknown": (_l("Chưa xác định được kết quả"), _l("Kết nối tới cơ sở dữ liệu bị gián đoạn đúng lúc đang ghi, nên hệ thống KHÔNG BIẾT CHẮC đơn của bạn đã được ghi nhận hay chưa. Cách kiểm tra: tải lại trang này và chọn “Gửi lại” khi trình duyệt hỏi — đơn không bị ghi hai lần; nếu đơn đã được ghi nhận, bạn sẽ thấy biên nhận với mã tra cứu. Bạn cũng có thể tra cứu sau bằng số điện thoại hoặc email đã khai.")),
 }
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'")
+
+
+class NulInRequest(BadRequest):
+    """A NUL character in the path, the query or a form field: no database stores it (PostgreSQL
+    refuses it in text), no person types it, so it is refused before any view runs."""
+
+    description = "NUL character in the request"
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in values.lists())
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` in routes: ASCII digits within the range of an Integer column, so a 20-digit
+    id is "not found" rather than an overflow in the database driver."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 (Werkzeug's names)
+        super().__init__(url_map, fixed_digits, min, INT32_MAX if max is None else max, signed)
+
+    def to_python(self, value: str):
+        if not value.isascii():
+            raise RoutingValidationError()
+        return super().to_python(value)
+
+
+def install_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt
+
+
+_STRIPPED = re.compile(r"[\t\r\n]")  # browsers drop these from a URL before resolving it
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to, or None. The value is normalised the way a browser reads it
+    (tab, CR and LF removed) before the check, so ``/%09/evil.example`` cannot become
+    ``//evil.example``; backslashes (``/\\evil.example``) and other control characters are refused."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    target = _STRIPPED.sub("", target).strip()
+    if _CONTROL.search(target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _commit_started(_session) -> None:
+    """Remember, for the error pages, that this request began a commit: after that, a lost
+    connection leaves the outcome unknown, and the page must not claim nothing was recorded."""
+    if has_request_context():
+        g.commit_state = "started"
 
 
 def register_hooks(app: Flask) -> None:
@@ -37,6 +101,9 @@ def register_hooks(app: Flask) -> None:
     @app.before_request
     def _request_setup():
         g.csp_nonce = secrets.token_urlsafe(12)
+        if "\x00" in request.path or _has_nul(request.args) or (
+                request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form)):
+            raise NulInRequest()
 
     @app.after_request
     def _security_headers(resp):
@@ -55,6 +122,8 @@ def register_hooks(app: Flask) -> None:
         return resp
 
     app.jinja_env.globals["public_url"] = public_url
+    from .storage import IMAGE_MAX_SIDE
+    app.config.setdefault("IMAGE_MAX_SIDE", IMAGE_MAX_SIDE)  # the form's client-side downscale (static/js/downscale.js)
 
     @app.context_processor
     def _globals():
@@ -72,6 +141,16 @@ def register_hooks(app: Flask) -> None:
 def _render_error(code: int, **fmt):
     title, text = _ERRORS.get(code, _ERRORS[500])
     return render_template("errors/error.html", code=code, title=title, text=text % fmt if fmt else text), code
+
+
+def _outcome_unknown() -> bool:
+    """A POST whose commit began: it may have been recorded (a lost reply), or not."""
+    return request.method == "POST" and g.get("commit_state") == "started"
+
+
+def _render_unknown(code: int):
+    title, text = _ERRORS["unknown"]
+    return render_template("errors/error.html", code=code, title=title, text=text), code
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -96,6 +175,9 @@ def register_errorhandlers(app: Flask) -> None:
         if request.blueprint == "api":
             from .api.views import api_error
             return api_error(err.code, err.description)
+        if isinstance(err, NulInRequest):
+            title, text = _ERRORS["nul"]
+            return render_template("errors/error.html", code=400, title=title, text=text), 400
         return _render_error(err.code if err.code in _ERRORS else 400)
 
     @app.errorhandler(OperationalError)
@@ -105,7 +187,12 @@ def register_errorhandlers(app: Flask) -> None:
         log.error("database error: %s", type(err).__name__)
         if request.blueprint == "api":
             from .api.views import api_error
+            if _outcome_unknown():
+                return api_error(503, "Service temporarily unavailable; the request may have been "
+                                      "recorded: send it again with the same idempotency_key to find out")
             return api_error(503, "Service temporarily unavailable")
+        if _outcome_unknown():
+            return _render_unknown(503)
         return _render_error(503)
 
     @app.errorhandler(Exception)
@@ -117,15 +204,20 @@ def register_errorhandlers(app: Flask) -> None:
         if request.blueprint == "api":
             from .api.views import api_error
             return api_error(500, "Internal error")
+        if _outcome_unknown():
+            return _render_unknown(500)
         return _render_error(500)
 
 
+DEV_BASE_URL = "http://127.0.0.1:5000"  # what `make run` serves
+
+
 def public_url(endpoint: str, **values) -> str:
-    """An absolute link for emails and posters: PUBLIC_BASE_URL (never the request's Host header in
-    production), else the current request's host, else the development address."""
-    from flask import current_app, has_request_context
-    base = current_app.config["PUBLIC_BASE_URL"]
-    if not base:
-        base = request.host_url.rstrip("/") if has_request_context() else "http://127.0.0.1:5000"
+    """An absolute link for emails and posters: PUBLIC_BASE_URL, which production requires. Never
+    the request's Host header (a client chooses it: ``Host: evil.example`` would otherwise put
+    ``http://evil.example/...`` into a receipt e-mail); without the setting, in development, the
+    address ``make run`` serves."""
+    from flask import current_app
+    base = current_app.config["PUBLIC_BASE_URL"] or DEV_BASE_URL
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     return base + path

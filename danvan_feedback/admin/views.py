@@ -458,7 +458,7 @@ def _year_arg() -> tuple[int, str | None]:
     today = date.today().year
     if not raw:
         return today, None
-    if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 4 and YEAR_MIN <= int(raw) <= YEAR_MAX:
         return int(raw), None
     return today, _("Năm phải là một số từ %(a)d đến %(b)d.", a=YEAR_MIN, b=YEAR_MAX)
 

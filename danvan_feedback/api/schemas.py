@@ -248,6 +248,66 @@ def service_entry(kind, locale: str) -> dict:
 
 # ---------------------------------------------------------------- reading a POST
 
+JSON_MAX_BYTES = 256 * 1024  # a request is at most ~40,000 characters of text; escapes take 6 bytes
+JSON_MAX_DEPTH = 8  # the deepest valid body is 2 ({"attribute": {...}}); the rest is slack
+
+
+class ApiTooLarge(ApiBadRequest):
+    """A JSON body above JSON_MAX_BYTES: answered 413."""
+
+
+def _json_depth_exceeds(raw: bytes, limit: int) -> bool:
+    """True when brackets outside strings nest deeper than ``limit``: checked on the bytes before
+    parsing, so a body nested 50,000 deep never reaches the recursive parser."""
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _read_json(req):
+    """The JSON body, bounded in size and depth; NUL characters refused (no text column takes them)."""
+    if req.content_length is not None and req.content_length > JSON_MAX_BYTES:
+        raise ApiTooLarge(f"body: at most {JSON_MAX_BYTES} bytes of JSON")
+    raw = req.get_data(cache=True)
+    if len(raw) > JSON_MAX_BYTES:
+        raise ApiTooLarge(f"body: at most {JSON_MAX_BYTES} bytes of JSON")
+    if _json_depth_exceeds(raw, JSON_MAX_DEPTH):
+        raise ApiBadRequest(f"body: JSON nested deeper than {JSON_MAX_DEPTH} levels")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiBadRequest("body: malformed JSON") from None
+    if _has_nul(body):
+        raise ApiBadRequest("body: NUL characters are not allowed")
+    return body
+
+
 def read_body(req) -> dict:
     """The POSTed fields as a flat dict (``attribute[x]`` keys), from a form or a JSON object.
 
@@ -267,9 +327,7 @@ def read_body(req) -> dict:
         except XmlBodyError as exc:
             raise ApiBadRequest(exc.description) from None
     if req.is_json:
-        body = req.get_json(silent=True)
-        if body is None:
-            raise ApiBadRequest("body: malformed JSON")
+        body = _read_json(req)
         if not isinstance(body, dict):
             raise ApiBadRequest("body: must be a JSON object")
         try:  # "\ud800" is valid JSON but no text: it could be neither stored nor answered

@@ -32,7 +32,7 @@ from ..web import public_url
 from ..domain import status as st
 from .formats import FORMATS, render
 from .openapi import openapi_document
-from .schemas import (HIDDEN_KINDS, LIST_MAX, ApiBadRequest, iso, parse_filters, parse_request,
+from .schemas import (HIDDEN_KINDS, LIST_MAX, ApiBadRequest, ApiTooLarge, iso, parse_filters, parse_request,
                       parse_update_filters, read_body, request_json, service_definition, service_entry)
 
 bp = Blueprint("api", __name__)
@@ -205,6 +205,8 @@ def requests_(fmt: str):
 def _create_request(fmt: str):
     try:
         fields = read_body(request)
+    except ApiTooLarge as exc:
+        return api_errors(413, exc.descriptions)
     except ApiBadRequest as exc:
         return api_errors(400, exc.descriptions, fmt)
     jurisdiction = fields.get("jurisdiction_id", request.args.get("jurisdiction_id"))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 import segno
 from flask import (Blueprint, current_app, flash, g, redirect, render_template, request, session,
@@ -13,6 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter, login_manager
 from ..models import OrgSetting, User
 from ..passwords import hash_password, verify_password
+from ..web import safe_next
 from .forms import LoginForm, PasswordChangeForm, TotpForm
 from .service import check_password, new_totp_secret, provisioning_uri, totp_required, verify_totp
 
@@ -35,16 +35,6 @@ def load_user(raw: str):
     if user is None or not user.active or user.session_version != version:
         return None
     return user
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a local path: never an off-site ``next`` (//host, scheme:, backslashes)."""
-    if not target or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _login_limit() -> str:

@@ -89,6 +89,22 @@ def same_phone(a: str | None, b: str | None) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1, but tab and line breaks
 
 
+INT32_MAX = 2**31 - 1  # the range of an Integer column (PostgreSQL ``integer``)
+
+
+def parse_int(raw: str | None, low: int = 1, high: int = INT32_MAX) -> int | None:
+    """A whole number typed or sent as text, or None: ASCII digits only (``²`` and ``٣`` pass
+    ``str.isdigit`` but are no number here), no sign, and within ``low``..``high`` so it always fits
+    the column it is compared with (a 20-digit id must not reach the database driver)."""
+    if not isinstance(raw, str):
+        return None
+    s = raw.strip()
+    if not s or len(s) > 12 or not s.isascii() or not s.isdigit():
+        return None
+    value = int(s)
+    return value if low <= value <= high else None
+
+
 def clean_text(raw: str | None) -> str:
     """Trim, normalise to NFC (Vietnamese typed on phones arrives decomposed), drop control characters.
 

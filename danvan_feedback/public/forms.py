@@ -32,12 +32,24 @@ MESSAGES = {
     "file_type": _l("Tệp %(name)s không được chấp nhận: chỉ nhận ảnh JPEG, PNG, WebP hoặc tệp PDF."),
     "file_broken": _l("Tệp %(name)s bị hỏng hoặc không đúng định dạng như tên tệp."),
     "file_bomb": _l("Ảnh %(name)s quá lớn (số điểm ảnh vượt giới hạn)."),
+    "image_too_large": _l("Ảnh %(name)s quá lớn để xử lý: ảnh PNG, WebP tối đa %(mp)s triệu điểm ảnh. Vui lòng gửi ảnh JPEG (ảnh chụp từ điện thoại) hoặc thu nhỏ ảnh."),
+    "image_budget": _l("Ảnh %(name)s không được nhận: tổng kích thước các ảnh gửi kèm vượt giới hạn. Vui lòng gửi ít ảnh hơn hoặc ảnh nhỏ hơn (tối đa %(side)s điểm ảnh mỗi chiều là đủ)."),
+    "storage_failed": _l("Hệ thống tạm thời không lưu được tệp đính kèm (sự cố ổ lưu trữ), nên đơn CHƯA được gửi. Nội dung bạn nhập vẫn còn nguyên bên dưới: vui lòng thử lại sau ít phút, hoặc gửi không kèm tệp."),
+    "pdf_active": _l("Tệp PDF %(name)s chứa mã lệnh hoặc tệp nhúng không gỡ bỏ được. Vui lòng in tệp ra PDF mới (chức năng “In ra PDF”) hoặc gửi ảnh chụp các trang."),
     "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
     "too_many_files": _l("Chỉ được gửi tối đa %(n)s tệp."),
     "invalid_choice": _l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách."),
     "case_closed": _l("Hồ sơ đã kết thúc nên không thể bổ sung thêm."),
     "location": _l("Vị trí không hợp lệ. Vui lòng bấm “Bỏ vị trí” rồi lấy lại, hoặc chọn xã, phường."),
 }
+
+
+def file_error_message(code: str, filename: str, max_bytes: int, messages: dict | None = None) -> str:
+    """The message for a refused file (a :class:`~danvan_feedback.storage.RejectedFile` code)."""
+    from ..storage import IMAGE_FILE_MAX_PIXELS, IMAGE_MAX_SIDE
+    return str((messages or MESSAGES)[code]) % {
+        "name": filename[:80], "mb": max_bytes // (1024 * 1024),
+        "mp": IMAGE_FILE_MAX_PIXELS // 1_000_000, "side": IMAGE_MAX_SIDE}
 
 
 # What to do, said for the field at hand, when a required field is empty ("Nhập địa chỉ liên hệ"

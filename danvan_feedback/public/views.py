@@ -1,6 +1,7 @@
 """Public pages: pick a kind, file it, get a receipt, follow the case. No account needed."""
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
-from ..domain.validation import Invalid, KindPolicy, clean_coordinates, submission_errors
+from ..domain.validation import Invalid, KindPolicy, clean_coordinates, parse_int, submission_errors
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, Commune, Service, Unit
@@ -22,10 +23,12 @@ from ..policy import offers_geolocation
 from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
-from ..storage import LocalStorage, RejectedFile, clean_upload
-from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm, message_for, show_as_typed
+from ..storage import LocalStorage, PixelBudget, RejectedFile, StorageError, clean_upload
+from ..web import safe_next
+from .forms import MESSAGES, AddInfoForm, CaseForm, LookupForm, file_error_message, message_for, show_as_typed
 
 bp = Blueprint("public", __name__)
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -86,10 +89,7 @@ def privacy():
 def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("public.home")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
 
 
 def _fill_choices(form: CaseForm) -> None:
@@ -125,7 +125,8 @@ def _resolve_choices(form: CaseForm, errors: dict,
         raw = field.data or ""
         if not raw:
             return None
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or int(raw) not in known:
+        number = parse_int(raw)
+        if number is None or number not in known:
             errors[field.name] = invalid
             return None
         return int(raw)
@@ -149,13 +150,13 @@ def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, li
     if len(uploads) > max_files:
         return [], [str(MESSAGES["too_many_files"]) % {"n": max_files}]
     cleaned = []
+    budget = PixelBudget()  # decoded pixels for all the images of this submission
     for up in uploads:
         raw = up.stream.read(cfg["UPLOAD_MAX_FILE_BYTES"] + 1)
         try:
-            cleaned.append(clean_upload(raw, up.filename, cfg["UPLOAD_MAX_FILE_BYTES"]))
+            cleaned.append(clean_upload(raw, up.filename, cfg["UPLOAD_MAX_FILE_BYTES"], budget))
         except RejectedFile as exc:
-            errors.append(str(MESSAGES[exc.code]) % {
-                "name": exc.filename[:80], "mb": cfg["UPLOAD_MAX_FILE_BYTES"] // (1024 * 1024)})
+            errors.append(file_error_message(exc.code, exc.filename, cfg["UPLOAD_MAX_FILE_BYTES"]))
     return cleaned, errors
 
 
@@ -230,6 +231,12 @@ def file_case(kind_code: str):
             receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
                                   tz=cfg["BABEL_DEFAULT_TIMEZONE"])
             break
+        except StorageError as exc:  # full disk, I/O error: nothing stored, the form comes back as typed
+            log.error("storage error while filing: errno=%s", exc.errno)
+            _fill_choices(form)
+            return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
+                                   extra_errors={"storage": str(MESSAGES["storage_failed"])},
+                                   files_dropped=bool(files)), 503
         except refdata.Stale:  # reference data changed since this process's copy: validate again
             ref = refdata.current()
             kind = _kind_or_404(ref, kind_code)
@@ -387,6 +394,10 @@ def add_info(code: str):
     try:
         add_information(case, form.text.data or "", files, storage=storage(), now=_now(),
                         tz=current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    except StorageError as exc:
+        log.error("storage error while adding information: errno=%s", exc.errno)
+        form.text.errors = list(form.text.errors) + [str(MESSAGES["storage_failed"])]
+        return _case_page(case, form, 503)
     except ValueError:
         form.text.errors = list(form.text.errors) + [str(MESSAGES["case_closed"])]
         return _case_page(case, form, 422)

@@ -36,6 +36,7 @@ from ..extensions import csrf, db
 from ..labels import status_label
 from ..models import CaseKind
 from ..models.reception import DialogueSession, ReceptionVisit
+from ..public.forms import file_error_message
 from ..services import identity as ident
 from ..services.intake import local_date
 from ..staff import menu
@@ -101,7 +102,7 @@ def allowed(check):
 
 def _page() -> int:
     raw = _source().get("trang", "1")
-    return max(1, min(int(raw), 100000)) if raw.isdigit() else 1
+    return max(1, min(int(raw), 100000)) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 1
 
 
 def _kinds() -> list[CaseKind]:
@@ -394,8 +395,8 @@ def _read_minutes(form: DialogueForm):
     try:
         return clean_upload(raw, up.filename, limit)
     except RejectedFile as exc:
-        form.minutes.errors = list(form.minutes.errors) + [str(MESSAGES[exc.code]) % {
-            "name": exc.filename[:80], "mb": limit // (1024 * 1024)}]
+        form.minutes.errors = list(form.minutes.errors) + [
+            file_error_message(exc.code, exc.filename, limit, MESSAGES)]
         return None
 
 

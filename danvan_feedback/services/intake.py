@@ -1,6 +1,8 @@
 """Filing a case: the citizen's submission becomes a durable case before the code is shown."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -125,12 +127,36 @@ def _acceptance_due(ref: refdata.RefData, kind_code: str, kind_anonymous: str, r
     return ref.calendar.deadline(received, rule.days, rule.day_unit), rule.code
 
 
+# Markers of the fields in ``search_text``, in this order (see ``search_text``); "#" is never part
+# of a stored word, so a marker cannot be typed or occur in a case's text.
+SEARCH_MARKERS = (("code", "#c"), ("name", "#n"), ("subject", "#s"), ("content", "#b"))
+SEARCH_END = "#e"
+_SEARCH_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> str:
+    return " ".join(_SEARCH_WORD.findall(fold_diacritics(text or "")))
+
+
 def search_text(code: str, subject: str, content: str, identity: dict) -> str:
-    """What the staff search matches, folded ("khieu nai dat" finds "khiếu nại đất"). A denouncer's
-    name and phone are never put here (pass an empty identity for a denunciation)."""
-    parts = [code, code.replace("-", ""), subject, content, identity.get("full_name") or "",
-             identity.get("company_name") or "", (identity.get("phone") or "").replace("+84", "0")]
-    return fold_diacritics(" ".join(p for p in parts if p))
+    """What the staff search matches: the folded words of each field after its marker, padded with
+    spaces, so a word is matched whole (``LIKE '% pham %'``, "vi phạm" is not "Phạm") and the field
+    it matched in can be told (``LIKE '%#n% pham %#s%'``)::
+
+        " #c dv-7k4m-x9qp dv7k4mx9qp 7k4mx9qp #n pham thi hong 0912345678 #s ... #b ... #e "
+
+    Folded: "khieu nai dat" finds "khiếu nại đất". A denouncer's name and phone are never put here
+    (pass an empty identity for a denunciation)."""
+    code_part = " ".join(dict.fromkeys(
+        p for p in (code.lower(), code.replace("-", "").lower(), code.split("-", 1)[-1].replace("-", "").lower()) if p))
+    name_part = _words(" ".join(p for p in (
+        identity.get("full_name") or "", identity.get("company_name") or "",
+        (identity.get("phone") or "").replace("+84", "0")) if p))
+    parts = [code_part, name_part, _words(subject), _words(content)]
+    out = ""
+    for (_f, mark), text in zip(SEARCH_MARKERS, parts):
+        out += f" {mark} {text}" if text else f" {mark}"
+    return f"{out} {SEARCH_END} "
 
 
 def find_by_token(token: str) -> Case | None:
@@ -146,7 +172,7 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
     constraint detects it, so the common path costs no extra query. On any failure the files
     written here are deleted and the error propagates: nothing is acknowledged.
     """
-    keys = [storage.put(f.data) for f in files]
+    keys = storage.put_all([f.data for f in files])  # all or none (a full disk leaves no file)
 
     def drop_files() -> None:
         for key in keys:

@@ -140,6 +140,8 @@ def run_next(cfg, now: datetime, job_id: int | None = None, tz: str = "Asia/Ho_C
         job.result_json = json.dumps(summary, ensure_ascii=False)
         job.status, job.progress, job.finished_at = ("done" if step == "import" else "checked"), 100, now
         db.session.commit()
+        if step == "import":   # the register holds citizens' identities: not kept once imported
+            storage(cfg).delete(job.storage_key)
     except ImportProblem as exc:
         db.session.rollback()
         job = db.session.get(ImportJob, jid)

@@ -61,7 +61,7 @@ def add_information(case: Case, text: str, files: list[CleanFile], *, storage: L
     if not st.citizen_may_add(case.status):
         raise ValueError("case_closed")
     case_id = case.id
-    keys = [storage.put(f.data) for f in files]
+    keys = storage.put_all([f.data for f in files])  # all or none (a full disk leaves no file)
     try:
         case = lock_case(case_id)
         if not st.citizen_may_add(case.status):

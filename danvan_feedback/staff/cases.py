@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from .. import policy
 from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
+from ..domain.validation import parse_int
 from ..extensions import db
 from ..labels import actor_words, event_label, staff_status_label, status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
@@ -128,9 +129,10 @@ def _template_values(case: Case, show_name: bool) -> dict:
 
 
 def _fill_template(case: Case, template_id: str | None, show_name: bool) -> str:
-    if not template_id or not template_id.isdigit():
+    number = parse_int(template_id)
+    if number is None:
         return ""
-    tpl = db.session.get(ReplyTemplate, int(template_id))
+    tpl = db.session.get(ReplyTemplate, number)
     if tpl is None or not tpl.active:
         return ""
     try:
@@ -188,8 +190,7 @@ def case_detail(case_id: int):
 
 
 def _int(name: str) -> int | None:
-    raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return parse_int(request.form.get(name))
 
 
 def _date(name: str) -> date | None:
@@ -222,7 +223,7 @@ def _run(action: str, case: Case, ctx: triage.Ctx):
         case "mark_group":
             return triage.mark_group(case, ctx, _int("group_size"), f.get("representative"))
         case "assign":
-            verifiers = [int(v) for v in f.getlist("verifier_ids") if v.isdigit()]
+            verifiers = [n for v in f.getlist("verifier_ids") if (n := parse_int(v)) is not None]
             return triage.assign(case, ctx, unit_id=_int("unit_id"), assignee_id=_int("assignee_id"),
                                  resolver_id=_int("resolver_id"), verifier_ids=verifiers)
         case "request_info":

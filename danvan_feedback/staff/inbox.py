@@ -57,6 +57,7 @@ class Row:
     badge: str
     left_text: str
     group_text: str
+    matched: str = ""  # a search result: which field the words matched in ("Khớp: tên")
 
 
 def _due_soon_days() -> int:
@@ -88,6 +89,8 @@ class RowMaker:
             "left": _("còn %(n)s ngày làm việc"), "no_clock": _("Không tính hạn"),
             "no_unit": _("Chưa giao"), "group_n": _("Đông người (%(n)s)"), "group": _("Đông người"),
         }
+        self.matched = {"code": _("Khớp: mã"), "name": _("Khớp: tên"), "subject": _("Khớp: tiêu đề"),
+                        "content": _("Khớp: nội dung")}
         self._left: dict[date, int | None] = {}
 
     def days_left(self, due: date) -> int | None:
@@ -122,7 +125,8 @@ class RowMaker:
                    status_text=self.status.get(r.status) or labels.status_label(r.status),
                    received_on=local_date(r.received_at, self.tz).strftime("%d/%m/%Y"),
                    due_on=r.due_on.strftime("%d/%m/%Y") if r.due_on else None,
-                   urgency=urgency, badge=badge, left_text=left_text, group_text=group_text)
+                   urgency=urgency, badge=badge, left_text=left_text, group_text=group_text,
+                   matched=self.matched.get(iq.match_field(getattr(r, "match_score", None)), ""))
 
 
 @bp.route("/hop-thu", methods=["GET", "POST"])

@@ -8,6 +8,9 @@ Order and pages. By deadline (the default): cases with a deadline first, by ``du
 date: newest first, ``received_at`` then ``id``. Pages are keyset pages (the cursor is the last or
 first row's sort key), so page 4,000 costs what page 1 costs: each segment is one index range scan
 (``ix_cases_due_on``, ``ix_cases_status_due_on``, ``ix_cases_received_at``).
+
+A word search is different: whole words, ranked by the field they matched in (code > name >
+subject > content), one bounded list of the best ``SEARCH_LIMIT`` (see ``_ranked_page``).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from ..domain import status as st
@@ -25,8 +28,10 @@ from ..domain.codes import normalize_tracking_code
 from ..domain.validation import fold_diacritics
 from ..extensions import db
 from ..models import Case, CaseKind, Unit, User
+from ..services.intake import SEARCH_END, SEARCH_MARKERS
 
 PAGE_SIZE = 25
+SEARCH_LIMIT = 50
 MAX_Q = 200
 MAX_WORDS = 8
 COUNT_CAP = 100
@@ -274,7 +279,35 @@ def search_terms(q: str) -> tuple[str | None, list[str]]:
 
 
 def _words_clause(words: list[str]):
-    return and_(*[Case.search_text.like(f"%{_like_escape(w)}%", escape="\\") for w in words])
+    """Every word matches a whole word of ``search_text`` (padded with spaces when written), so
+    "hong" finds "Hồng" but not "không", and "an" not "anh".
+    A pattern with no wildcard inside the word keeps the trigram index usable on PostgreSQL."""
+    return and_(*[Case.search_text.like(f"% {_like_escape(w)} %", escape="\\") for w in words])
+
+
+# Which field a match is in: code > name > subject > content (``MATCH_FIELDS[(8 - score) % 4]``).
+MATCH_FIELDS = tuple(f for f, _m in SEARCH_MARKERS)
+
+
+def _relevance(words: list[str]):
+    """A score from 8 (every word in the code) down to 1: first whether all words are in one field
+    (code 8, name 7, subject 6, content 5), else whether any is (code 4, name 3, subject 2, else 1)."""
+    marks = [m for _f, m in SEARCH_MARKERS] + [SEARCH_END]
+
+    def in_field(i: int, w: str):
+        return Case.search_text.like(f"%{marks[i]}% {_like_escape(w)} %{marks[i + 1]}%", escape="\\")
+
+    n = len(MATCH_FIELDS)
+    whens = [(and_(*[in_field(i, w) for w in words]), 2 * n - i) for i in range(n)]
+    whens += [(or_(*[in_field(i, w) for w in words]), n - i) for i in range(n - 1)]
+    return case(*whens, else_=1)
+
+
+def match_field(score: int | None) -> str | None:
+    """The field a search result matched in (code, name, subject, content), from its score."""
+    if not score:
+        return None
+    return MATCH_FIELDS[(2 * len(MATCH_FIELDS) - score) % len(MATCH_FIELDS)]
 
 
 def scope_clause(user, dialect: str = "postgresql"):
@@ -393,7 +426,7 @@ def decode_cursor(raw: str, sort: str) -> tuple[str, tuple]:
 
 
 def _pos_int(s: str) -> int:
-    if not s.isdigit() or len(s) > 12:
+    if not s.isascii() or not s.isdigit() or len(s) > 12:
         raise ValueError(s)
     return int(s)
 
@@ -440,10 +473,36 @@ def _run_segments(base, clauses, segments, start: int, cursor_vals, *, ascending
     return out
 
 
+def _ranked_page(clauses, words: list[str], p: InboxParams, *, locale: str, dialect: str) -> Page:
+    """A word search: one bounded list, not keyset pages. The matches are ordered by relevance
+    (``_relevance``: code > name > subject > content), then in the chosen order; the first
+    ``SEARCH_LIMIT`` are shown and ``extra["more"]`` says there are more (the page then asks to
+    refine the search). Cursors are ignored: a relevance order has no cheap keyset."""
+    score = _relevance(words).label("match_score")
+    if p.sort == "received":
+        order = [score.desc(), Case.received_at.desc(), Case.id.desc()]
+    else:
+        order = [score.desc(), Case.due_on.is_(None), Case.due_on, Case.id]
+    stmt = _columns(locale).add_columns(score).where(*clauses).order_by(*order).limit(SEARCH_LIMIT + 1)
+    rows = db.session.execute(stmt).all()
+    page = Page(rows=rows[:SEARCH_LIMIT])
+    page.extra["more"] = len(rows) > SEARCH_LIMIT
+    if not page.extra["more"]:
+        page.count = len(page.rows)
+    elif dialect != "sqlite":
+        capped = select(Case.id).where(*clauses).limit(COUNT_CAP + 1).subquery()
+        n = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
+        page.count, page.count_capped = min(n, COUNT_CAP), n > COUNT_CAP
+    return page
+
+
 def fetch_page(user, p: InboxParams, *, today: date, soon_until: date, tz: str, locale: str,
                page_size: int = PAGE_SIZE) -> Page:
     dialect = db.engine.dialect.name
     clauses = filter_clauses(user, p, today=today, soon_until=soon_until, tz=tz, dialect=dialect)
+    words = search_terms(p.q)[1] if p.q else []
+    if words:
+        return _ranked_page(clauses, words, p, locale=locale, dialect=dialect)
     segments = _segments(p.sort)
     names = [s[0] for s in segments]
     # Natural direction of each order: deadline ascending, received descending.

@@ -10,6 +10,7 @@ from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from ..domain.validation import parse_int
 from ..public.forms import TOO_LONG, Choice, F
 
 COMMENT_MAX = 2000
@@ -49,10 +50,10 @@ def parse_ratings(criteria, scale_max: int, data: Mapping) -> tuple[dict[str, in
         if not value or value == NOT_APPLICABLE:
             if required:
                 errors[code] = str(MESSAGES["rating_missing"])
-        elif not value.isdigit() or not 1 <= int(value) <= scale_max:
+        elif (score := parse_int(value, 1, scale_max)) is None:
             errors[code] = str(MESSAGES["rating_invalid"])
         else:
-            scores[code] = int(value)
+            scores[code] = score
     return scores, errors, raw
 
 

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import policy
 from ..domain.survey_stats import quarter_of
+from ..domain.validation import parse_int
 from ..extensions import db, limiter
 from ..models import Service, Unit
 from ..models.survey import SurveyPoint, SurveyResponse, SurveySpamLog
@@ -88,15 +89,17 @@ def _resolve_unit(form, errors: dict) -> tuple[int | None, int | None]:
     raw_unit, raw_service = form.unit_id.data or "", form.service_id.data or ""
     service = None
     if raw_service:
+        number = parse_int(raw_service)
         service = db.session.execute(select(Service.id, Service.unit_id).where(
-            Service.id == int(raw_service), Service.active.is_(True))).first() if raw_service.isdigit() else None
+            Service.id == number, Service.active.is_(True))).first() if number is not None else None
         if service is None:
             errors["service_id"] = invalid
         else:
             service_id = service.id
     if raw_unit:
-        unit = db.session.execute(select(Unit.id).where(Unit.id == int(raw_unit), Unit.active.is_(True))
-                                  ).first() if raw_unit.isdigit() else None
+        number = parse_int(raw_unit)
+        unit = db.session.execute(select(Unit.id).where(Unit.id == number, Unit.active.is_(True))
+                                  ).first() if number is not None else None
         if unit is None:
             errors["unit_id"] = invalid
         else:
@@ -139,8 +142,8 @@ def survey():
     form = _new_form(version)
     _fill_choices(form)
     unit, service = request.args.get("don-vi", ""), request.args.get("dich-vu", "")
-    form.unit_id.data = unit if unit.isdigit() else ""
-    form.service_id.data = service if service.isdigit() else ""
+    form.unit_id.data = str(parse_int(unit) or "")
+    form.service_id.data = str(parse_int(service) or "")
     return _render_survey(form, version)
 
 

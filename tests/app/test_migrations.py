@@ -82,6 +82,7 @@ def test_upgrade_keeps_the_data_of_an_older_database(empty_db, tmp_path):
         row = db.session.execute(text(
             "SELECT search_text, complexity, attempt, paused_days, extensions, is_remote FROM cases")).one()
         assert "khieu nai dat dai" in row.search_text and "dv-aaaa-bbbb" in row.search_text
+        assert row.search_text.endswith(" #n #s khieu nai dat dai #b noi dung #e ")  # whole words, by field (i14s)
         assert (row.complexity, row.attempt, row.paused_days, row.extensions, bool(row.is_remote)) == ("normal", 1, 0, 0, False)
         db.session.remove()
         db.engine.dispose()

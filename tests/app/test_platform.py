@@ -59,8 +59,10 @@ def test_production_refuses_weak_or_missing_secret(tmp_path):
         load_config(str(tmp_path), {"APP_ENV": "production"})
     with pytest.raises(ConfigError):
         load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "short"})
-    cfg = load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "k" * 40})
+    cfg = load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "k" * 40,
+                                      "PUBLIC_BASE_URL": "https://gopy.example.gov.vn/"})
     assert cfg["SESSION_COOKIE_SECURE"] is True and cfg["DEBUG"] is False
+    assert cfg["PUBLIC_BASE_URL"] == "https://gopy.example.gov.vn"
     with pytest.raises(ConfigError):
         load_config(str(tmp_path), {"APP_ENV": "staging"})
     with pytest.raises(ConfigError):

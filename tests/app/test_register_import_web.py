@@ -78,6 +78,9 @@ def test_upload_guess_dry_run_then_confirm(client, app, tmp_path):
     assert "Đã nhập xong" in page and re.search(r'id="so-moi">5<', page)
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Case).where(Case.channel == "import")).scalar_one() == 5
+        from danvan_feedback.services.register_import_jobs import storage
+        key = db.session.get(ImportJob, jid).storage_key
+        assert not storage(app.config).path_for(key).exists()      # the uploaded register is not kept
     # confirming twice does nothing more
     assert client.post(f"{BASE}{jid}/nhap", data={"csrf_token": token}).status_code == 303
     with app.app_context():

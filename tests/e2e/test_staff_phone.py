@@ -108,3 +108,30 @@ def test_inbox_on_a_phone_is_a_list_of_tappable_cards(new_context, live_app):
     with page.expect_navigation():
         page.mouse.click(title["x"] + title["width"] / 2, title["y"] + title["height"] / 2)
     assert "/can-bo/ho-so/" in page.url
+
+
+def test_inbox_search_without_diacritics_puts_the_named_person_first(new_context, live_app):
+    """Issue 14: "pham thi hong" finds Phạm Thị Hồng's case first, labelled as a name match, and
+    not Trần Thị Bình's whose content says "vi phạm ... không"."""
+    from tests.app.test_inbox import seed
+    hong = seed(live_app, subject="Đề nghị cấp lại giấy phép kinh doanh", content="Giấy phép bị mất",
+                identity={"full_name": "Phạm Thị Hồng", "phone": "0911222444"})
+    binh = seed(live_app, subject="Phản ánh vi phạm trật tự", content="Hàng xóm vi phạm, thì không ai xử lý",
+                identity={"full_name": "Trần Thị Bình"})
+    told = seed(live_app, subject="Phản ánh ô nhiễm", content="Bà Phạm Thị Hồng cho biết nước thải tràn ra")
+    page = new_context().new_page()
+    _sign_in(page, "tt.phone", _inspector(live_app))
+    page.goto("/can-bo/hop-thu?xem=tat-ca")
+    page.get_by_label("Tìm theo mã hồ sơ, tên, số điện thoại hoặc nội dung").fill("pham thi hong")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tìm", exact=True).click()
+    rows = page.locator("table.inbox tbody tr")
+    first = rows.nth(0)
+    expect(first.get_by_role("link", name=hong)).to_be_visible()
+    expect(first.locator("[data-match]")).to_have_text("Khớp: tên")
+    expect(rows.nth(1).get_by_role("link", name=told)).to_be_visible()
+    expect(rows.nth(1).locator("[data-match]")).to_have_text("Khớp: nội dung")
+    expect(page.get_by_role("link", name=binh)).to_have_count(0)
+    shot(page, "inbox-search")
+    assert_accessible(page)  # the label fits the 390 px card, no serious axe issues
+    assert "0911222444" not in page.content() and "Phạm Thị Hồng" not in page.content()
