@@ -56,9 +56,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="repetitions of the interleaved round of kinds (default 3)")
     p.add_argument("--seconds", type=float, default=4.0, metavar="S",
                    help="seconds per kind per repetition (default 4; a 1.5 s warm-up per kind comes first)")
-    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import"),  # reports: issue 5, bench/reports.py
+    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import", "triage"),  # reports: issue 5, bench/reports.py
                    help="run only one benchmark; 'inbox' seeds 100,000 cases and times the staff "
-                        "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms")
+                        "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms; "
+                        "'triage' times an inspector's accept (thụ lý) through gunicorn: server CPU per action")
     return p.parse_args(argv)
 
 
@@ -87,6 +88,19 @@ def main(argv=None) -> int:
             print("\ninterrupted; temporary files and databases removed", file=sys.stderr)
             return 130
         print(f"total {time.monotonic() - t_start:.1f} s")
+        return 0
+    if args.only == "triage":
+        from . import triage
+        rows = []
+        for e in args.engines:
+            reason = pg_unavailable_reason() if e == "postgresql" else None
+            if reason:
+                print(f"SKIP postgresql: {reason}")
+                continue
+            r = triage.run(e)
+            rows.append([e, f"{r['ok']}", f"{r['rps']:.1f}", f"{r['p50']:.0f}", f"{r['ms_per']:.2f}"])
+        print("\n== Summary: server CPU per triage action (accept), gunicorn -w 2 ==")
+        print(table(["engine", "ok", "actions/s", "p50 ms", "CPU ms/action"], rows, right={1, 2, 3, 4}))
         return 0
     engines, skipped = [], []
     for e in args.engines:

@@ -190,16 +190,40 @@ def audit_cli():
     pass
 
 
-@audit_cli.command("verify", help="Check the hash chains of audit records and of every case's events; "
-                   "exit 1 and name the first broken link of each chain that is broken.")
-def audit_verify():
+@audit_cli.command("verify", help="Check the audit records and every case's history: keyed hash "
+                   "chains, legal transitions, the case rows against their events, and the checkpoints "
+                   "in AUDIT_CHECKPOINT_DIR; exit 1 and name each broken case.")
+@click.option("--checkpoints", "checkpoint_dir", default=None,
+              help="Folder of checkpoints to check against (default AUDIT_CHECKPOINT_DIR).")
+def audit_verify(checkpoint_dir):
     from .services.audit import verify_all
-    problems = verify_all()
+    problems = verify_all(checkpoint_dir)
     for p in problems:
         click.echo(p)
     if problems:
         raise SystemExit(1)
     click.echo("all chains intact")
+
+
+@audit_cli.command("checkpoint", help="Write every chain's head and length and the number of cases to a "
+                   "new file in AUDIT_CHECKPOINT_DIR (append-only; run it hourly from cron), and print "
+                   "its path. --copy-to also writes it elsewhere (a mounted medium, or - for stdout, to e-mail).")
+@click.option("--copy-to", default=None, help="Another folder for a copy, or - to print it.")
+def audit_checkpoint(copy_to):
+    from pathlib import Path
+
+    from .services.audit import write_checkpoint
+    path = write_checkpoint(current_app.config["AUDIT_CHECKPOINT_DIR"], datetime.now(timezone.utc))
+    db.session.rollback()
+    if copy_to == "-":
+        click.echo(path.read_text(encoding="utf-8"))
+    elif copy_to:
+        target = Path(copy_to)
+        target.mkdir(parents=True, exist_ok=True)
+        with open(target / path.name, "x", encoding="utf-8") as f:
+            f.write(path.read_text(encoding="utf-8"))
+        click.echo(str(target / path.name))
+    click.echo(str(path))
 
 
 @click.group("deadlines", cls=AppGroup, help="Legal deadlines.")

@@ -60,6 +60,24 @@ def _secret_key(env: dict, app_env: str, instance_path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _audit_key(env: dict, app_env: str, instance_path: Path, secret: str) -> str:
+    """The key of the audit and case-event hashes (HMAC-SHA256). It must live outside the database:
+    a database superuser without it cannot recompute a chain after editing a row."""
+    key = env.get("AUDIT_HMAC_KEY", "")
+    if not key and env.get("AUDIT_HMAC_KEY_FILE"):
+        key = Path(env["AUDIT_HMAC_KEY_FILE"]).read_text(encoding="utf-8").strip()
+    if key:
+        return key
+    if app_env not in _DEV_ENVS:
+        return "audit:" + secret  # production without its own key: derived from SECRET_KEY (set one!)
+    path = instance_path / "dev-audit-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
 def _public_base_url(env: dict, production: bool) -> str:
     """The site's absolute address for links in e-mails and on posters. Production refuses to start
     without it: a link must never be built from a request's Host header, which a client chooses."""
@@ -99,6 +117,12 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "SECRET_KEY_FALLBACKS": fallbacks,
         # PINs are stored as HMAC(PIN_HMAC_KEY, pin); defaults to a key derived from SECRET_KEY.
         "PIN_HMAC_KEY": env.get("PIN_HMAC_KEY") or ("pin:" + secret),
+        # Case-event and audit hashes: HMAC keyed outside the database; old keys (comma-separated)
+        # still verify the rows they signed after a rotation. Checkpoints of every chain's head go to
+        # AUDIT_CHECKPOINT_DIR (append-only; keep it on another machine or medium).
+        "AUDIT_HMAC_KEY": _audit_key(env, app_env, inst, secret),
+        "AUDIT_HMAC_OLD_KEYS": [k.strip() for k in env.get("AUDIT_HMAC_OLD_KEYS", "").split(",") if k.strip()],
+        "AUDIT_CHECKPOINT_DIR": env.get("AUDIT_CHECKPOINT_DIR") or str(inst / "audit-checkpoints"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,

@@ -100,14 +100,31 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # The app emits a real BEGIN on SQLite (see _sqlite_begin), so DDL is transactional
+            # there too: a run of migrations that fails half-way (a refused downgrade) leaves the
+            # database exactly as it was, instead of half-migrated. SQLite's own procedure for
+            # schema changes: foreign keys off *before* the transaction (a table rebuilt by a batch
+            # operation is dropped and renamed), checked with foreign_key_check before the commit.
+            conf_args.setdefault("transactional_ddl", True)
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

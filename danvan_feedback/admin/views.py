@@ -58,6 +58,16 @@ def _log(action: str, target: str, changes: dict | None = None) -> None:
     current_app.logger.info("admin_change %s", json.dumps(record, ensure_ascii=False, default=str, sort_keys=True))
 
 
+def _audit(action: str, target: str, changes: dict | None = None) -> None:
+    """The same change as an audit record, in the change's own transaction (call before the commit):
+    rules, holidays, users and roles, settings and templates are part of the record."""
+    from datetime import datetime, timezone
+
+    from ..services.audit import record_change
+    record_change(current_user.id, f"admin.{action}", datetime.now(timezone.utc), target=target,
+                  changes=changes or {})
+
+
 def _refuse(form, exc: ops.Refused) -> dict:
     """Put a service refusal on its field; a refusal without a field goes to the summary (returned)."""
     db.session.rollback()
@@ -136,6 +146,7 @@ def user_new():
             user = ops.create_user(username=form.username.data, full_name=form.full_name.data,
                                    email=form.email.data, role=form.role.data,
                                    unit_id=_opt_int(form.unit_id.data), password=form.password.data)
+            _audit("user_create", f"user:{user.id}", {"username": user.username, "role": user.role, "unit_id": user.unit_id})
             _commit("username", _l("Tên đăng nhập “%(name)s” đã có người dùng.", name=form.username.data))
         except ops.Refused as exc:
             extra = _refuse(form, exc)
@@ -170,6 +181,7 @@ def user_edit(user_id: int):
             changes = ops.update_user(current_user, user, full_name=form.full_name.data, email=form.email.data,
                                       role=form.role.data, unit_id=_opt_int(form.unit_id.data),
                                       active=form.active.data)
+            _audit("user_update", f"user:{user.id}", changes)
             db.session.commit()
         except ops.Refused as exc:
             extra = _refuse(form, exc)
@@ -192,6 +204,7 @@ def user_password(user_id: int):
     if pw_form.validate():
         try:
             ops.reset_password(current_user, user, pw_form.new.data)
+            _audit("user_password_reset", f"user:{user.id}")
             db.session.commit()
         except ops.Refused as exc:
             extra = _refuse(pw_form, exc)
@@ -209,6 +222,7 @@ def user_totp(user_id: int):
     user = _get_or_404(User, user_id)
     try:
         ops.reset_totp(current_user, user)
+        _audit("user_totp_reset", f"user:{user.id}")
         db.session.commit()
     except ops.Refused as exc:
         db.session.rollback()
@@ -248,6 +262,7 @@ def _save_unit(unit: Unit | None, form):
             unit, changes = ops.save_unit(unit, code=form.code.data, name=form.name.data, unit_type=form.unit_type.data,
                                           parent_id=_opt_int(form.parent_id.data), active=form.active.data,
                                           sort_order=form.sort_order.number)
+            _audit("unit_save", f"unit:{unit.id}", changes)
             _commit("code", _l("Mã đơn vị “%(code)s” đã được dùng cho đơn vị khác.", code=form.code.data))
         except ops.Refused as exc:
             extra = _refuse(form, exc)
@@ -309,6 +324,7 @@ def _save_service(svc: Service | None, unit: Unit, form):
     if request.method == "POST" and form.validate():
         try:
             svc, changes = ops.save_service(svc, unit, code=form.code.data, name=form.name.data, active=form.active.data)
+            _audit("service_save", f"service:{svc.id}", changes)
             _commit("code", _l("Mã dịch vụ “%(code)s” đã được dùng.", code=form.code.data))
         except ops.Refused as exc:
             extra = _refuse(form, exc)
@@ -337,6 +353,7 @@ def settings():
         values["satisfaction_target"] = str(form.satisfaction_target.number) if form.satisfaction_target.data else ""
         try:
             changes = ops.save_settings(values)
+            _audit("settings_save", "org_settings", changes)
             db.session.commit()
         except ops.Refused as exc:
             extra = _refuse(form, exc)
@@ -383,6 +400,7 @@ def _save_template(tpl: ReplyTemplate | None, form):
         try:
             tpl, changes = ops.save_template(tpl, purpose=form.purpose.data, code=form.code.data,
                                              title=form.title.data, body=form.body.data, active=form.active.data)
+            _audit("template_save", f"template:{tpl.id}", changes)
             _commit("code", _l("Mã mẫu “%(code)s” đã được dùng.", code=form.code.data))
         except ops.Refused as exc:
             extra = _refuse(form, exc)
@@ -440,6 +458,7 @@ def rule_edit(rule_id: int):
             changes = ops.update_rule(rule, days=form.days.number, day_unit=form.day_unit.data,
                                       description=form.description.data, source=form.source.data,
                                       active=form.active.data)
+            _audit("deadline_rule_update", f"deadline_rule:{rule.code}", changes)
             db.session.commit()
         except ops.Refused as exc:
             extra = _refuse(form, exc)
@@ -483,6 +502,8 @@ def holidays():
         day = form.day.day
         try:
             ops.add_holiday(day, form.is_working.data == "1", form.note.data or "")
+            _audit("holiday_add", f"holiday:{day.isoformat()}", {"is_working": form.is_working.data == "1",
+                                                                  "note": form.note.data or ""})
             _commit("day", _l("Ngày %(day)s đã có trong danh sách điều chỉnh.", day=day.strftime("%d/%m/%Y")))
         except ops.Refused as exc:
             extra = _refuse(form, exc)
@@ -502,6 +523,7 @@ def holiday_delete(day: str):
     except ValueError:
         abort(404)
     row = _get_or_404(HolidayOverride, parsed)
+    _audit("holiday_remove", f"holiday:{parsed.isoformat()}", {"is_working": row.is_working, "note": row.note})
     db.session.delete(row)
     db.session.commit()
     _log("holiday_remove", f"holiday:{parsed.isoformat()}")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import OrgSetting, User
 from ..passwords import hash_password, verify_password
+from ..services.uow import lock
 
 _DUMMY_HASH = None
 
@@ -33,8 +34,10 @@ def check_password(username: str, password: str, *, now: datetime, max_failures:
     if user is None:
         verify_password(_dummy_hash(), password)
         return None
+    right = verify_password(user.password_hash, password)  # slow: before the lock, not under it
+    user = lock(User, user.id)  # the counters are read and written under the row lock
     locked = user.locked_until is not None and user.locked_until > now
-    ok = verify_password(user.password_hash, password) and user.active and not locked
+    ok = right and user.active and not locked
     if ok:
         user.failed_logins = 0
         db.session.commit()

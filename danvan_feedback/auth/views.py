@@ -12,6 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter, login_manager
 from ..models import OrgSetting, User
 from ..passwords import hash_password, verify_password
+from ..services import uow
 from ..web import safe_next
 from .forms import LoginForm, PasswordChangeForm, TotpForm
 from .service import check_password, new_totp_secret, provisioning_uri, totp_required, verify_totp
@@ -109,7 +110,8 @@ def totp():
     form = TotpForm()
     if request.method == "GET" or not form.validate():
         return render_template("auth/totp.html", form=form), 200 if request.method == "GET" else 422
-    step = verify_totp(user.totp_secret, form.code.data, user.totp_last_step)
+    user = uow.lock(User, user.id)  # one rule for writes: a code is checked against the fresh last step,
+    step = verify_totp(user.totp_secret, form.code.data, user.totp_last_step)  # so it works once
     if step is None:
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:

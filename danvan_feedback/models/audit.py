@@ -26,3 +26,5 @@ class AuditRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    hash_version: Mapped[int | None] = mapped_column(Integer)  # NULL/1 unkeyed, 2 HMAC (services/audit.py)
+    key_id: Mapped[str | None] = mapped_column(String(16))

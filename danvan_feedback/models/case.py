@@ -174,6 +174,11 @@ class CaseEvent(db.Model):
     # count a case as it stood in a period.
     kind_code: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # The clock in force after this event (the deadline and the rule that set it), and on the first
+    # event a digest of the case's facts as filed: the case row can be checked against its history.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    due_rule_code: Mapped[str | None] = mapped_column(String(64))
+    case_digest: Mapped[str | None] = mapped_column(String(64))
     # When the legal fact took effect (clocks and reports use it); ``entered_at``: when it was typed
     # in, if recorded (a decision entered late shows "ghi nhận muộn"). The decision's document: its
     # number, signing date and signer (the signed file is an ``Attachment`` with this event's id).
@@ -184,4 +189,7 @@ class CaseEvent(db.Model):
     doc_signer: Mapped[str | None] = mapped_column(String(200))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How ``hash`` was made (services/events.py): NULL/1 unkeyed SHA-256, 2 HMAC with key ``key_id``.
+    hash_version: Mapped[int | None] = mapped_column(Integer)
+    key_id: Mapped[str | None] = mapped_column(String(16))
     case: Mapped[Case] = relationship(back_populates="events")

@@ -12,7 +12,7 @@ Two passes over the file, so nothing is written before every row has been checke
    values is left alone; a corrected row updates its case, appends the events it adds, and leaves an
    ``import_update`` event and an audit record.
 
-Events of new cases are hash-chained with ``services.events.event_hash`` (the chain starts at
+Events of new cases are hash-chained with ``services.events.seal`` (keyed; the chain starts at
 ``GENESIS`` for a new case) and inserted in bulk; updates append through ``append_event``.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ from ..reception.rules import visit_search_text
 from ..register_files import frame_rows, open_register
 from .audit import append_audit
 from .db import begin_write
-from .events import GENESIS, append_event, event_hash
+from .events import GENESIS, append_event, case_digest, seal
 from .intake import load_calendar, search_text
 
 CHANNEL = "import"        # "nhập từ sổ cũ"
@@ -314,19 +314,25 @@ def _note(rec: dict) -> str:
     return f"Nhập từ sổ cũ, dòng {rec['line']}" + (f", số {rec['ref']}" if rec.get("ref") else "")
 
 
-def _event_rows(case_id: int, rec: dict, tz: ZoneInfo) -> list[dict]:
+def _event_rows(case_id: int, rec: dict, tz: ZoneInfo, case_values: dict) -> list[dict]:
+    """The imported history, sealed with the key like any event; the last event records the clock
+    the case is left with, and every event the digest of the case's facts (services/events.py)."""
     rows, prev, status = [], GENESIS, None
-    for seq, step in enumerate(ri.letter_history(rec), start=1):
+    steps = ri.letter_history(rec)
+    digest = case_digest(case_values)
+    for seq, step in enumerate(steps, start=1):
         at = _instant(step.day, tz)
         kind = rec["kind_code"] if step.action == "submitted" else None
         note = _note(rec) if step.action == "submitted" else ""
-        h = event_hash(prev, case_id, seq, ACTOR, None, step.action, status, step.to_status, note, False, at,
-                       kind, step.outcome)
-        rows.append({"case_id": case_id, "seq": seq, "actor_type": ACTOR, "actor_id": None,
-                     "action": step.action, "from_status": status, "to_status": step.to_status, "note": note,
-                     "is_public": False, "kind_code": kind, "outcome": step.outcome, "created_at": at,
-                     "prev_hash": prev, "hash": h})
-        prev, status = h, step.to_status
+        last = seq == len(steps)
+        row = seal({"case_id": case_id, "seq": seq, "actor_type": ACTOR, "actor_id": None,
+                    "action": step.action, "from_status": status, "to_status": step.to_status, "note": note,
+                    "is_public": False, "kind_code": kind, "outcome": step.outcome, "created_at": at,
+                    "due_on": case_values["due_on"] if last else None,
+                    "due_rule_code": case_values["due_rule_code"] if last else None,
+                    "case_digest": digest, "prev_hash": prev})
+        rows.append(row)
+        prev, status = row["hash"], step.to_status
     return rows
 
 
@@ -355,7 +361,8 @@ def _insert_letters(recs: list[dict], now: datetime, tz: ZoneInfo, clocks: _Cloc
                   for r in recs if r["identity"]]
     if identities:
         db.session.execute(insert(CaseIdentity.__table__), identities)
-    events = [e for r in recs for e in _event_rows(by_key[r["key"]], r, tz)]
+    by_values = {v["import_key"]: v for v in values}
+    events = [e for r in recs for e in _event_rows(by_key[r["key"]], r, tz, by_values[r["key"]])]
     if events:
         db.session.execute(insert(CaseEvent.__table__), events)
     return len(events)
@@ -413,7 +420,8 @@ def _update_letter(rec: dict, *, actor_id: int | None, now: datetime, tz: ZoneIn
     case.import_digest, case.updated_at = rec["digest"], now
     detail = ", ".join(changed) or "digest"
     append_event(case, action="import_update", now=now, actor_type=ACTOR, actor_id=actor_id,
-                 note=f"Cập nhật theo sổ cũ (dòng {rec['line']}): {detail}")
+                 note=f"Cập nhật theo sổ cũ (dòng {rec['line']}): {detail}",
+                 kind_code=case.kind_code if "kind_code" in changed else None)
     append_audit(actor_id=actor_id, action="import_update", now=now, case_id=case.id,
                  reason=f"dòng {rec['line']}", detail=detail)
     return n + 1

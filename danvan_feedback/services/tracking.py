@@ -68,11 +68,12 @@ def add_information(case: Case, text: str, files: list[CleanFile], *, storage: L
             raise ValueError("case_closed")
         answered = case.status == st.WAITING_CITIZEN
         to = (st.IN_PROGRESS if case.accepted_on else st.RECEIVED) if answered else None
-        event = append_event(case, action="citizen_added", now=now, actor_type="citizen",
-                             to_status=to, note=text, is_public=True)
+        settle = None
         if answered:  # the citizen's answer ends the pause: the legal clock runs again
             from .triage import Ctx, resume_clock
-            resume_clock(case, Ctx(actor=None, now=now, tz=tz))
+            settle = lambda: resume_clock(case, Ctx(actor=None, now=now, tz=tz))  # noqa: E731
+        event = append_event(case, action="citizen_added", now=now, actor_type="citizen",
+                             to_status=to, note=text, is_public=True, settle=settle)
         db.session.flush()
         for f, key in zip(files, keys):
             db.session.add(Attachment(case_id=case.id, event_id=event.id, storage_key=key,

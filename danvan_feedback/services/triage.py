@@ -22,6 +22,7 @@ from ..domain.triage import (NotAllowed, check_accept, check_action, check_matte
 from ..extensions import db
 from ..models import Case, CaseEvent, CaseKind, CaseVerifier, DeadlineRule, Unit, User
 from .events import append_event
+from .uow import lock_case
 from .intake import load_calendar, local_date, search_text
 from .notify import enqueue
 
@@ -53,10 +54,18 @@ def load_rules() -> list[dl.Rule]:
 
 
 def _event(case: Case, ctx: Ctx, action: str, *, to: str | None = None, note: str = "",
-           public: bool = False, **recorded) -> CaseEvent:
+           public: bool = False, clock: str | None = None, **recorded) -> CaseEvent:
+    """Append the action's event. ``clock`` says what the action does to the deadline, so the event
+    records the clock it set: "stop" (no deadline runs any more), "recompute" (from the new state)."""
     case.updated_at = ctx.now
+    settle = None
+    if clock == "stop":
+        settle = lambda: _set_clock(case, None)  # noqa: E731
+    elif clock == "recompute":
+        settle = lambda: recompute_clock(case, ctx)  # noqa: E731
     return append_event(case, action=action, now=ctx.now, actor_type="staff", actor_id=ctx.actor.id,
-                        to_status=to, note=note, is_public=public, **{**ctx.record, **recorded})
+                        to_status=to, note=note, is_public=public, settle=settle,
+                        **{**ctx.record, **recorded})
 
 
 def _guard(case: Case, ctx: Ctx, action: str, *, triage_only: bool = True) -> None:
@@ -145,16 +154,12 @@ def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False,
     case.paused_days = 0
     if case.resolver_id is None:
         case.resolver_id = ctx.actor.id
-    event = _event(case, ctx, "accept", to=st.ACCEPTED, public=True)
-    recompute_clock(case, ctx)
-    return event
+    return _event(case, ctx, "accept", to=st.ACCEPTED, public=True, clock="recompute")
 
 
 def refuse(case: Case, ctx: Ctx, reason: str) -> CaseEvent:
     _guard(case, ctx, "refuse")
-    event = _event(case, ctx, "refuse", to=st.REJECTED, note=_need(reason, "reason"), public=True)
-    _set_clock(case, None)
-    return event
+    return _event(case, ctx, "refuse", to=st.REJECTED, note=_need(reason, "reason"), public=True, clock="stop")
 
 
 def transfer(case: Case, ctx: Ctx, agency: str, doc_no: str, doc_date: date | None) -> CaseEvent:
@@ -166,24 +171,18 @@ def transfer(case: Case, ctx: Ctx, agency: str, doc_no: str, doc_date: date | No
         raise TriageError("future_date", field="doc_date")
     note = str(_l("Chuyển đến %(agency)s, văn bản số %(no)s ngày %(d)s",
                   agency=case.transfer_agency, no=case.transfer_doc_no, d=doc_date.strftime("%d/%m/%Y")))
-    event = _event(case, ctx, "transfer", to=st.TRANSFERRED, note=note, public=True)
-    _set_clock(case, None)
-    return event
+    return _event(case, ctx, "transfer", to=st.TRANSFERRED, note=note, public=True, clock="stop")
 
 
 def guide(case: Case, ctx: Ctx, guidance: str) -> CaseEvent:
     _guard(case, ctx, "guide")
-    event = _event(case, ctx, "guide", to=st.GUIDED, note=_need(guidance, "note"), public=True)
-    _set_clock(case, None)
-    return event
+    return _event(case, ctx, "guide", to=st.GUIDED, note=_need(guidance, "note"), public=True, clock="stop")
 
 
 def store(case: Case, ctx: Ctx, reason: str) -> CaseEvent:
     """Lưu đơn: a duplicate, an anonymous denunciation, no content."""
     _guard(case, ctx, "store")
-    event = _event(case, ctx, "store", to=st.STORED, note=_need(reason, "reason"), public=True)
-    _set_clock(case, None)
-    return event
+    return _event(case, ctx, "store", to=st.STORED, note=_need(reason, "reason"), public=True, clock="stop")
 
 
 def merge(case: Case, ctx: Ctx, target_code: str) -> CaseEvent:
@@ -192,13 +191,13 @@ def merge(case: Case, ctx: Ctx, target_code: str) -> CaseEvent:
     target = db.session.execute(select(Case).where(Case.tracking_code == code)).scalar_one_or_none() if code else None
     if target is None or not policy.can_view_case(ctx.actor, target):
         raise TriageError("unknown_case", field="target")
+    target = lock_case(target.id, begin=False)  # its state is validated too (one rule for writes)
     if target.id == case.id or target.merged_into_id is not None or target.status not in st.OPEN:
         raise TriageError("bad_merge_target", field="target")
     case.merged_into_id = target.id
-    event = _event(case, ctx, "merge", to=st.MERGED, public=True,
+    event = _event(case, ctx, "merge", to=st.MERGED, public=True, clock="stop",
                    note=str(_l("Gộp vào hồ sơ %(code)s", code=target.tracking_code)))
     _event(target, ctx, "note", note=str(_l("Hồ sơ %(code)s đã được gộp vào hồ sơ này.", code=case.tracking_code)))
-    _set_clock(case, None)
     return event
 
 
@@ -233,12 +232,11 @@ def reclassify(case: Case, ctx: Ctx, kind_code: str, matter_state: str | None = 
         "full_name": ident.full_name, "company_name": ident.company_name, "phone": ident.phone}
     case.search_text = search_text(case.tracking_code, case.subject, case.content, identity)
     note = f"{old.name_vi} → {kind.name_vi}" + (f" — {reason}" if reason else "")
-    event = _event(case, ctx, "reclassify", note=note, kind_code=kind.code)
+    event = _event(case, ctx, "reclassify", note=note, kind_code=kind.code, clock="recompute")
     if was_protected:
         from .audit import append_audit
         append_audit(actor_id=ctx.actor.id, action="reclassify_protected", case_id=case.id,
                      reason=reason, detail=f"{old.code}>{kind.code}", now=ctx.now)
-    recompute_clock(case, ctx)
     return event
 
 
@@ -307,9 +305,9 @@ def resume_clock(case: Case, ctx: Ctx, rules: list[dl.Rule] | None = None) -> No
 def resume(case: Case, ctx: Ctx) -> CaseEvent:
     _guard(case, ctx, "resume", triage_only=False)
     to = st.IN_PROGRESS if case.accepted_on else st.RECEIVED
-    event = _event(case, ctx, "resume", to=to, public=True)
-    resume_clock(case, ctx)
-    return event
+    case.updated_at = ctx.now
+    return append_event(case, action="resume", now=ctx.now, actor_type="staff", actor_id=ctx.actor.id,
+                        to_status=to, is_public=True, settle=lambda: resume_clock(case, ctx))
 
 
 def extend(case: Case, ctx: Ctx, decision_no: str, reason: str) -> CaseEvent:
@@ -331,10 +329,8 @@ def extend(case: Case, ctx: Ctx, decision_no: str, reason: str) -> CaseEvent:
             raise TriageError("beyond_maximum")
         case.complexity = nxt
         case.extensions += 1
-    event = _event(case, ctx, "extend", public=True,
-                   note=str(_l("Gia hạn theo quyết định số %(no)s: %(reason)s", no=decision_no, reason=reason)))
-    recompute_clock(case, ctx)
-    return event
+    return _event(case, ctx, "extend", public=True, clock="recompute",
+                  note=str(_l("Gia hạn theo quyết định số %(no)s: %(reason)s", no=decision_no, reason=reason)))
 
 
 def record_outcome(case: Case, ctx: Ctx, outcome: str, summary: str) -> CaseEvent:
@@ -345,8 +341,7 @@ def record_outcome(case: Case, ctx: Ctx, outcome: str, summary: str) -> CaseEven
         raise TriageError(exc.code, field="outcome") from None
     case.outcome = outcome
     event = _event(case, ctx, "record_outcome", to=st.RESOLVED, note=_need(summary, "summary"), public=True,
-                   outcome=outcome)
-    _set_clock(case, None)
+                   outcome=outcome, clock="stop")
     _notify_citizen(case, ctx, "resolved", summary)
     try:
         from .survey import invite_after_resolution  # the satisfaction survey closes the loop
@@ -368,9 +363,7 @@ def reopen(case: Case, ctx: Ctx, reason: str) -> CaseEvent:
     reason = _need(reason, "reason")
     case.closed_at, case.outcome, case.merged_into_id = None, None, None
     to = st.IN_PROGRESS if case.accepted_on else st.RECEIVED
-    event = _event(case, ctx, "reopen", to=to, note=reason, public=True)
-    recompute_clock(case, ctx)
-    return event
+    return _event(case, ctx, "reopen", to=to, note=reason, public=True, clock="recompute")
 
 
 def urge(case: Case, ctx: Ctx, doc_no: str, note: str = "") -> CaseEvent:

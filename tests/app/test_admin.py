@@ -567,3 +567,26 @@ def test_satisfaction_target_is_set_from_settings(app, client):
     assert ok.status_code == 302
     with app.app_context():
         assert OrgSetting.get("satisfaction_target") == "80"
+
+
+# --------------------------------------------------------------------------- administrative changes are audit records
+
+def test_admin_changes_become_audit_records(app, client, admin, runner):
+    from danvan_feedback.models import AuditRecord
+    r = rule(app, "khieu_nai.accept")
+    assert post(client, f"{A}/thoi-han/{r.id}", rule_data(r, days="12")).status_code == 302
+    url = f"{A}/ngay-nghi?nam=2027"
+    assert post(client, url, {"day": "2027-02-11", "is_working": "0", "note": "Nghỉ thêm dịp Tết"}).status_code == 302
+    assert post(client, f"{A}/ngay-nghi/2027-02-11/xoa", {}, token_url=url).status_code == 302
+    officer = make_user(app, "vanphong", "office", totp=False)
+    user = get_user(app, "vanphong")
+    assert post(client, f"{A}/nguoi-dung/{user.id}", edit_data(user, role="viewer")).status_code == 302
+    with app.app_context():
+        recs = db.session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars().all()
+        assert [x.action for x in recs] == ["admin.deadline_rule_update", "admin.holiday_add",
+                                            "admin.holiday_remove", "admin.user_update"]
+        assert all(x.actor_id == admin["id"] and x.hash_version == 2 for x in recs)
+        assert "khieu_nai.accept" in recs[0].detail and "12" in recs[0].detail
+        assert "viewer" in recs[3].detail and str(officer["id"]) in recs[3].detail
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
