@@ -6,7 +6,7 @@ the recipient's language (body_text empty until sent), so filing renders no temp
 process can keep a copy of it and check it with one primary-key read.
 
 Revision ID: i17_outbox_render_at_send
-Revises: i14s_search_words
+Revises: i08_event_integrity
 """
 import secrets
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i17_outbox_render_at_send"
-down_revision = "i14s_search_words"
+down_revision = "i08_event_integrity"
 branch_labels = None
 depends_on = None
 
