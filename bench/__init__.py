@@ -1,12 +1,14 @@
 """Benchmarks: ``make bench`` (or ``.venv/bin/python -m bench --help``).
 
 * page weight of the public pages (requests, raw and gzip bytes, from a running gunicorn);
-* public submissions per second and server CPU per submission under gunicorn with 2 sync workers,
-  on SQLite and on PostgreSQL.
+* what citizens send (named complaint, denunciation with identity, named report with a 1 MB photo,
+  anonymous suggestion, Open311 request) and its server CPU per submission under gunicorn with 2 sync
+  workers, beside a minimal Flask app (``bench/minimal_app.py``) in the same interleaved run, on
+  SQLite and on PostgreSQL (``bench/submit.py``).
 
 Everything runs against 127.0.0.1 only, on a fresh database in a temporary directory, with every
 loop bounded in count and in time; the servers, databases and directories it makes are removed at
-the end. ``python -m bench.profile_submit`` profiles 500 submissions in one process (cProfile).
+the end. ``python -m bench.profile_submit`` profiles 500 submissions of one kind in one process (cProfile).
 """
 from __future__ import annotations
 

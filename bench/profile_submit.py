@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
+import os
 import pstats
 import shutil
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from . import form_inputs, table
 from .server import SECRET_KEY, pg_create, pg_drop, pg_unavailable_reason
+from .submit import web_fields
 
 PG_DB = "danvan_bench_profile"
 ENTRY_POINTS = [  # (file suffix, function) shown in the cumulative table besides the project's code
@@ -33,7 +36,7 @@ ENTRY_POINTS = [  # (file suffix, function) shown in the cumulative table beside
     ("sqlalchemy/engine/default.py", "do_commit"), ("sqlalchemy/engine/default.py", "do_rollback"),
     ("flask/templating.py", "render_template"), ("flask/helpers.py", "url_for"),
 ]
-FORM_PATH = "/gui/gop_y"
+KINDS = ("khieu_nai", "to_cao", "phan_anh_photo", "gop_y_anon")
 
 
 def _where(file: str, line: int, func: str) -> str:
@@ -70,6 +73,9 @@ def _package(file: str, func: str) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.profile_submit", description=__doc__.split("\n\n")[1])
     p.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    p.add_argument("--kind", choices=KINDS, default="khieu_nai",
+                   help="what is submitted, as in python -m bench --only submit (default khieu_nai: "
+                        "a named complaint with CCCD, phone and e-mail; gop_y_anon is the old anonymous case)")
     p.add_argument("-n", type=int, default=500, help="submissions measured, then profiled (default 500)")
     p.add_argument("--top", type=int, default=15, help="rows per table (default 15)")
     p.add_argument("--timer", choices=("auto", "wall", "cpu"), default="auto",
@@ -103,14 +109,16 @@ def main(argv=None) -> int:
         with app.app_context():
             upgrade()
         client = app.test_client()
-        page = client.get(FORM_PATH)
+        form_path = web_fields(args.kind, 0)[0]
+        page = client.get(form_path)
         csrf = form_inputs(page.get_data(as_text=True))["csrf_token"]
 
         def submit(i: int) -> None:
-            r = client.post(FORM_PATH, data={
-                "subject": f"Góp ý thử số {i}", "content": "Nội dung góp ý dùng để đo hiệu năng.",
-                "submitter_type": "citizen", "anonymous": "y", "csrf_token": csrf,
-                "token": uuid.uuid4().hex})
+            _path, fields, photo = web_fields(args.kind, i)
+            data = {**fields, "csrf_token": csrf, "token": uuid.uuid4().hex}
+            if photo is not None:
+                data["attachments"] = (io.BytesIO(photo), "anh-hien-truong.jpg", "image/jpeg")
+            r = client.post(form_path, data=data, content_type="multipart/form-data")
             if r.status_code != 303:
                 raise RuntimeError(f"POST -> {r.status_code}: {r.get_data(as_text=True)[:300]}")
 
@@ -125,7 +133,7 @@ def main(argv=None) -> int:
             submit(1000 + i)
             done += 1
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-        print(f"{args.engine}: {done} submissions in one process (test client, no HTTP server): "
+        print(f"{args.engine}, {args.kind}: {done} submissions in one process (test client, no HTTP server): "
               f"{cpu * 1000 / done:.2f} ms CPU and {wall * 1000 / done:.2f} ms wall per submission")
 
         # The SQL of one submission, as sent to the driver (plus BEGIN/COMMIT/ROLLBACK by the pool).
@@ -168,6 +176,8 @@ def main(argv=None) -> int:
             submit(10_000 + i)
             profiled += 1
         prof.disable()
+        if os.environ.get("PROFILE_DUMP"):
+            prof.dump_stats(os.environ["PROFILE_DUMP"])
         st = pstats.Stats(prof)
         total = st.total_tt
         rows = list(st.stats.items())  # (file, line, func) -> (cc, nc, tt, ct, callers)

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "danvan_bench")  # another name when benches run side by side
+PG_MINIMAL_DB = "danvan_bench_minimal"
 SECRET_KEY = "bench-secret-key-0123456789abcdef01234567"  # 41 chars, testing only
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -117,8 +118,13 @@ def machine_busy_seconds() -> float:
 class Server:
     """Use as a context manager: fresh temp dir and database, ``flask db upgrade``, gunicorn."""
 
-    def __init__(self, engine: str, workers: int = 2):
+    def __init__(self, engine: str, workers: int = 2, app: str = "ours"):
+        """``app``: ``ours`` (wsgi:app, migrated with ``flask db upgrade``) or ``minimal``
+        (bench.minimal_app, its own database ``danvan_bench_minimal`` on PostgreSQL)."""
         self.engine = engine
+        self.app = app
+        self.pg_db = PG_BENCH_DB if app == "ours" else PG_MINIMAL_DB
+        self.api_key = ""
         self.workers = workers
         self.tmp: Path | None = None
         self.proc: subprocess.Popen | None = None
@@ -148,31 +154,40 @@ class Server:
             "UPLOAD_DIR": str(self.tmp / "uploads"), "DATABASE_URL": self.db_url,
             "PUBLIC_BASE_URL": "http://127.0.0.1", "MAIL_SERVER": HOST, "MAIL_PORT": "1",
             "PROXY_COUNT": "0", "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1",
+            "MINIMAL_DATABASE_URL": self.db_url, "MINIMAL_UPLOAD_DIR": str(self.tmp / "uploads"),
         })
         return env
 
     def _setup(self) -> None:
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"danvan-bench-{self.engine}-"))
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"danvan-bench-{self.app}-{self.engine}-"))
         (self.tmp / "instance").mkdir()
         (self.tmp / "uploads").mkdir()
         if self.engine == "sqlite":
             self.db_url = f"sqlite:///{self.tmp / 'instance' / 'bench.sqlite3'}"
         else:
-            self.db_url = pg_create(PG_BENCH_DB)
+            self.db_url = pg_create(self.pg_db)
             self.pg_created = True
-        r = subprocess.run([_bin("flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=self.env(),
-                           capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise RuntimeError("flask db upgrade failed:\n" + (r.stdout + r.stderr)[-2000:])
+        if self.app == "ours":
+            self._run([_bin("flask"), "--app", "wsgi", "db", "upgrade"])
+            self.api_key = self._run([_bin("flask"), "--app", "wsgi", "api-keys", "create", "bench"]).strip()
+        else:
+            self._run([sys.executable, "-m", "bench.minimal_app", "init"])
         self.port = free_port()
         self.log_path = self.tmp / "gunicorn.stderr.log"
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [_bin("gunicorn"), "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
-             "--graceful-timeout", "5", "wsgi:app"],
+             "--graceful-timeout", "5", "--no-control-socket",
+             "wsgi:app" if self.app == "ours" else "bench.minimal_app:app"],
             cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready(30)
+        self._wait_ready(120)
+
+    def _run(self, cmd: list[str]) -> str:
+        r = subprocess.run(cmd, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[-3:])} failed:\n" + (r.stdout + r.stderr)[-2000:])
+        return r.stdout
 
     def _wait_ready(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -182,7 +197,7 @@ class Server:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
                 c = http.client.HTTPConnection(HOST, self.port, timeout=5)
-                c.request("GET", "/")
+                c.request("GET", "/" if self.app == "ours" else "/gui")
                 status = c.getresponse().status
                 c.close()
                 if status == 200 and len(children_of(self.proc.pid)) >= self.workers:
@@ -201,16 +216,26 @@ class Server:
         return cpu_seconds(self.proc.pid)
 
     def count_cases(self) -> int:
+        table = "cases" if self.app == "ours" else "letters"
         if self.engine == "sqlite":
             path = self.db_url[len("sqlite:///"):]
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
             try:
-                return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+                return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             finally:
                 conn.close()
         import psycopg
         with psycopg.connect(self.db_url, connect_timeout=5) as conn:
-            return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def pg_backends(self) -> list[int]:
+        """The pids of the PostgreSQL backends connected to this server's database (its pool)."""
+        if self.engine != "postgresql":
+            return []
+        import psycopg
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.pg_db,)).fetchall()]
 
     def log_tail(self, lines: int = 30) -> str:
         if not self.log_path or not self.log_path.exists():
@@ -248,9 +273,9 @@ class Server:
             self._log = None
         if self.pg_created:
             try:
-                pg_drop(PG_BENCH_DB)
+                pg_drop(self.pg_db)
             except Exception as exc:
-                print(f"warning: could not drop database {PG_BENCH_DB}: {exc}", file=sys.stderr)
+                print(f"warning: could not drop database {self.pg_db}: {exc}", file=sys.stderr)
             self.pg_created = False
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)

@@ -82,6 +82,8 @@ def select_locale() -> str:
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  registers the tables
     db.init_app(app)
+    from .services import refdata
+    refdata.register()  # reference data changes bump settings_version
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)

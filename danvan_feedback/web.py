@@ -127,10 +127,10 @@ def register_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        from .models import OrgSetting
+        from .services import refdata
         if "org_name" not in g:
             try:
-                g.org_name = OrgSetting.get("org_name", "")
+                g.org_name = refdata.current().org_name
             except (OperationalError, DBAPIError):
                 db.session.rollback()
                 g.org_name = ""

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from ..extensions import db, limiter
 from ..labels import status_label
 from ..models import ApiKey, Attachment, Case, CaseEvent, CaseKind, Commune, OrgSetting, Unit
+from ..services import refdata
 from ..services.intake import local_date, submission_from, submit_case
 from ..storage import LocalStorage
 from ..web import public_url
@@ -99,10 +100,11 @@ def _no_store_on_post(resp):
     return resp
 
 
-def _active_kind(code: str | None) -> CaseKind | None:
+def _active_kind(code: str | None):
+    """The active kind (reference data, see services.refdata) named ``code``, or None."""
     if not code or not isinstance(code, str):
         return None
-    kind = db.session.get(CaseKind, code)
+    kind = refdata.current().kinds.get(code)
     return kind if kind is not None and kind.active else None
 
 
@@ -232,18 +234,18 @@ def _create_request(fmt: str):
                           token=_submission_token(key, parsed.idempotency_key),
                           incident_place=data["incident_place"] or None, latitude=data["latitude"],
                           longitude=data["longitude"], address_id=data["address_id"] or None)
+    key_name = key.name  # read before the commit expires it (no reload after)
     receipt = submit_case(sub, [], storage=LocalStorage(cfg["UPLOAD_DIR"]),
                           pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
-    case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
-    log.info("open311: case %s %s via API key %r", case.id,
-             "already filed" if receipt.duplicate else "filed", key.name)
+    log.info("open311: case %s %s via API key %r", receipt.case_id,
+             "already filed" if receipt.duplicate else "filed", key_name)
     notices = _NOTICE_AGAIN if receipt.duplicate else _NOTICE
     # Our ids exist at once, so the spec's token is the id itself (GET tokens/<token> answers it).
-    out = [{"service_request_id": case.open311_id,
-            "token": case.open311_id,
+    out = [{"service_request_id": receipt.open311_id,
+            "token": receipt.open311_id,
             "service_notice": notices[parsed.locale],
             "account_id": None,
-            "tracking_code": case.tracking_code,
+            "tracking_code": receipt.code,
             "pin": receipt.pin}]
     return render(fmt, out, root="service_requests", item="request",
                   status=200 if receipt.duplicate else 201)

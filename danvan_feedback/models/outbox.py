@@ -20,8 +20,12 @@ class OutboxMessage(db.Model):
     # A citizen's address (a denouncer's, perhaps): encrypted at rest like the identity it came from.
     to_addr: Mapped[str] = mapped_column(EncryptedText("outbox.to_addr"))
     subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
+    # Rendered bodies; empty while a message rendered at send time (``template``) waits.
+    body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(64))  # emails/<template>.txt and .html
+    context_json: Mapped[str | None] = mapped_column("context", Text)  # JSON, plain data only
+    locale: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -20,9 +20,10 @@ from ..domain.codes import normalize_tracking_code
 from ..domain.validation import Invalid, KindPolicy, clean_coordinates, parse_int, submission_errors
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
-from ..models import Attachment, CaseEvent, CaseKind, Commune, Service, Unit
+from ..models import Attachment, CaseEvent, Commune, Service, Unit
 from ..policy import offers_geolocation
 from ..crypto import current_keyring
+from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import LocalStorage, PixelBudget, RejectedFile, StorageError, clean_upload
@@ -79,14 +80,10 @@ def _lookup_limit() -> str:
     return current_app.config["RATELIMIT_LOOKUP"]
 
 
-def _active_kinds() -> list[CaseKind]:
-    return list(db.session.execute(
-        select(CaseKind).where(CaseKind.active.is_(True)).order_by(CaseKind.sort_order)).scalars())
-
-
 @bp.get("/")
 def home():
-    return render_template("public/home.html", kinds=_active_kinds(), locale=str(get_locale()))
+    return render_template("public/home.html", kinds=refdata.current().active_kinds(),
+                           locale=str(get_locale()))
 
 
 @bp.get("/quyen-rieng-tu")
@@ -119,34 +116,35 @@ def _fill_choices(form: CaseForm) -> None:
     form.commune_id.choices = [none] + [SelectChoice(str(c.id), c.name) for c in communes]
 
 
-def _resolve_choices(form: CaseForm, errors: dict) -> tuple[int | None, int | None, int | None]:
-    """Check the chosen unit, service and commune with one small query each, only when chosen.
+def _resolve_choices(form: CaseForm, errors: dict,
+                     ref: refdata.RefData | None = None) -> tuple[int | None, int | None, int | None]:
+    """Check the chosen unit, service and commune against the active ones (reference data, no query).
 
     On the POST path the full lists are not built (they are only needed to re-render the form).
     A service implies its unit when no unit is chosen. Both lists are optional, so a service of
     another unit is recorded as given rather than refused: optional information never refuses a letter.
     """
     invalid = str(MESSAGES["invalid_choice"])
+    ref = ref or refdata.current()
 
-    def pick(field, query):
+    def pick(field, known) -> int | None:
         raw = field.data or ""
         if not raw:
             return None
         number = parse_int(raw)
-        row = db.session.execute(query(number)).first() if number is not None else None
-        if row is None:
+        if number is None or number not in known:
             errors[field.name] = invalid
-        return row
+            return None
+        return int(raw)
 
-    unit = pick(form.unit_id, lambda i: select(Unit.id).where(Unit.id == i, Unit.active.is_(True)))
-    service = pick(form.service_id, lambda i: select(Service.id, Service.unit_id).where(
-        Service.id == i, Service.active.is_(True)))
-    commune = pick(form.commune_id, lambda i: select(Commune.id).where(Commune.id == i, Commune.active.is_(True)))
-    unit_id = unit.id if unit else None
-    if service is not None:
+    unit_id = pick(form.unit_id, ref.units)
+    service_id = pick(form.service_id, ref.services)
+    commune_id = pick(form.commune_id, ref.communes)
+    if service_id is not None:
+        service_unit = ref.services[service_id]
         if unit_id is None and not form.unit_id.data:
-            unit_id = service.unit_id
-    return unit_id, service.id if service else None, commune.id if commune else None
+            unit_id = service_unit
+    return unit_id, service_id, commune_id
 
 
 def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, list[str]]:
@@ -168,67 +166,88 @@ def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, li
     return cleaned, errors
 
 
+def _kind_or_404(ref: refdata.RefData, kind_code: str):
+    kind = ref.kinds.get(kind_code)
+    if kind is None or not kind.active:
+        abort(404)
+    return kind
+
+
 @bp.route("/gui/<kind_code>", methods=["GET", "POST"])
 @submit_limits
 def file_case(kind_code: str):
-    kind = db.session.get(CaseKind, kind_code)
-    if kind is None or not kind.active:
-        abort(404)
+    posting = request.method == "POST"
+    # A POST is validated against this process's copy of the reference data, read without a query;
+    # the write checks its version under the write lock (one transaction for the whole request) and,
+    # if an administrator changed something meanwhile, it is validated again (refdata.Stale).
+    ref = refdata.peek() if posting else refdata.current()
+    if posting and kind_code not in ref.kinds:
+        ref = refdata.current()
+    kind = _kind_or_404(ref, kind_code)
     form = CaseForm()
     locale = str(get_locale())
     g.allow_geolocation = offers_geolocation(kind.code)
-    if request.method == "GET":
+    if not posting:
         _fill_choices(form)
         form.token.data = uuid.uuid4().hex
         return render_template("public/case_form.html", form=form, kind=kind, locale=locale)
 
     form_ok = form.validate()
-    errors: dict[str, str] = {}
+    found: dict[str, str] = {}
     if form.website.data:
-        errors["website"] = _("Biểu mẫu không gửi được. Nếu bạn thấy ô “Để trống ô này”, hãy xoá nội dung trong ô đó rồi gửi lại.")
+        found["website"] = _("Biểu mẫu không gửi được. Nếu bạn thấy ô “Để trống ô này”, hãy xoá nội dung trong ô đó rồi gửi lại.")
     token = form.token.data or ""
     if not (8 <= len(token) <= 64 and token.isalnum()):
-        errors["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
+        found["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
     data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
-    policy = KindPolicy(kind.code, kind.anonymous, tuple(kind.required_fields))
-    for name, code in submission_errors(policy, data).items():
-        if not form[name].errors:
-            errors[name] = message_for(name, code)
-    unit_id, service_id, commune_id = _resolve_choices(form, errors)
-    lat = lon = None
-    if offers_geolocation(kind.code):
-        try:
-            lat, lon = clean_coordinates(form.latitude.data, form.longitude.data)
-        except Invalid:
-            errors["location"] = str(MESSAGES["location"])
     files, file_errors = _read_files("attachments")
-    if file_errors:
-        errors["attachments"] = " ".join(file_errors)
-    if not form_ok or errors:
-        for name, message in errors.items():
-            if name in form and name != "token":
-                form[name].errors = list(form[name].errors) + [message]
-        _fill_choices(form)
-        show_as_typed(form)
-        chosen = [f for f in request.files.getlist("attachments") if f.filename]
-        return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
-                               extra_errors={k: v for k, v in errors.items() if k in ("token", "location")},
-                               files_dropped=bool(chosen)), 422
-
-    sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
-                          unit_id=unit_id, service_id=service_id, commune_id=commune_id,
-                          incident_date=form.incident_date.data,
-                          incident_place=form.incident_place.data or None, latitude=lat, longitude=lon)
     cfg = current_app.config
-    try:
-        receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
-                              tz=cfg["BABEL_DEFAULT_TIMEZONE"])
-    except StorageError as exc:  # full disk, I/O error: nothing stored, the form comes back as typed
-        log.error("storage error while filing: errno=%s", exc.errno)
-        _fill_choices(form)
-        return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
-                               extra_errors={"storage": str(MESSAGES["storage_failed"])},
-                               files_dropped=bool(files)), 503
+    for _attempt in range(2):
+        errors = dict(found)
+        policy = KindPolicy(kind.code, kind.anonymous, kind.required_fields)
+        for name, code in submission_errors(policy, data).items():
+            if not form[name].errors:
+                errors[name] = message_for(name, code)
+        unit_id, service_id, commune_id = _resolve_choices(form, errors, ref)
+        lat = lon = None
+        if offers_geolocation(kind.code):
+            try:
+                lat, lon = clean_coordinates(form.latitude.data, form.longitude.data)
+            except Invalid:
+                errors["location"] = str(MESSAGES["location"])
+        if file_errors:
+            errors["attachments"] = " ".join(file_errors)
+        if not form_ok or errors:
+            for name, message in errors.items():
+                if name in form and name != "token":
+                    form[name].errors = list(form[name].errors) + [message]
+            _fill_choices(form)
+            show_as_typed(form)
+            chosen = [f for f in request.files.getlist("attachments") if f.filename]
+            return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
+                                   extra_errors={k: v for k, v in errors.items() if k in ("token", "location")},
+                                   files_dropped=bool(chosen)), 422
+
+        sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
+                              unit_id=unit_id, service_id=service_id, commune_id=commune_id,
+                              incident_date=form.incident_date.data,
+                              incident_place=form.incident_place.data or None, latitude=lat, longitude=lon,
+                              ref_version=ref.version)
+        try:
+            receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
+                                  tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+            break
+        except StorageError as exc:  # full disk, I/O error: nothing stored, the form comes back as typed
+            log.error("storage error while filing: errno=%s", exc.errno)
+            _fill_choices(form)
+            return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
+                                   extra_errors={"storage": str(MESSAGES["storage_failed"])},
+                                   files_dropped=bool(files)), 503
+        except refdata.Stale:  # reference data changed since this process's copy: validate again
+            ref = refdata.current()
+            kind = _kind_or_404(ref, kind_code)
+    else:
+        raise RuntimeError("reference data kept changing during the submission")
     held = _held_receipt() or {}
     if receipt.pin is not None or held.get("code") != receipt.code:
         # Sealed (AES-GCM): the session cookie is signed but readable, and must carry no PIN or code.
@@ -248,7 +267,7 @@ def retry_after_seconds() -> int:
 def too_many(err):
     """Too many submissions: the form comes back with everything typed and says when to retry,
     instead of a dead end that loses the letter."""
-    kind = db.session.get(CaseKind, (request.view_args or {}).get("kind_code", "")) \
+    kind = refdata.current().kinds.get((request.view_args or {}).get("kind_code", "")) \
         if request.endpoint == "public.file_case" and request.method == "POST" else None
     seconds = retry_after_seconds()
     if kind is None or not kind.active:

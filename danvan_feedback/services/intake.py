@@ -16,11 +16,13 @@ from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
 from ..policy import SECRET_IDENTITY_KINDS
-from ..models import Attachment, Case, CaseIdentity, DeadlineRule, HolidayOverride
+from ..models import Attachment, Case, CaseIdentity, HolidayOverride
 from ..storage import CleanFile, LocalStorage
 from .uow import run_write
 from .events import append_event
+from . import refdata
 from .notify import enqueue
+from .rows import insert_row
 
 CODE_ATTEMPTS = 5
 
@@ -53,6 +55,8 @@ class Submission:
     is_group: bool = False
     group_size: int | None = None
     consent: bool = False
+    # The settings_version the submission was validated against (refdata.peek); the write checks it.
+    ref_version: str | None = None
     protected: bool = False  # e.g. recorded at the reception desk as a denunciation
     # A letter registered by the office (vào sổ đơn): the day it reached the office (the legal clock
     # runs from it), the sender's own number and date, who entered it; the receipt email then
@@ -68,6 +72,8 @@ class Receipt:
     code: str
     pin: str | None  # None when the token had already been used (a double tap): the PIN is not shown again
     duplicate: bool = False
+    open311_id: str | None = None
+    case_id: int | None = None
 
 
 def submission_from(kind_code: str, kind_anonymous: str, data: dict, *, token: str, channel: str,
@@ -106,22 +112,19 @@ def local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
-def _acceptance_due(kind_code: str, kind_anonymous: str, received: date,
+def _acceptance_due(ref: refdata.RefData, kind_code: str, kind_anonymous: str, received: date,
                     anonymous: bool) -> tuple[date | None, str | None]:
-    """The first legal clock: decide whether to accept (thụ lý), from the kind's ``accept`` rule.
+    """The first legal clock: decide whether to accept (thụ lý), from the kind's ``accept`` rule and
+    the holiday calendar, as read under the write lock (see :func:`refdata.check`).
 
     An anonymous denunciation is kept as information, not handled under the law: no clock runs.
     """
     if anonymous and kind_anonymous == "info_only":
         return None, None
-    rule = db.session.execute(
-        select(DeadlineRule.code, DeadlineRule.days, DeadlineRule.day_unit).where(
-            DeadlineRule.kind_code == kind_code, DeadlineRule.step == "accept",
-                                   DeadlineRule.variant == "normal", DeadlineRule.active.is_(True))
-    ).first()
+    rule = ref.accept_rules.get(kind_code)
     if rule is None:
         return None, None
-    return load_calendar(received).deadline(received, rule.days, rule.day_unit), rule.code
+    return ref.calendar.deadline(received, rule.days, rule.day_unit), rule.code
 
 
 # Markers of the fields in ``search_text``, in this order (see ``search_text``); "#" is never part
@@ -180,7 +183,8 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
         if existing is None:
             return None  # a tracking-code collision: run again, which draws another code
         drop_files()  # a double tap, or a retry of the same form
-        return Receipt(existing.tracking_code, None, duplicate=True)
+        return Receipt(existing.tracking_code, None, duplicate=True, open311_id=existing.open311_id,
+                       case_id=existing.id)
 
     try:
         return run_write(lambda: _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz),
@@ -193,7 +197,9 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
             now: datetime, tz: str) -> Receipt:
     code, pin = new_tracking_code(), new_pin()
     received = sub.received_at or now
-    due_on, rule_code = _acceptance_due(sub.kind_code, sub.kind_anonymous, local_date(received, tz), sub.anonymous)
+    ref = refdata.check(sub.ref_version)
+    due_on, rule_code = _acceptance_due(ref, sub.kind_code, sub.kind_anonymous, local_date(received, tz),
+                                        sub.anonymous)
     case = Case(
         tracking_code=code, pin_hash=hash_pin(pin_key, code, pin), submission_token=sub.token,
         open311_id=None if sub.kind_anonymous == "info_only" else new_opaque_id(),
@@ -211,22 +217,28 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
         protected=sub.kind_code in SECRET_IDENTITY_KINDS or sub.protected)
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
     case.search_text = search_text(code, sub.subject, sub.content, {} if case.protected else identity)
-    db.session.add(case)
+    # Every row goes in at once with Core (rows.insert_row), not through the session's unit of work:
+    # the case (its id is needed by the event's hash), its identity, its files, its first event and
+    # the receipt e-mail. Nothing is left for the commit to flush.
+    insert_row(case)
     if identity:
-        case.identity = CaseIdentity(**identity)
+        insert_row(CaseIdentity(case_id=case.id, **identity))
     for f, key in zip(files, keys):
-        case.attachments.append(Attachment(
-            storage_key=key, original_name=f.original_name, content_type=f.content_type,
-            size=len(f.data), sha256=f.sha256, created_at=now))
+        insert_row(Attachment(case_id=case.id, storage_key=key, original_name=f.original_name,
+                              content_type=f.content_type, size=len(f.data), sha256=f.sha256,
+                              created_at=now))
     registered = sub.registered_by_id is not None
-    append_event(case, action="submitted", now=received,
-                 actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
-                 actor_id=sub.registered_by_id, to_status="received", is_public=True, first=True,
-                 kind_code=sub.kind_code)
+    insert_row(append_event(case, action="submitted", now=received,
+                            actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
+                            actor_id=sub.registered_by_id, to_status="received", is_public=True, first=True,
+                            kind_code=sub.kind_code))
     email = identity.get("email")
-    if email:
+    if email:  # rendered by the sender from what the row holds (no identity; the PIN only for a registered letter)
         enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),
-                template="receipt", context={"case": case, "locale": sub.locale,
-                                             "pin": pin if registered else None},
-                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id)
-    return Receipt(code, pin)
+                template="receipt",
+                context={"case": {"tracking_code": code, "received_at": received,
+                                  "registered_by_id": sub.registered_by_id},
+                         "locale": sub.locale, "pin": pin if registered else None},
+                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id, render_later=True,
+                insert_now=True)
+    return Receipt(code, pin, open311_id=case.open311_id, case_id=case.id)

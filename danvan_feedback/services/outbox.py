@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OutboxMessage
+from .notify import render_bodies
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,10 @@ def backoff(attempts: int) -> timedelta:
 
 
 def build_email(msg: OutboxMessage, sender: str) -> EmailMessage:
+    """The e-mail of ``msg``; a message queued with ``render_later`` is rendered here, at send time,
+    and its bodies are kept on the row (committed with its status)."""
+    if msg.body_text is None:
+        msg.body_text, msg.body_html = render_bodies(msg)
     email = EmailMessage()
     email["From"] = sender
     email["To"] = msg.to_addr

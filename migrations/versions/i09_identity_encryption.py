@@ -8,13 +8,13 @@ phone out of ``cases.search_text`` (the blind indexes find them now). The downgr
 back into the plain columns it had.
 
 Revision ID: i09_identity_encryption
-Revises: i08_event_integrity
+Revises: i17_outbox_render_at_send
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i09_identity_encryption"
-down_revision = "i08_event_integrity"
+down_revision = "i17_outbox_render_at_send"
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,7 @@ from danvan_feedback.domain.periods import custom_period
 from danvan_feedback.extensions import db
 from danvan_feedback.models import (AgencyReply, Attachment, Case, CaseEvent, IssuedDocument, OutboxMessage)
 from danvan_feedback.reports import service as reports
+from danvan_feedback.services.notify import render_bodies
 from tests.app.helpers import count, stored_files
 from tests.app.staff_helpers import csrf, login, make_user
 from tests.conftest import form_tokens
@@ -84,7 +85,8 @@ def test_register_a_paper_letter_prints_a_slip_and_mails_code_and_pin(app, clien
         assert first.created_at.astimezone(ZoneInfo(TZ)).date() == received  # the legal fact's own date
         assert {a.content_type for a in db.session.execute(select(Attachment)).scalars()} == {"application/pdf", "image/jpeg"}
         msg = db.session.execute(select(OutboxMessage)).scalar_one()
-        assert msg.to_addr == "don@example.com" and code in msg.body_text and pin in msg.body_text
+        text, _html = render_bodies(msg)  # rendered by the sender, from the row
+        assert msg.to_addr == "don@example.com" and code in text and pin in text and "vào sổ đơn" in text
         doc = db.session.execute(select(IssuedDocument)).scalar_one()
         assert (doc.doc_type, doc.number, doc.year) == ("bien_nhan", 1, today().year)
     # the clock runs from the received date, not from the day of entry

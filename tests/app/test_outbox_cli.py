@@ -59,6 +59,27 @@ def test_receipt_is_delivered_by_smtp(client, app, smtp):
     assert code in str(email.header.make_header(email.header.decode_header(got["Subject"])))
     parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in got.walk() if not p.is_multipart()}
     assert code in parts["text/plain"] and code in parts["text/html"]
+    # rendered at send time, in the citizen's language, with the organisation's name and the link
+    # from PUBLIC_BASE_URL; the bodies sent are kept on the row
+    for body in parts.values():
+        assert "Kính gửi ông/bà" in body and "Sở Nông nghiệp và Môi trường tỉnh Đồng Nai" in body
+        assert f"http://kiemthu.local/tra-cuu?ma={code}" in body
+    with app.app_context():
+        msg = db.session.execute(select(OutboxMessage)).scalar_one()
+        assert code in msg.body_text and code in msg.body_html
+
+
+def test_receipt_is_rendered_in_the_citizens_language_when_sent(client, app, smtp):
+    controller, inbox = smtp
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    client.get("/ngon-ngu/en")
+    code, _pin = receipt_codes(client, post_case(client, "khieu_nai", complaint()))
+    with app.app_context():
+        assert db.session.execute(select(OutboxMessage.locale)).scalar_one() == "en"
+        assert send_pending(app.config, datetime.now(timezone.utc))["sent"] == 1
+    got = inbox.messages[0]
+    text = next(p.get_payload(decode=True).decode() for p in got.walk() if p.get_content_type() == "text/plain")
+    assert "Dear Sir or Madam," in text and "Tracking code" in text and code in text
 
 
 def test_smtp_outage_loses_nothing_and_retries_with_backoff(client, app, smtp):
