@@ -16,7 +16,9 @@ from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
 from ..extensions import db
 from ..policy import SECRET_IDENTITY_KINDS
+from ..crypto import current_keyring
 from ..models import Attachment, Case, CaseIdentity, HolidayOverride
+from ..models.case import blind_indexes
 from ..storage import CleanFile, LocalStorage
 from .uow import run_write
 from .events import append_event
@@ -221,8 +223,10 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
     # the case (its id is needed by the event's hash), its identity, its files, its first event and
     # the receipt e-mail. Nothing is left for the commit to flush.
     insert_row(case)
-    if identity:
-        insert_row(CaseIdentity(case_id=case.id, **identity))
+    if identity:  # Core insert: the mapper's before_insert does not run, so the blind indexes are set here
+        insert_row(CaseIdentity(case_id=case.id, **identity, **blind_indexes(
+            current_keyring(), phone=identity.get("phone"), cccd=identity.get("cccd"),
+            full_name=identity.get("full_name"))))
     for f, key in zip(files, keys):
         insert_row(Attachment(case_id=case.id, storage_key=key, original_name=f.original_name,
                               content_type=f.content_type, size=len(f.data), sha256=f.sha256,

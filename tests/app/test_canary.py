@@ -237,7 +237,7 @@ def test_canary_appears_nowhere_but_to_the_resolver(app, client, runner, caplog,
         mails = db.session.execute(select(OutboxMessage)).scalars().all()
         assert any(m.to_addr == EMAIL for m in mails)
         for m in mails:
-            check(f"e-mail {m.message_id}", "\n".join([m.subject, m.body_text, m.body_html or ""]))
+                check(f"e-mail {m.message_id}", "\n".join([m.subject, m.body_text or "", m.body_html or "", m.context_json or ""]))
     # log lines
     check("log records", caplog.text)
     captured = capfd.readouterr()
