@@ -21,7 +21,7 @@ from tests.app.test_open311 import (ADDRESS, CCCD, FULL_NAME, PHONE_E164, all_te
                                     errors_of, file_case, key, post, suggestion)  # noqa: F401 (fixture)
 
 API = "/open311/v2"
-JURISDICTION = "localhost"  # the default when PUBLIC_BASE_URL is unset in the environment
+JURISDICTION = "kiemthu.local"  # the host of the tests' PUBLIC_BASE_URL (base_config)
 
 
 def xml_of(resp):
