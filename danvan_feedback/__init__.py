@@ -89,6 +89,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    # Flask-Limiter is one object per process: init_app's RATELIMIT_ENABLED (and storage) is the last
+    # app's. Each app keeps its own switch, read per request by the filter in ``extensions``.
+    app.config["RATE_LIMITS_ON"] = bool(app.config.get("RATELIMIT_ENABLED", True))
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
     login_manager.init_app(app)
 

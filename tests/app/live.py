@@ -45,7 +45,7 @@ class LiveServer:
             "PIN_HMAC_KEY": c["PIN_HMAC_KEY"], "MAIL_SERVER": HOST, "MAIL_PORT": "1",
             "PUBLIC_BASE_URL": c.get("PUBLIC_BASE_URL") or "http://kiemthu.local", "PYTHONUNBUFFERED": "1",
         })
-        for key in ("AUDIT_HMAC_KEY", "AUDIT_CHECKPOINT_DIR"):
+        for key in ("AUDIT_HMAC_KEY", "AUDIT_CHECKPOINT_DIR", "IDENTITY_KEYS"):  # same keys as the fixture's app
             if c.get(key):
                 env[key] = str(c[key])
         env.update(self.extra_env)

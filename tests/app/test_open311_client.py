@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from tests.app.test_open311 import CCCD, FULL_NAME, complaint, key  # noqa: F401 (fixture)
 
-JURISDICTION = "localhost"
+JURISDICTION = "kiemthu.local"  # the host of the tests' PUBLIC_BASE_URL (base_config)
 
 
 @pytest.fixture

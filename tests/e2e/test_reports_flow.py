@@ -31,7 +31,8 @@ def test_office_picks_six_months_and_downloads_xlsx(live_app, new_context):
         page.goto("/dang-nhap")
         page.get_by_label("Tên đăng nhập").fill("vanphong_e2e")
         page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
+        with page.expect_navigation():  # signed in before the next page is asked for
+            page.get_by_role("button", name="Đăng nhập").click()
         page.goto("/can-bo/")
         page.get_by_role("link", name="Báo cáo, thống kê").first.click()
         page.get_by_label("Kỳ báo cáo").select_option(label="6 tháng đầu năm")
