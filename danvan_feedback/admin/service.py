@@ -5,6 +5,8 @@ Each function returns what changed (field names and non-secret values) for the v
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, timezone
 
 import holidays
@@ -20,6 +22,23 @@ from ..passwords import hash_password, password_problem
 SETTING_KEYS = ("org_name", "org_short_name", "triage_role_name", "report_owner_name",
                 "totp_required_roles", "due_soon_days", "satisfaction_target")
 SETTING_DEFAULTS = {"totp_required_roles": "admin,inspector", "due_soon_days": "3"}
+
+
+# The fields each edit page shows: the version a form carries is their fingerprint when the page was
+# rendered, so a save from a stale page (someone saved in between) is a conflict, not an overwrite.
+EDITABLE = {
+    "User": ("full_name", "email", "role", "unit_id", "active"),
+    "Unit": ("code", "name", "unit_type", "parent_id", "active", "sort_order"),
+    "Service": ("code", "name", "active"),
+    "ReplyTemplate": ("purpose", "code", "title", "body", "active"),
+    "DeadlineRule": ("days", "day_unit", "description", "source", "active"),
+}
+
+
+def version(row) -> str:
+    """The fingerprint of what an edit page shows of ``row`` (a model row, or the settings dict)."""
+    values = row if isinstance(row, dict) else {f: getattr(row, f) for f in EDITABLE[type(row).__name__]}
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 class Refused(Exception):

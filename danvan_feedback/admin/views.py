@@ -10,6 +10,7 @@ import json
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,6 +22,7 @@ from .. import policy
 from ..domain.templates_text import (MALFORMED, PLACEHOLDERS, STRAY_CLOSE, STRAY_OPEN, UNKNOWN,
                                      render_template_text, template_problems)
 from ..extensions import db
+from ..services import uow
 from ..models import CaseKind, DeadlineRule, HolidayOverride, OrgSetting, ReplyTemplate, Service, Unit, User
 from ..models.auth import ROLES
 from ..staff.menu import register, role_label
@@ -84,6 +86,55 @@ def _commit(field: str, message) -> None:
     except IntegrityError:
         db.session.rollback()
         raise ops.Refused(field, message) from None
+
+
+def _locked(model, ident, *, name: str | None = None):
+    """One rule for writes: start the write, take the row's lock (and ``name``'s, to serialise a
+    whole kind of change), then check the actor again under it (an administrator demoted a moment
+    ago by another no longer changes anything). 404 when the row is gone."""
+    if name:
+        uow.lock_name(name)
+    row = uow.lock(model, ident, begin=not name) if model is not None else None
+    if model is not None and row is None:
+        db.session.rollback()
+        abort(404)
+    db.session.refresh(current_user._get_current_object())
+    if not policy.can_manage_reference_data(current_user):
+        db.session.rollback()
+        abort(403)
+    return row
+
+
+def _check_version(current: str) -> None:
+    """The form was rendered from version ``request.form['version']``; a save from a page older than
+    the row is a conflict (someone saved in between), never a silent overwrite."""
+    seen = request.form.get("version")
+    if seen and seen != current:
+        raise uow.Conflict("stale")
+
+
+def _conflict(target: str, form=None) -> str:
+    """What the 409 notice says: who saved this item last, when, and which fields."""
+    from ..models import AuditRecord
+    db.session.rollback()
+    rec = db.session.execute(select(AuditRecord).where(AuditRecord.detail.like(f'%"target": "{target}"%'))
+                             .order_by(AuditRecord.seq.desc()).limit(1)).scalar_one_or_none()
+    if rec is None:
+        return _("Mục này vừa được thay đổi trong lúc bạn sửa.")
+    who = db.session.get(User, rec.actor_id) if rec.actor_id else None
+    try:
+        names = list(json.loads(rec.detail).get("changes", {}))
+    except ValueError:
+        names = []
+    labels = [str(form[n].label.text) for n in names if form is not None and n in form]
+    return _("%(who)s đã lưu mục này lúc %(at)s%(fields)s.", who=(who.full_name or who.username) if who else "—",
+             at=format_datetime(rec.created_at, "HH:mm:ss dd/MM/yyyy"),
+             fields=(" (" + ", ".join(labels) + ")") if labels else "")
+
+
+def _seen(current: str) -> str:
+    """The version the page keeps after a refused save: still the one the user started from."""
+    return request.form.get("version") or current
 
 
 def _get_or_404(model, ident):
@@ -158,14 +209,17 @@ def user_new():
     return _render("admin/user_new.html", form, extra=extra)
 
 
-def _user_page(user: User, form=None, pw_form=None, extra=None, status=None):
+def _user_page(user: User, form=None, pw_form=None, extra=None, status=None, conflict=None):
+    version = ops.version(user)
     if form is None:
         form = UserEditForm(formdata=None, obj=user)
         form.unit_id.data = str(user.unit_id or "")
         _user_form_choices(form)
+    elif status == 422:
+        version = _seen(version)
     return _render("admin/user_edit.html", form, status=status, user=user,
                    pw_form=pw_form or PasswordResetForm(formdata=None), action_form=ActionForm(),
-                   extra=extra or {})
+                   extra=extra or {}, version=version, conflict=conflict)
 
 
 @bp.route("/nguoi-dung/<int:user_id>", methods=["GET", "POST"])
@@ -177,12 +231,17 @@ def user_edit(user_id: int):
     _user_form_choices(form)
     extra = {}
     if form.validate():
+        user = _locked(User, user_id, name="admin:users")
         try:
+            _check_version(ops.version(user))
             changes = ops.update_user(current_user, user, full_name=form.full_name.data, email=form.email.data,
                                       role=form.role.data, unit_id=_opt_int(form.unit_id.data),
                                       active=form.active.data)
             _audit("user_update", f"user:{user.id}", changes)
             db.session.commit()
+        except uow.Conflict:
+            conflict = _conflict(f"user:{user_id}", form)
+            return _user_page(_get_or_404(User, user_id), extra={}, status=409, conflict=conflict)
         except ops.Refused as exc:
             extra = _refuse(form, exc)
             user = _get_or_404(User, user_id)
@@ -202,6 +261,7 @@ def user_password(user_id: int):
     pw_form = PasswordResetForm()
     extra = {}
     if pw_form.validate():
+        user = _locked(User, user_id, name="admin:users")
         try:
             ops.reset_password(current_user, user, pw_form.new.data)
             _audit("user_password_reset", f"user:{user.id}")
@@ -219,7 +279,7 @@ def user_password(user_id: int):
 
 @bp.post("/nguoi-dung/<int:user_id>/xac-thuc-hai-lop")
 def user_totp(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = _locked(User, user_id, name="admin:users")
     try:
         ops.reset_totp(current_user, user)
         _audit("user_totp_reset", f"user:{user.id}")
@@ -255,9 +315,14 @@ def units():
 
 
 def _save_unit(unit: Unit | None, form):
-    """(a redirect when saved, else None; refusals for the error summary)."""
+    """(a redirect when saved, else None; refusals for the error summary). Raises Conflict for a
+    stale page."""
     extra = {}
     if form.validate():
+        # units form a tree (a parent must not become its own descendant): one writer at a time
+        unit = _locked(Unit, unit.id, name="admin:units") if unit is not None else _locked(None, None, name="admin:units")
+        if unit is not None:
+            _check_version(ops.version(unit))
         try:
             unit, changes = ops.save_unit(unit, code=form.code.data, name=form.name.data, unit_type=form.unit_type.data,
                                           parent_id=_opt_int(form.parent_id.data), active=form.active.data,
@@ -294,15 +359,25 @@ def unit_edit(unit_id: int):
     else:
         form = UnitForm()
     _unit_form_choices(form, unit)
-    extra = {}
+    extra, conflict, version = {}, None, None
     if request.method == "POST":
-        done, extra = _save_unit(unit, form)
+        try:
+            done, extra = _save_unit(unit, form)
+        except uow.Conflict:
+            conflict = _conflict(f"unit:{unit_id}", form)
+            unit = _get_or_404(Unit, unit_id)
+            form = UnitForm(formdata=None, obj=unit)
+            form.parent_id.data, form.sort_order.data = str(unit.parent_id or ""), str(unit.sort_order)
+            _unit_form_choices(form, unit)
+            done = None
         if done:
             return done
         unit = _get_or_404(Unit, unit_id)
+        version = ops.version(unit) if conflict else _seen(ops.version(unit))
     services = db.session.execute(select(Service).where(Service.unit_id == unit.id)
                                   .order_by(Service.active.desc(), Service.name)).scalars().all()
-    return _render("admin/unit_form.html", form, unit=unit, services=services, extra=extra)
+    return _render("admin/unit_form.html", form, status=409 if conflict else None, unit=unit, services=services,
+                   extra=extra, conflict=conflict, version=version or ops.version(unit))
 
 
 @bp.route("/don-vi/<int:unit_id>/dich-vu/them", methods=["GET", "POST"])
@@ -320,12 +395,21 @@ def service_edit(service_id: int):
 
 
 def _save_service(svc: Service | None, unit: Unit, form):
-    extra = {}
+    extra, conflict = {}, None
     if request.method == "POST" and form.validate():
+        svc_id = svc.id if svc is not None else None
+        locked = _locked(Service, svc_id, name="admin:services") if svc_id else _locked(None, None, name="admin:services")
         try:
+            if locked is not None:
+                svc = locked
+                _check_version(ops.version(svc))
             svc, changes = ops.save_service(svc, unit, code=form.code.data, name=form.name.data, active=form.active.data)
             _audit("service_save", f"service:{svc.id}", changes)
             _commit("code", _l("Mã dịch vụ “%(code)s” đã được dùng.", code=form.code.data))
+        except uow.Conflict:
+            conflict = _conflict(f"service:{svc_id}", form)
+            svc = _get_or_404(Service, svc_id)
+            form = ServiceForm(formdata=None, obj=svc)
         except ops.Refused as exc:
             extra = _refuse(form, exc)
         else:
@@ -333,9 +417,12 @@ def _save_service(svc: Service | None, unit: Unit, form):
             flash(_("Đã lưu dịch vụ %(name)s.", name=svc.name), "success")
             return redirect(url_for(".unit_edit", unit_id=unit.id))
     unit = _get_or_404(Unit, unit.id)
+    version = None
     if svc is not None:
         svc = _get_or_404(Service, svc.id)
-    return _render("admin/service_form.html", form, unit=unit, service=svc, extra=extra)
+        version = ops.version(svc) if conflict or request.method == "GET" else _seen(ops.version(svc))
+    return _render("admin/service_form.html", form, status=409 if conflict else None, unit=unit, service=svc,
+                   extra=extra, conflict=conflict, version=version)
 
 
 # --------------------------------------------------------------------------- organisation settings
@@ -343,25 +430,34 @@ def _save_service(svc: Service | None, unit: Unit, form):
 @bp.route("/cai-dat", methods=["GET", "POST"])
 def settings():
     if request.method == "GET":
-        form = SettingsForm(formdata=None, data=ops.current_settings())
-        return _render("admin/settings.html", form, extra={}, roles=ROLES)
+        current = ops.current_settings()
+        form = SettingsForm(formdata=None, data=current)
+        return _render("admin/settings.html", form, extra={}, roles=ROLES, version=ops.version(current))
     form = SettingsForm()
     extra = {}
     if form.validate():
         values = {k: form[k].data for k in ops.SETTING_KEYS}
         values["due_soon_days"] = str(form.due_soon_days.number)
         values["satisfaction_target"] = str(form.satisfaction_target.number) if form.satisfaction_target.data else ""
+        _locked(None, None, name="admin:settings")
         try:
+            _check_version(ops.version(ops.current_settings()))
             changes = ops.save_settings(values)
             _audit("settings_save", "org_settings", changes)
             db.session.commit()
+        except uow.Conflict:
+            conflict = _conflict("org_settings", form)
+            current = ops.current_settings()
+            return _render("admin/settings.html", SettingsForm(formdata=None, data=current), status=409, extra={},
+                           roles=ROLES, version=ops.version(current), conflict=conflict)
         except ops.Refused as exc:
             extra = _refuse(form, exc)
         else:
             _log("settings_save", "org_settings", changes)
             flash(_("Đã lưu cài đặt của cơ quan."), "success")
             return redirect(url_for(".settings"))
-    return _render("admin/settings.html", form, extra=extra, roles=ROLES)
+    return _render("admin/settings.html", form, extra=extra, roles=ROLES,
+                   version=_seen(ops.version(ops.current_settings())))
 
 
 # --------------------------------------------------------------------------- reply / reason templates
@@ -395,25 +491,37 @@ def templates():
 
 
 def _save_template(tpl: ReplyTemplate | None, form):
-    extra = {}
+    extra, conflict = {}, None
     if request.method == "POST" and form.validate() & _body_problems(form):
+        tpl_id = tpl.id if tpl is not None else None
+        locked = (_locked(ReplyTemplate, tpl_id, name="admin:templates") if tpl_id
+                  else _locked(None, None, name="admin:templates"))
         try:
+            if locked is not None:
+                tpl = locked
+                _check_version(ops.version(tpl))
             tpl, changes = ops.save_template(tpl, purpose=form.purpose.data, code=form.code.data,
                                              title=form.title.data, body=form.body.data, active=form.active.data)
             _audit("template_save", f"template:{tpl.id}", changes)
             _commit("code", _l("Mã mẫu “%(code)s” đã được dùng.", code=form.code.data))
+        except uow.Conflict:
+            conflict = _conflict(f"template:{tpl_id}", form)
+            form = TemplateForm(formdata=None, obj=_get_or_404(ReplyTemplate, tpl_id))
         except ops.Refused as exc:
             extra = _refuse(form, exc)
         else:
             _log("template_save", f"template:{tpl.id}", changes)
             flash(_("Đã lưu mẫu “%(title)s”.", title=tpl.title), "success")
             return redirect(url_for(".template_edit", tpl_id=tpl.id))
+    version = None
     if tpl is not None:
         tpl = _get_or_404(ReplyTemplate, tpl.id)
+        version = ops.version(tpl) if conflict or request.method == "GET" else _seen(ops.version(tpl))
     preview = None
     if tpl is not None and not template_problems(tpl.body):
         preview = render_template_text(tpl.body, {**SAMPLE_VALUES, "co_quan": OrgSetting.get("org_name", "")})
-    return _render("admin/template_form.html", form, tpl=tpl, preview=preview, extra=extra, **_template_ctx())
+    return _render("admin/template_form.html", form, status=409 if conflict else None, tpl=tpl, preview=preview,
+                   extra=extra, conflict=conflict, version=version, **_template_ctx())
 
 
 @bp.route("/mau-van-ban/them", methods=["GET", "POST"])
@@ -450,16 +558,26 @@ def rule_edit(rule_id: int):
     if request.method == "GET":
         form = DeadlineRuleForm(formdata=None, obj=rule)
         form.days.data = str(rule.days)
-        return _render("admin/rule_form.html", form, rule=rule, extra={})
+        return _render("admin/rule_form.html", form, rule=rule, extra={}, version=ops.version(rule))
     form = DeadlineRuleForm()
     extra = {}
     if form.validate():
+        rule = _locked(DeadlineRule, rule_id)
         try:
+            _check_version(ops.version(rule))
             changes = ops.update_rule(rule, days=form.days.number, day_unit=form.day_unit.data,
                                       description=form.description.data, source=form.source.data,
                                       active=form.active.data)
             _audit("deadline_rule_update", f"deadline_rule:{rule.code}", changes)
             db.session.commit()
+        except uow.Conflict:
+            code = rule.code
+            conflict = _conflict(f"deadline_rule:{code}", form)
+            rule = _get_or_404(DeadlineRule, rule_id)
+            form = DeadlineRuleForm(formdata=None, obj=rule)
+            form.days.data = str(rule.days)
+            return _render("admin/rule_form.html", form, status=409, rule=rule, extra={}, conflict=conflict,
+                           version=ops.version(rule))
         except ops.Refused as exc:
             extra = _refuse(form, exc)
             rule = _get_or_404(DeadlineRule, rule_id)
@@ -467,7 +585,7 @@ def rule_edit(rule_id: int):
             _log("deadline_rule_update", f"deadline_rule:{rule.code}", changes)
             flash(_("Đã lưu thời hạn “%(name)s”.", name=rule.description), "success")
             return redirect(url_for(".rules") + f"#rule-{rule.id}")
-    return _render("admin/rule_form.html", form, rule=rule, extra=extra)
+    return _render("admin/rule_form.html", form, rule=rule, extra=extra, version=_seen(ops.version(rule)))
 
 
 # --------------------------------------------------------------------------- holiday overrides
@@ -500,6 +618,7 @@ def holidays():
     extra = {}
     if form.validate():
         day = form.day.day
+        _locked(None, None, name="admin:holidays")
         try:
             ops.add_holiday(day, form.is_working.data == "1", form.note.data or "")
             _audit("holiday_add", f"holiday:{day.isoformat()}", {"is_working": form.is_working.data == "1",
@@ -522,7 +641,20 @@ def holiday_delete(day: str):
         parsed = date.fromisoformat(day)
     except ValueError:
         abort(404)
-    row = _get_or_404(HolidayOverride, parsed)
+    _locked(None, None, name="admin:holidays")
+    row = uow.lock(HolidayOverride, parsed, begin=False)
+    if row is None:
+        from ..models import AuditRecord
+        db.session.rollback()
+        removed = db.session.execute(select(AuditRecord.seq).where(
+            AuditRecord.action == "admin.holiday_remove",
+            AuditRecord.detail.like(f'%"target": "holiday:{parsed.isoformat()}"%')).limit(1)).first()
+        if removed is None:
+            abort(404)
+        # removed a moment ago (by another administrator, or a second click)
+        flash(_("Ngày %(day)s không còn trong danh sách điều chỉnh (đã được xoá trước đó).",
+                day=parsed.strftime("%d/%m/%Y")), "warn")
+        return redirect(url_for(".holidays", nam=parsed.year))
     _audit("holiday_remove", f"holiday:{parsed.isoformat()}", {"is_working": row.is_working, "note": row.note})
     db.session.delete(row)
     db.session.commit()

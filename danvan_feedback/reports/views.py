@@ -3,6 +3,7 @@ transparency page. Views parse the period, call the report service, render."""
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    send_file, stream_with_context, url_for)
@@ -14,6 +15,7 @@ from .. import clock, policy
 from ..domain.periods import CONVENTIONS, PRESETS, Period, PeriodError, quarters, resolve
 from ..extensions import db
 from ..models import OrgSetting
+from ..services import uow
 from ..staff import menu
 from ..staff.views import guard_staff
 from . import charts, exports, jobs, labels, service, signoff
@@ -212,16 +214,32 @@ def sign_off():
         flash(error, "warn")
         return redirect(url_for("reports.index"))
     s = _settings()
-    fig = service.compute(period, s["tz"], small_sample=s["small"])
+    fig = service.compute(period, s["tz"], small_sample=s["small"])  # a long read, before the lock
+    # One rule for writes: whether the period is signed off is read under the period's lock, so two
+    # office users signing off at once make one snapshot and the other gets the 409 page.
+    uow.lock_name(f"report-sign-off:{period.key}")
     try:
         snap = signoff.sign_off(fig, actor_id=current_user.id, now=clock.now(),
                                 org_name=OrgSetting.get("org_name", ""), note=request.form.get("note", "")[:1000])
     except signoff.SignOffError:
-        flash(_("Kỳ báo cáo này đã được chốt trước đó."), "warn")
-        return redirect(url_for("reports.index", **_query_string(form)))
+        db.session.rollback()
+        return _already_signed(period.key)
     db.session.commit()
     flash(_("Đã chốt số liệu kỳ báo cáo."), "success")
     return redirect(url_for("reports.frozen", snapshot_id=snap.id))
+
+
+def _already_signed(period_key: str):
+    """409: the period was signed off already (perhaps a moment ago, by someone else): who, when,
+    and a link to the signed-off figures."""
+    snap = signoff.find(period_key)
+    who = (snap.signed_by.full_name or snap.signed_by.username) if snap else ""
+    at = snap.signed_at.astimezone(ZoneInfo(_settings()["tz"])).strftime("%d/%m/%Y %H:%M:%S") if snap else ""
+    return render_template("errors/error.html", code=409, title=_("Kỳ báo cáo đã được chốt"),
+                           text=_("Kỳ báo cáo này đã được chốt trước đó: %(who)s chốt lúc %(at)s. Việc chốt của bạn "
+                                  "không được ghi thêm; số liệu đã chốt chỉ thay đổi khi được điều chỉnh có ghi lý do.",
+                                  who=who, at=at),
+                           back=url_for("reports.frozen", snapshot_id=snap.id) if snap else url_for("reports.index")), 409
 
 
 @bp.get("/da-chot")
@@ -262,7 +280,15 @@ def correct(snapshot_id: int):
     p = signoff.figures(snap)["period"]
     period = Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p["preset"], p["convention"], p["year"])
     s = _settings()
-    fig = service.compute(period, signoff.figures(snap)["tz"], small_sample=s["small"])
+    fig = service.compute(period, signoff.figures(snap)["tz"], small_sample=s["small"])  # before the lock
+    snap = uow.lock(ReportSnapshot, snapshot_id)  # a second correction of the same snapshot sees it superseded
+    if "~" in snap.period_key:
+        db.session.rollback()
+        current = signoff.find(snap.period_key.split("~")[0])
+        return render_template("errors/error.html", code=409, title=_("Bản số liệu này vừa được điều chỉnh"),
+                               text=_("Bản số liệu đã chốt này đã được điều chỉnh và thay bằng bản mới; việc điều chỉnh "
+                                      "của bạn không được ghi. Hãy xem bản hiện hành rồi điều chỉnh lại nếu vẫn cần."),
+                               back=url_for("reports.frozen", snapshot_id=current.id if current else snapshot_id)), 409
     try:
         new = signoff.correct(snap, fig, actor_id=current_user.id, now=clock.now(), reason=request.form.get("reason", "")[:1000],
                               org_name=OrgSetting.get("org_name", ""))

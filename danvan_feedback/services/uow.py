@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..extensions import db
@@ -62,9 +63,22 @@ def lock(model: type[T], pk, *, begin: bool = True) -> T | None:
     """
     if begin:
         begin_write()
-    stmt = (select(model).where(model.id == pk).with_for_update(of=model)
+    column = sa_inspect(model).primary_key[0]
+    stmt = (select(model).where(column == pk).with_for_update(of=model)
             .execution_options(populate_existing=True))
     return db.session.execute(stmt).scalar_one_or_none()
+
+
+def lock_name(name: str, *, begin: bool = True) -> None:
+    """Serialise the writers of something that has no row yet (a period to sign off, a setting
+    before its first value): a transaction-scoped advisory lock on PostgreSQL, keyed by ``name``;
+    on SQLite the write transaction already holds the whole database's lock."""
+    if begin:
+        begin_write()
+    if db.engine.dialect.name == "postgresql":
+        import hashlib
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def lock_case(case_id: int, *, begin: bool = True):
