@@ -28,26 +28,30 @@ def check_password(username: str, password: str, *, now: datetime, max_failures:
 
     Unknown users cost the same hashing time, and every refusal looks the same to the caller.
     Failures are counted per account; after ``max_failures`` the account is locked for a while.
+    One rule for writes: the counters are read and changed under the user's row lock (parallel
+    wrong passwords each count); flushed, the view commits.
     """
     user = db.session.execute(select(User).where(func.lower(User.username) == username.strip().lower())
                               ).scalar_one_or_none()
     if user is None:
         verify_password(_dummy_hash(), password)
         return None
-    right = verify_password(user.password_hash, password)  # slow: before the lock, not under it
-    user = lock(User, user.id)  # the counters are read and written under the row lock
+    checked = user.password_hash
+    right = verify_password(checked, password)  # slow: before the lock, not under it
+    user = lock(User, user.id)
+    if user.password_hash != checked:  # changed in between: check against the fresh one
+        right = verify_password(user.password_hash, password)
     locked = user.locked_until is not None and user.locked_until > now
-    ok = right and user.active and not locked
-    if ok:
+    if right and user.active and not locked:
         user.failed_logins = 0
-        db.session.commit()
+        db.session.flush()
         return user
     if not locked:
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= max_failures:
             user.locked_until = now + timedelta(minutes=lock_minutes)
             user.failed_logins = 0
-        db.session.commit()
+        db.session.flush()
     return None
 
 
@@ -88,9 +92,14 @@ def reauthenticate(user: User, password: str, code: str, *, now: datetime, max_f
     Failures count with the sign-in's: after ``max_failures`` the account is locked for
     ``lock_minutes`` and its sessions end (the session version is bumped), so the guessing stops.
     """
+    checked = user.password_hash
+    right = verify_password(checked, password or "")  # slow: before the lock
+    user = lock(User, user.id)  # one rule for writes: counters and the last TOTP step are read fresh
+    if user.password_hash != checked:
+        right = verify_password(user.password_hash, password or "")
     if user.locked_until is not None and user.locked_until > now:
         return "locked"
-    ok = bool(user.active) and verify_password(user.password_hash, password or "")
+    ok = bool(user.active) and right
     if ok and user.totp_secret:
         step = verify_totp(user.totp_secret, code or "", user.totp_last_step)
         ok = step is not None

@@ -79,9 +79,11 @@ def login():
     user = check_password(form.username.data, form.password.data, now=_now(),
                           max_failures=cfg["LOGIN_MAX_FAILURES"], lock_minutes=cfg["LOGIN_LOCK_MINUTES"])
     if user is None:
+        db.session.commit()  # the failure counts
         return _refused(form)
     if totp_required(user):
         session["pending_2fa"] = {"uid": user.id, "v": user.session_version, "at": _now().isoformat()}
+        db.session.commit()
         if not user.totp_secret:
             return redirect(url_for("auth.totp_setup"))
         return redirect(url_for("auth.totp"))
@@ -141,6 +143,12 @@ def totp_setup():
     if request.method == "POST" and form.validate():
         step = verify_totp(secret, form.code.data, None)
         if step is not None:
+            user = uow.lock(User, user.id)  # one rule for writes: a second tab cannot replace the secret
+            if user.totp_secret or user.session_version != session["pending_2fa"]["v"]:
+                db.session.rollback()
+                session.pop("totp_setup", None)
+                flash(_("Xác thực hai lớp của tài khoản vừa được thiết lập ở nơi khác. Vui lòng đăng nhập lại."), "warn")
+                return redirect(url_for("auth.login"))
             user.totp_secret, user.totp_last_step = secret, step
             return _finish_login(user)
         return render_template("auth/totp_setup.html", form=form, secret=secret, qr=qr_data_uri, uri=uri,
@@ -152,7 +160,7 @@ def totp_setup():
 @bp.post("/dang-xuat")
 @login_required
 def logout():
-    user = current_user._get_current_object()
+    user = uow.lock(User, current_user.id)
     user.session_version += 1  # a copied cookie dies with this logout
     db.session.commit()
     logout_user()
@@ -170,9 +178,18 @@ def change_password():
     form = PasswordChangeForm()
     if request.method == "POST" and form.validate():
         user = current_user._get_current_object()
-        if not verify_password(user.password_hash, form.current.data):
+        seen = (user.password_hash, user.session_version)
+        if not verify_password(user.password_hash, form.current.data):  # slow: before the lock
             form.current.errors = [_("Mật khẩu hiện tại không đúng.")]
             return render_template("auth/password.html", form=form), 422
+        user = uow.lock(User, user.id)
+        if (user.password_hash, user.session_version) != seen:  # reset or signed out elsewhere meanwhile
+            db.session.rollback()
+            logout_user()
+            session.clear()
+            flash(_("Tài khoản vừa được thay đổi ở nơi khác (mật khẩu đặt lại hoặc phiên đăng nhập kết thúc); "
+                    "mật khẩu của bạn CHƯA được đổi. Vui lòng đăng nhập lại."), "warn")
+            return redirect(url_for("auth.login"))
         user.password_hash = hash_password(form.new.data)
         user.password_changed_at = _now()
         user.session_version += 1  # other sessions of this user end
