@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import segno
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    send_file, url_for)
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,6 +23,7 @@ from ..extensions import db, limiter
 from ..models import Service, Unit
 from ..models.survey import SurveyPoint, SurveyResponse, SurveySpamLog
 from ..services import survey as svc
+from ..services import uow
 from ..staff.menu import register
 from ..staff.views import guard_staff
 from ..web import public_url
@@ -353,8 +355,7 @@ def responses():
 @staff_bp.post("/phieu/<int:response_id>/spam")
 def mark_spam(response_id: int):
     _require(policy.can_mark_survey_spam)
-    response = db.session.get(SurveyResponse, response_id)
-    if response is None:
+    if db.session.get(SurveyResponse, response_id) is None:
         abort(404)
     form = SpamForm()
     if not form.validate():
@@ -363,11 +364,33 @@ def mark_spam(response_id: int):
                 flash(str(e), "warn")
         return redirect(url_for("survey_staff.responses"))
     is_spam = request.form.get("spam") != "0"
+    response = uow.lock(SurveyResponse, response_id)  # one rule for writes: the mark is read fresh
+    if response.is_spam == is_spam:  # someone did the same a moment ago: nothing to change
+        db.session.rollback()
+        last = db.session.execute(select(SurveySpamLog).where(SurveySpamLog.response_id == response_id)
+                                  .order_by(SurveySpamLog.id.desc()).limit(1)).scalar_one_or_none()
+        return _already_done(_("Phiếu #%(n)s vừa được %(who)s %(what)s lúc %(at)s; thao tác của bạn không thay đổi gì.",
+                               n=response_id, who=_actor_name(last.actor_id if last else None),
+                               what=_("đánh dấu rác") if is_spam else _("bỏ đánh dấu rác"),
+                               at=format_datetime(last.created_at, "HH:mm:ss dd/MM/yyyy") if last else "—"),
+                             url_for("survey_staff.responses"))
     svc.mark_spam(response, is_spam=is_spam, reason=form.reason.data, actor_id=current_user.id, now=_now())
     db.session.commit()
     flash(_("Đã đánh dấu phiếu là rác; phiếu không còn được tính.") if is_spam
           else _("Đã bỏ đánh dấu rác; phiếu được tính lại."), "success")
     return redirect(url_for("survey_staff.responses"), code=303)
+
+
+def _actor_name(user_id: int | None) -> str:
+    from ..models import User
+    user = db.session.get(User, user_id) if user_id else None
+    return (user.full_name or user.username) if user else _("một cán bộ khác")
+
+
+def _already_done(text: str, back: str):
+    """409: the change was just made by someone else (or by a second click)."""
+    return render_template("errors/error.html", code=409, title=_("Đã có người thực hiện thao tác này"),
+                           text=text, back=back), 409
 
 
 def _point_choices(form: PointForm) -> None:
@@ -400,12 +423,20 @@ def points():
 @staff_bp.post("/diem/<int:point_id>/trang-thai")
 def toggle_point(point_id: int):
     _require(policy.can_manage_survey_points)
-    point = db.session.get(SurveyPoint, point_id)
-    if point is None:
+    if db.session.get(SurveyPoint, point_id) is None:
         abort(404)
     if not FlaskForm().validate():
         abort(400)
-    point.active = not point.active
+    point = uow.lock(SurveyPoint, point_id)  # one rule for writes: the state is read fresh
+    wanted = request.form.get("active")  # the state the button asked for ("1" use, "0" stop)
+    target = (wanted == "1") if wanted in ("0", "1") else not point.active
+    if point.active == target:  # two clicks (or two people) at once: the first did it
+        db.session.rollback()
+        return _already_done(_("Điểm khảo sát “%(label)s” vừa được chuyển sang “%(state)s”; thao tác của bạn "
+                               "không thay đổi gì.", label=point.label,
+                               state=_("Đang dùng") if target else _("Ngừng dùng")),
+                             url_for("survey_staff.points"))
+    point.active = target
     db.session.commit()
     flash(_("Đã cập nhật điểm khảo sát."), "success")
     return redirect(url_for("survey_staff.points"), code=303)
@@ -512,6 +543,18 @@ def criteria():
             if unchanged:
                 flash(_("Không có thay đổi nào; phiên bản hiện tại được giữ nguyên."), "info")
                 return redirect(url_for("survey_staff.criteria", bang=questionnaire), code=303)
+            # one rule for writes: the current version is read again under the questionnaire's lock,
+            # so two saves from the same page make one new version and the other sees 409
+            uow.lock_name(f"survey-questionnaire:{questionnaire}")
+            fresh = svc.current_version(questionnaire)
+            if (fresh.id if fresh else None) != (version.id if version else None):
+                db.session.rollback()
+                version = svc.current_version(questionnaire)
+                return render_template("survey/staff/criteria.html", version=version, questionnaire=questionnaire,
+                                       form=form, factors=svc.FACTORS, factor_labels=FACTOR_LABELS,
+                                       errors=[_("Bảng câu hỏi vừa được %(who)s lưu thành phiên bản %(n)s; thay đổi của "
+                                                 "bạn CHƯA được lưu. Dưới đây là phiên bản hiện tại; hãy sửa lại nếu "
+                                                 "vẫn cần.", who=_actor_name(version.created_by_id), n=version.number)]), 409
             v = svc.new_version(questionnaire, spec, scale, actor_id=current_user.id, now=_now(),
                                 note=(request.form.get("note") or "")[:500], labels_en=labels_en,
                                 scale_en=scale_en or None, required=required)

@@ -205,3 +205,58 @@ def test_parallel_wrong_passwords_each_count_and_a_code_signs_in_once(app, tmp_p
     loser = ra if ra[0] == 422 else rb
     assert "Mã xác thực không đúng hoặc đã được dùng" in loser[1]
     assert problems == []
+
+
+def test_survey_staff_marking_spam_toggling_a_point_and_saving_the_questionnaire_at_once(app, tmp_path):
+    from danvan_feedback.models.survey import SurveyPoint, SurveySpamLog, SurveyVersion
+    from danvan_feedback.services import survey as svc
+    from tests.app.test_survey_public import make_point, post_survey, responses
+    with app.app_context():
+        svc.seed_defaults(datetime.now(timezone.utc))
+        db.session.commit()
+        db.session.remove()
+    public = app.test_client()
+    for _ in range(4):
+        assert post_survey(public, app).status_code == 303
+    rids = [r.id for r in responses(app)]
+    points = [make_point(app) for _ in range(3)]
+    a_user, b_user = make_user(app, "quantri_a", "admin"), make_user(app, "quantri_b", "admin")
+    server = LiveServer(app.config, tmp_path)
+    with server as base:
+        a, b = Browser(base), Browser(base)
+        a.login(a_user, PASSWORD, totp_code)
+        b.login(b_user, PASSWORD, totp_code)
+        tokens = [Browser.csrf(x.get("/can-bo/khao-sat/phieu")[1]) for x in (a, b)]
+        spam = [at_once(*(lambda x=x, t=t: x.post(f"/can-bo/khao-sat/phieu/{rid}/spam",
+                                                  {"csrf_token": t, "reason": "Gửi thử nghiệm", "spam": "1"})
+                          for x, t in zip((a, b), tokens))) for rid in rids]
+        toggles = [at_once(*(lambda x=x, t=t: x.post(f"/can-bo/khao-sat/diem/{p['id']}/trang-thai",
+                                                     {"csrf_token": t, "active": "0"})
+                             for x, t in zip((a, b), tokens))) for p in points]
+        pages = [x.get("/can-bo/khao-sat/tieu-chi")[1] for x in (a, b)]
+
+        def criteria_form(html, scale):
+            fields = dict(re.findall(r'name="(label_\w+|version)" value="([^"]*)"', html))
+            return {**fields, "csrf_token": Browser.csrf(html), "bang": "service", "required_overall": "1",
+                    "scale": scale}
+        saves = at_once(lambda: a.post("/can-bo/khao-sat/tieu-chi", criteria_form(pages[0], "Không\nCó\nRất")),
+                        lambda: b.post("/can-bo/khao-sat/tieu-chi", criteria_form(pages[1], "Kém\nTốt")))
+        problems = server.problems()
+    for ra, rb in spam + toggles:
+        assert sorted((ra[0], rb[0])) == [303, 409], (ra[0], rb[0])
+        loser = ra if ra[0] == 409 else rb
+        assert "Đã có người thực hiện thao tác này" in loser[1] and "không thay đổi gì" in loser[1]
+    for ra, rb in spam:
+        loser = ra if ra[0] == 409 else rb
+        assert ("Quantri_B" if loser is ra else "Quantri_A") in loser[1]
+    assert sorted((saves[0][0], saves[1][0])) == [303, 409], (saves[0][0], saves[1][0])
+    loser = saves[0] if saves[0][0] == 409 else saves[1]
+    assert "CHƯA được lưu" in loser[1] and "phiên bản 2" in loser[1]
+    with app.app_context():
+        logs = db.session.execute(select(SurveySpamLog.response_id)).scalars().all()
+        assert sorted(logs) == sorted(rids)  # each response marked once
+        assert all(not db.session.get(SurveyPoint, p["id"]).active for p in points)
+        numbers = db.session.execute(select(SurveyVersion.number).where(SurveyVersion.questionnaire == "service")).scalars().all()
+        assert sorted(numbers) == [1, 2]
+        db.session.remove()
+    assert problems == []
