@@ -73,8 +73,9 @@ def record_change(actor_id: int | None, action: str, now: datetime, **detail) ->
                         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str))
 
 
-def verify_audit(records: list[AuditRecord], key_by_id: dict[str, bytes] | None = None) -> int | None:
-    """The seq of the first record that does not fit the chain (edited, or one missing before it)."""
+def verify_audit(records, key_by_id: dict[str, bytes] | None = None) -> int | None:
+    """The seq of the first record that does not fit the chain (edited, or one missing before it).
+    ``records`` is any iterable in seq order (a list, or a stream)."""
     key_by_id = key_by_id if key_by_id is not None else keys()
     prev = GENESIS
     for expected, r in enumerate(records, start=1):
@@ -119,41 +120,83 @@ def _case_problems(case: Case | None, case_id: int, events: list[CaseEvent], key
     return out
 
 
-def _chains() -> tuple[dict[int, Case], dict[int, list[CaseEvent]]]:
-    cases = {c.id: c for c in db.session.execute(select(Case).order_by(Case.id)).scalars()}
-    events: dict[int, list[CaseEvent]] = {}
-    for ev in db.session.execute(select(CaseEvent).order_by(CaseEvent.case_id, CaseEvent.seq)).scalars():
-        events.setdefault(ev.case_id, []).append(ev)
-    return cases, events
+STREAM_BATCH = 500  # rows fetched at a time: memory stays flat whatever the number of cases
+
+
+def _stream(stmt):
+    """The ORM rows of ``stmt``, fetched ``STREAM_BATCH`` at a time (a server-side cursor on
+    PostgreSQL), never the whole table at once."""
+    return db.session.execute(stmt.execution_options(yield_per=STREAM_BATCH)).scalars()
+
+
+def _per_case():
+    """(case id, case row or None, its events in order) for every case id that has a row or
+    events, in id order: two streams (cases by id, events by case and seq) walked side by side, so
+    one case's history is in memory at a time."""
+    cases = iter(_stream(select(Case).order_by(Case.id)))
+    events = iter(_stream(select(CaseEvent).order_by(CaseEvent.case_id, CaseEvent.seq)))
+    case, ev = next(cases, None), next(events, None)
+    while case is not None or ev is not None:
+        cid = min(x for x in (case.id if case else None, ev.case_id if ev else None) if x is not None)
+        row = None
+        if case is not None and case.id == cid:
+            row, case = case, next(cases, None)
+        chain = []
+        while ev is not None and ev.case_id == cid:
+            chain.append(ev)
+            ev = next(events, None)
+        yield cid, row, chain
+
+
+def _cutover():
+    """When keyed hashes began (the first keyed event or record), or None."""
+    firsts = [db.session.execute(select(func.min(m.created_at)).where(m.hash_version >= 2)).scalar()
+              for m in (CaseEvent, AuditRecord)]
+    firsts = [f for f in firsts if f is not None]
+    return min(firsts) if firsts else None
 
 
 def verify_all(checkpoint_dir: str | None = None) -> list[str]:
-    """Every break found (see the module's docstring). Empty when all is whole."""
+    """Every break found (see the module's docstring). Empty when all is whole.
+
+    The record is read as a stream (audit records, then each case with its events), so memory
+    does not grow with the number of cases."""
     key_by_id = keys()
     problems = []
-    records = db.session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars().all()
-    bad = verify_audit(records, key_by_id)
-    if bad is not None:
-        problems.append(f"audit_records: chain broken at seq {bad}")
-    cases, events = _chains()
-    for case_id in sorted(set(cases) | set(events)):
-        problems += _case_problems(cases.get(case_id), case_id, events.get(case_id, []), key_by_id)
+    folder = checkpoint_dir if checkpoint_dir is not None else current_app.config.get("AUDIT_CHECKPOINT_DIR")
+    marks = _Checkpoints(Path(folder), key_by_id) if folder else _Checkpoints(None, key_by_id)
+    problems += marks.problems
     # No unkeyed hash once keyed hashes began: re-hashing an edited row with the old, unkeyed
     # function (the only one a superuser can compute without the key) is a downgrade, not history.
-    keyed = [e.created_at for chain in events.values() for e in chain if e.hash_version and e.hash_version >= 2]
-    keyed += [r.created_at for r in records if r.hash_version and r.hash_version >= 2]
-    if keyed:
-        cutover = min(keyed)
-        for chain in events.values():
-            for e in chain:
-                if not e.hash_version and e.created_at > cutover:
-                    problems.append(f"case_events: case {e.case_id} event {e.seq} has an unkeyed hash, "
-                                    f"written after keyed hashes began")
-        problems += [f"audit_records: record {r.seq} has an unkeyed hash, written after keyed hashes began"
-                     for r in records if not r.hash_version and r.created_at > cutover]
-    folder = checkpoint_dir if checkpoint_dir is not None else current_app.config.get("AUDIT_CHECKPOINT_DIR")
-    if folder:
-        problems += verify_checkpoints(Path(folder), cases, events, records, key_by_id)
+    cutover = _cutover()
+    unkeyed_records, audit_len = [], 0
+
+    def records():
+        nonlocal audit_len
+        for r in _stream(select(AuditRecord).order_by(AuditRecord.seq)):
+            audit_len += 1
+            marks.saw_record(audit_len, r.hash)
+            if cutover is not None and not r.hash_version and r.created_at > cutover:
+                unkeyed_records.append(r.seq)
+            yield r
+    stream = records()
+    bad = verify_audit(stream, key_by_id)
+    for _rest in stream:  # the rest still counts for the checkpoints
+        pass
+    if bad is not None:
+        problems.append(f"audit_records: chain broken at seq {bad}")
+    n_cases = 0
+    for case_id, case, events in _per_case():
+        n_cases += case is not None
+        problems += _case_problems(case, case_id, events, key_by_id)
+        if cutover is not None:
+            problems += [f"case_events: case {e.case_id} event {e.seq} has an unkeyed hash, "
+                         f"written after keyed hashes began" for e in events
+                         if not e.hash_version and e.created_at > cutover]
+        problems += marks.check_case(case_id, case is not None, events)
+    problems += [f"audit_records: record {seq} has an unkeyed hash, written after keyed hashes began"
+                 for seq in unkeyed_records]
+    problems += marks.finish(n_cases, audit_len)
     return problems
 
 
@@ -201,38 +244,67 @@ def write_checkpoint(folder: str | Path, now: datetime) -> Path:
     return path
 
 
-def verify_checkpoints(folder: Path, cases: dict, events: dict, records: list, key_by_id) -> list[str]:
-    if not folder.is_dir():
-        return []
-    out = [f"migrations: {json.loads(p.read_text(encoding='utf-8')).get('detail', '?')} (forced, {p.name})"
-           for p in sorted(folder.glob("forced-*.json"))]
-    for path in sorted(folder.glob("checkpoint-*.json")):
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            body = {k: v for k, v in doc.items() if k not in ("key_id", "mac")}
-            key = key_by_id.get(doc.get("key_id", ""))
-        except (OSError, ValueError):
-            out.append(f"checkpoint {path.name}: unreadable")
-            continue
-        if key is None or not hmac.compare_digest(doc.get("mac", ""), _mac(key, body)):
-            out.append(f"checkpoint {path.name}: its signature does not match (edited, or an unknown key)")
-            continue
-        if len(cases) < body["cases"]:
-            out.append(f"cases: {len(cases)} cases, fewer than the {body['cases']} counted at {path.name}")
-        for cid, (length, head) in body["chains"].items():
-            case_id = int(cid)
-            chain = events.get(case_id, [])
-            if case_id not in cases:
-                out.append(f"cases: case {case_id} seen at {path.name} is gone (deleted case)")
+class _Checkpoints:
+    """What the signed checkpoints in the folder saw, checked against the record as it streams by:
+    a chain shorter than it was or whose head at the checkpointed length differs, a case gone,
+    fewer cases than counted, an audit chain no longer there. Only the checkpoints' figures (a
+    length and a hash per case) are kept in memory, never the rows."""
+
+    def __init__(self, folder: Path | None, key_by_id):
+        self.problems: list[str] = []
+        self.bodies: list[tuple[str, dict]] = []
+        self.chains: dict[int, list[tuple[str, int, str]]] = {}
+        self.audit_want: dict[int, list[tuple[str, str]]] = {}
+        self.audit_seen: dict[int, str] = {}
+        if folder is None or not folder.is_dir():
+            return
+        self.problems += [f"migrations: {json.loads(p.read_text(encoding='utf-8')).get('detail', '?')} (forced, {p.name})"
+                          for p in sorted(folder.glob("forced-*.json"))]
+        for path in sorted(folder.glob("checkpoint-*.json")):
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                body = {k: v for k, v in doc.items() if k not in ("key_id", "mac")}
+                key = key_by_id.get(doc.get("key_id", ""))
+            except (OSError, ValueError):
+                self.problems.append(f"checkpoint {path.name}: unreadable")
+                continue
+            if key is None or not hmac.compare_digest(doc.get("mac", ""), _mac(key, body)):
+                self.problems.append(f"checkpoint {path.name}: its signature does not match (edited, or an unknown key)")
+                continue
+            self.bodies.append((path.name, body))
+            for cid, (length, head) in body["chains"].items():
+                self.chains.setdefault(int(cid), []).append((path.name, length, head))
+            alen, ahead = body["audit"]
+            if alen:
+                self.audit_want.setdefault(alen, []).append((path.name, ahead))
+
+    def saw_record(self, position: int, digest: str) -> None:
+        if position in self.audit_want:
+            self.audit_seen[position] = digest
+
+    def check_case(self, case_id: int, has_row: bool, chain: list) -> list[str]:
+        out = []
+        for name, length, head in self.chains.pop(case_id, []):
+            if not has_row:
+                out.append(f"cases: case {case_id} seen at {name} is gone (deleted case)")
             elif len(chain) < length:
                 out.append(f"case_events: case {case_id} has {len(chain)} events, fewer than the {length} "
-                           f"seen at {path.name} (events deleted)")
+                           f"seen at {name} (events deleted)")
             elif chain[length - 1].hash != head:
-                out.append(f"case_events: case {case_id} event {length} differs from the one seen at {path.name}")
-        alen, ahead = body["audit"]
-        if alen and (len(records) < alen or records[alen - 1].hash != ahead):
-            out.append(f"audit_records: the chain seen at {path.name} (length {alen}) is no longer there")
-    return out
+                out.append(f"case_events: case {case_id} event {length} differs from the one seen at {name}")
+        return out
+
+    def finish(self, n_cases: int, audit_len: int) -> list[str]:
+        out = [f"cases: case {case_id} seen at {name} is gone (deleted case)"
+               for case_id, seen in sorted(self.chains.items()) for name, _l, _h in seen]
+        for name, body in self.bodies:
+            if n_cases < body["cases"]:
+                out.append(f"cases: {n_cases} cases, fewer than the {body['cases']} counted at {name}")
+        for alen, wants in self.audit_want.items():
+            for name, head in wants:
+                if audit_len < alen or self.audit_seen.get(alen) != head:
+                    out.append(f"audit_records: the chain seen at {name} (length {alen}) is no longer there")
+        return out
 
 
 def record_forced_migration(revision: str, detail: str, now: datetime | None = None) -> Path:

@@ -141,3 +141,67 @@ def test_an_event_that_does_not_start_where_the_last_ended_is_refused(app, histo
             triage.refuse(case, ctx, "Không đủ điều kiện")
         db.session.rollback()
         db.session.remove()
+
+
+DRIFT = {
+    # the case row says one thing, its history another: (SQL, the line audit verify prints)
+    "status": ("UPDATE cases SET status = 'rejected' WHERE id = :v",
+               "cases: case {v} status rejected differs from its history (accepted)"),
+    "kind": ("UPDATE cases SET kind_code = 'kien_nghi' WHERE id = :v",
+             "cases: case {v} kind kien_nghi differs from its history (khieu_nai)"),
+    "deadline": ("UPDATE cases SET due_on = '2099-12-31' WHERE id = :v",
+                 "cases: case {v} deadline 2099-12-31 ({rule}) differs from its history ({due}, {rule})"),
+    "deadline rule": ("UPDATE cases SET due_rule_code = 'tampered' WHERE id = :v",
+                      "cases: case {v} deadline {due} (tampered) differs from its history ({due}, {rule})"),
+}
+
+
+@pytest.mark.parametrize("what", list(DRIFT))
+def test_drift_between_the_case_row_and_its_history_is_named(app, runner, history, what):
+    """Point 3 of the issue: status, kind and deadlines are recomputed from the events; a case row
+    that says otherwise is drift, reported with both values."""
+    victim, bystander = history
+    with app.app_context():
+        case = db.session.get(Case, victim)
+        due, rule = case.due_on, case.due_rule_code
+        last = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == victim)
+                                  .order_by(CaseEvent.seq.desc()).limit(1)).scalar_one()
+        assert (case.status, case.kind_code, due, rule) == (last.to_status, "khieu_nai", last.due_on, last.due_rule_code)
+        assert due is not None and rule
+        db.session.remove()
+    sql, line = DRIFT[what]
+    superuser(app, sql, v=victim)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert line.format(v=victim, due=due, rule=rule) in result.output, result.output
+    assert f"case {bystander} " not in result.output
+
+
+def test_verify_streams_the_record_instead_of_loading_it(app, monkeypatch):
+    """``audit verify`` reads the cases and their events a few rows at a time: with a batch of 4,
+    at most two batches (the one being read and the next) and one case's history are in memory at
+    once, whatever the number of events."""
+    import weakref
+
+    from sqlalchemy import event
+
+    from danvan_feedback.services import audit
+    with app.app_context():
+        for i in range(30):
+            _file(app, 100 + i)
+        total = db.session.execute(select(db.func.count()).select_from(CaseEvent)).scalar_one()
+        db.session.remove()
+    monkeypatch.setattr(audit, "STREAM_BATCH", 4)
+    alive, peak = weakref.WeakSet(), [0]
+
+    def loaded(target, _ctx):
+        alive.add(target)
+        peak[0] = max(peak[0], len(alive))
+    event.listen(CaseEvent, "load", loaded)
+    try:
+        with app.app_context():
+            assert audit.verify_all(checkpoint_dir="") == []
+            db.session.remove()
+    finally:
+        event.remove(CaseEvent, "load", loaded)
+    assert total >= 30 and 0 < peak[0] <= 2 * 4 + 1, (peak[0], total)
