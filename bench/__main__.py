@@ -153,6 +153,10 @@ def main(argv=None) -> int:
         for r in results:
             heads += [f"{r['engine']} ms", f"{r['engine']} ÷ min"]
         print(table(heads + ["target"], rows, right=set(range(1, len(heads)))))
+        for r in results:
+            if r["figures"].get("crypto_ms"):
+                print(f"{r['engine']}: encryption at rest costs {_rng(r['figures']['crypto_ms'], '{:+.2f}')} ms "
+                      "per named complaint (khieu_nai − khieu_nai_plain; target < +0.5 ms)")
     if args.only is None:
         from . import inbox
         try:

@@ -86,7 +86,13 @@ def main(argv=None) -> int:
                    help="a statistical profile instead of cProfile (bench/sampler.py): the CPU time is "
                         "charged to the stack a SIGPROF interrupts every 0.5 ms of CPU, so many small "
                         "calls are not inflated; no call counts")
+    p.add_argument("--plain-identity", action="store_true",
+                   help="replace the identity cryptography (AES-GCM, HMAC blind indexes) by identity "
+                        "functions first (bench/plain_identity.py), to measure what encryption costs")
     args = p.parse_args(argv)
+    if args.plain_identity:
+        from .plain_identity import patch
+        patch()
     if args.engine == "postgresql" and (reason := pg_unavailable_reason()):
         print(f"SKIP postgresql: {reason}")
         return 0

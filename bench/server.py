@@ -145,11 +145,12 @@ class Server:
     """Use as a context manager: fresh temp dir and database, ``flask db upgrade``, gunicorn."""
 
     def __init__(self, engine: str, workers: int = 2, app: str = "ours"):
-        """``app``: ``ours`` (wsgi:app, migrated with ``flask db upgrade``) or ``minimal``
-        (bench.minimal_app, its own database ``<PG_BENCH_DB>_minimal`` on PostgreSQL)."""
+        """``app``: ``ours`` (wsgi:app, migrated with ``flask db upgrade``), ``plain`` (the same
+        with the identity cryptography replaced by identity functions, bench/plain_identity.py) or
+        ``minimal`` (bench.minimal_app); on PostgreSQL each has its own database."""
         self.engine = engine
         self.app = app
-        self.pg_db = PG_BENCH_DB if app == "ours" else PG_MINIMAL_DB
+        self.pg_db = {"ours": PG_BENCH_DB, "minimal": PG_MINIMAL_DB}.get(app, f"{PG_BENCH_DB}_{app}")
         self.api_key = ""
         self.workers = workers
         self.tmp: Path | None = None
@@ -193,7 +194,7 @@ class Server:
         else:
             self.db_url = pg_create(self.pg_db)
             self.pg_created = True
-        if self.app == "ours":
+        if self.app != "minimal":
             self._run([_bin("flask"), "--app", "wsgi", "db", "upgrade"])
             self.api_key = self._run([_bin("flask"), "--app", "wsgi", "api-keys", "create", "bench"]).strip()
         else:
@@ -204,7 +205,7 @@ class Server:
         self.proc = subprocess.Popen(
             [_bin("gunicorn"), "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
              "--graceful-timeout", "5", "--no-control-socket",
-             "wsgi:app" if self.app == "ours" else "bench.minimal_app:app"],
+             {"ours": "wsgi:app", "plain": "bench.plain_identity:app"}.get(self.app, "bench.minimal_app:app")],
             cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready(120)
@@ -223,7 +224,7 @@ class Server:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
                 c = http.client.HTTPConnection(HOST, self.port, timeout=5)
-                c.request("GET", "/" if self.app == "ours" else "/gui")
+                c.request("GET", "/gui" if self.app == "minimal" else "/")
                 status = c.getresponse().status
                 c.close()
                 if status == 200 and len(children_of(self.proc.pid)) >= self.workers:
@@ -242,7 +243,7 @@ class Server:
         return cpu_seconds(self.proc.pid)
 
     def count_cases(self) -> int:
-        table = "cases" if self.app == "ours" else "letters"
+        table = "letters" if self.app == "minimal" else "cases"
         if self.engine == "sqlite":
             path = self.db_url[len("sqlite:///"):]
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
