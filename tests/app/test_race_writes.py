@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import threading
+from functools import partial
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,7 +56,7 @@ def test_two_office_users_sign_off_the_same_period_once(app, tmp_path):
         a.login(a_user, PASSWORD, totp_code)
         b.login(b_user, PASSWORD, totp_code)
         tokens = [Browser.csrf(x.get("/can-bo/bao-cao/da-chot")[1]) for x in (a, b)]
-        results = [at_once(*(lambda x=x, t=t: x.post("/can-bo/bao-cao/chot", {"csrf_token": t, **p, "note": "Chốt kỳ"})
+        results = [at_once(*(partial(x.post, "/can-bo/bao-cao/chot", {"csrf_token": t, **p, "note": "Chốt kỳ"})
                              for x, t in zip((a, b), tokens))) for p in periods]
         problems = server.problems()
     for ra, rb in results:
@@ -98,7 +99,7 @@ def test_two_admins_saving_the_same_item_from_pages_of_the_same_version(app, tmp
         for rid in rule_ids:  # both open the page, then both save different values at once
             url = f"/can-bo/quan-tri/thoi-han/{rid}"
             pages = [x.get(url)[1] for x in (a, b)]
-            ra, rb = at_once(lambda: a.post(url, _rule_form(pages[0], 31)), lambda: b.post(url, _rule_form(pages[1], 32)))
+            ra, rb = at_once(partial(a.post, url, _rule_form(pages[0], 31)), partial(b.post, url, _rule_form(pages[1], 32)))
             results.append(("rule", rid, ra, rb))
         url = "/can-bo/quan-tri/cai-dat"
         pages = [x.get(url)[1] for x in (a, b)]
@@ -169,7 +170,7 @@ def test_report_workers_claim_each_job_once(app, tmp_path):
 
 
 def test_parallel_wrong_passwords_each_count_and_a_code_signs_in_once(app, tmp_path):
-    victim = make_user(app, "nannhan", "inspector")
+    make_user(app, "nannhan", "inspector")
     twice = make_user(app, "haiphien", "inspector")
     server = LiveServer(app.config, tmp_path, extra_env={"LOGIN_MAX_FAILURES": "5", "LOGIN_LOCK_MINUTES": "15"})
     with server as base:
@@ -227,11 +228,11 @@ def test_survey_staff_marking_spam_toggling_a_point_and_saving_the_questionnaire
         a.login(a_user, PASSWORD, totp_code)
         b.login(b_user, PASSWORD, totp_code)
         tokens = [Browser.csrf(x.get("/can-bo/khao-sat/phieu")[1]) for x in (a, b)]
-        spam = [at_once(*(lambda x=x, t=t: x.post(f"/can-bo/khao-sat/phieu/{rid}/spam",
-                                                  {"csrf_token": t, "reason": "Gửi thử nghiệm", "spam": "1"})
+        spam = [at_once(*(partial(x.post, f"/can-bo/khao-sat/phieu/{rid}/spam",
+                                  {"csrf_token": t, "reason": "Gửi thử nghiệm", "spam": "1"})
                           for x, t in zip((a, b), tokens))) for rid in rids]
-        toggles = [at_once(*(lambda x=x, t=t: x.post(f"/can-bo/khao-sat/diem/{p['id']}/trang-thai",
-                                                     {"csrf_token": t, "active": "0"})
+        toggles = [at_once(*(partial(x.post, f"/can-bo/khao-sat/diem/{p['id']}/trang-thai",
+                                     {"csrf_token": t, "active": "0"})
                              for x, t in zip((a, b), tokens))) for p in points]
         pages = [x.get("/can-bo/khao-sat/tieu-chi")[1] for x in (a, b)]
 
