@@ -237,7 +237,9 @@ def deadlines_cli():
                        "from cron, then `outbox send`. Running it twice a day queues nothing new.")
 def deadlines_digest():
     from .services.digest import build_digest
-    n = build_digest(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    from .services.uow import run_write
+    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    n = run_write(lambda: build_digest(_now(), tz))
     click.echo(f"queued {n} digest email(s)")
 
 

@@ -14,6 +14,7 @@ from ..models import Case, CaseKind, OrgSetting, OutboxMessage, User
 from ..labels import status_label
 from .intake import load_calendar, local_date
 from .notify import enqueue, message_id
+from .uow import lock_name
 
 
 def due_rows(now: datetime, tz: str, soon_days: int):
@@ -36,7 +37,12 @@ def due_rows(now: datetime, tz: str, soon_days: int):
 
 def build_digest(now: datetime, tz: str) -> int:
     """Queue one email per staff member with something due; returns how many were queued.
-    Inspectors get the cases they resolve or are assigned; unit officers their unit's."""
+    Inspectors get the cases they resolve or are assigned; unit officers their unit's.
+
+    One rule for writes: whether today's digest is queued already is read under the digest's lock
+    (two runs at once, from two hosts, queue it once); flushed, the caller commits
+    (``flask deadlines digest`` through :func:`uow.run_write`)."""
+    lock_name("deadline-digest", begin=False)
     soon = int(OrgSetting.get("due_soon_days", "3") or 3)
     rows = due_rows(now, tz, soon)
     users = db.session.execute(select(User).where(User.active.is_(True), User.email.is_not(None),
@@ -65,5 +71,5 @@ def build_digest(now: datetime, tz: str) -> int:
                 template="digest", context={"user": u, "items": items, "day": day}, purpose="digest",
                 ref=f"{u.id}.{day}", now=now)
         queued += 1
-    db.session.commit()
+    db.session.flush()
     return queued

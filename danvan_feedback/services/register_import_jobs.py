@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import ImportJob
 from ..storage import LocalStorage
 from . import register_import as svc
-from .db import begin_write
+from . import uow
 from .intake import local_date
 
 log = logging.getLogger(__name__)
@@ -69,27 +69,37 @@ def queue(job: ImportJob, step: str, *, mapping: dict[str, int] | None = None, w
     job.step, job.status, job.progress, job.message = step, "queued", 0, ""
 
 
-def _claim(now: datetime, job_id: int | None) -> ImportJob | None:
-    if db.engine.dialect.name == "postgresql":
-        db.session.rollback()
-    else:
-        begin_write()
-    q = select(ImportJob).where(or_(ImportJob.status == "queued",
-                                    and_(ImportJob.status.in_(("checking", "importing")),
-                                         ImportJob.started_at < now - STALE_AFTER)))
-    if job_id is not None:
-        q = q.where(ImportJob.id == job_id)
-    q = q.order_by(ImportJob.id).limit(1)
-    if db.engine.dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    job = db.session.execute(q).scalar_one_or_none()
-    if job is None:
-        db.session.rollback()
-        return None
-    job.status = "checking" if job.step == "check" else "importing"
-    job.started_at, job.progress = now, 1
-    db.session.commit()
-    return job
+def _claim(now: datetime, job_id: int | None) -> int | None:
+    """Take the next queued (or stale) job: its id, or None. One rule for writes: the job row is
+    read under its lock (``FOR UPDATE SKIP LOCKED``: two workers never take the same job; SQLite:
+    the write transaction's lock), then marked running."""
+    def work():
+        q = select(ImportJob).where(or_(ImportJob.status == "queued",
+                                        and_(ImportJob.status.in_(("checking", "importing")),
+                                             ImportJob.started_at < now - STALE_AFTER)))
+        if job_id is not None:
+            q = q.where(ImportJob.id == job_id)
+        job = db.session.execute(q.order_by(ImportJob.id).limit(1).with_for_update(skip_locked=True)).scalar_one_or_none()
+        if job is None:
+            return None
+        job.status = "checking" if job.step == "check" else "importing"
+        job.started_at, job.progress = now, 1
+        return job.id
+    return uow.run_write(work)
+
+
+def _finish(job_id: int, claimed_at: datetime, **values) -> bool:
+    """Record the job's outcome under its lock, if this worker's claim still holds (a job taken
+    again as stale by another worker is finished by that one alone). True when recorded."""
+    def work() -> bool:
+        job = uow.lock(ImportJob, job_id, begin=False)
+        if job is None or job.started_at != claimed_at or job.status not in ("checking", "importing"):
+            log.warning("import job %s was taken by another worker; this result is dropped", job_id)
+            return False
+        for name, value in values.items():
+            setattr(job, name, value)
+        return True
+    return uow.run_write(work)
 
 
 def _progress_saver(job_id: int, low: int, high: int):
@@ -116,10 +126,11 @@ def _unknown_words(plan: svc.Plan) -> dict[str, list[str]]:
 
 def run_next(cfg, now: datetime, job_id: int | None = None, tz: str = "Asia/Ho_Chi_Minh") -> ImportJob | None:
     """Claim and run one queued job. Never raises for a bad file: the job is marked failed."""
-    job = _claim(now, job_id)
-    if job is None:
+    jid = _claim(now, job_id)
+    if jid is None:
         return None
-    jid, step, register = job.id, job.step, job.register
+    job = db.session.get(ImportJob, jid)
+    claimed_at, step, register = job.started_at, job.step, job.register
     path = str(storage(cfg).path_for(job.storage_key))
     mapping = {k: int(v) for k, v in json.loads(job.mapping_json or "{}").items()}
     words = json.loads(job.words_json or "{}")
@@ -136,26 +147,18 @@ def run_next(cfg, now: datetime, job_id: int | None = None, tz: str = "Asia/Ho_C
             result = svc.apply(plan, actor_id=actor, now=now, tz=tz, progress=_progress_saver(jid, 60, 99))
             summary["result"] = {"created": result.created, "updated": result.updated,
                                  "unchanged": plan.unchanged + result.unchanged, "events": result.events}
-        job = db.session.get(ImportJob, jid)
-        job.result_json = json.dumps(summary, ensure_ascii=False)
-        job.status, job.progress, job.finished_at = ("done" if step == "import" else "checked"), 100, now
-        db.session.commit()
-        if step == "import":   # the register holds citizens' identities: not kept once imported
-            storage(cfg).delete(job.storage_key)
+        done = _finish(jid, claimed_at, result_json=json.dumps(summary, ensure_ascii=False),
+                       status="done" if step == "import" else "checked", progress=100, finished_at=now)
+        if done and step == "import":   # the register holds citizens' identities: not kept once imported
+            storage(cfg).delete(db.session.get(ImportJob, jid).storage_key)
     except ImportProblem as exc:
-        db.session.rollback()
-        job = db.session.get(ImportJob, jid)
-        job.status, job.finished_at = "failed", now
-        job.message = json.dumps({"code": exc.code, "params": exc.params}, ensure_ascii=False, default=str)
-        db.session.commit()
+        _finish(jid, claimed_at, status="failed", finished_at=now,
+                message=json.dumps({"code": exc.code, "params": exc.params}, ensure_ascii=False, default=str))
     except Exception as exc:  # any other error: recorded on the job, the file kept for another try
-        db.session.rollback()
         log.warning("import job %s failed: %s", jid, type(exc).__name__)
-        job = db.session.get(ImportJob, jid)
-        job.status, job.finished_at = "failed", now
-        job.message = json.dumps({"code": "error", "params": {"detail": f"{type(exc).__name__}: {exc}"[:400]}})
-        db.session.commit()
-    return job
+        _finish(jid, claimed_at, status="failed", finished_at=now,
+                message=json.dumps({"code": "error", "params": {"detail": f"{type(exc).__name__}: {exc}"[:400]}}))
+    return db.session.get(ImportJob, jid)
 
 
 def problems_csv(job: ImportJob, row_problem) -> str:

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 
 from ..domain import status as st
 from ..extensions import db
 from ..models import Case, CaseEvent, OutboxMessage
 from ..models.survey import (SurveyAnswer, SurveyCriterion, SurveyPoint, SurveyResponse,
                              SurveySpamLog, SurveyVersion)
-from .db import begin_write
+from . import uow
 from .notify import enqueue, message_id
 
 SLUG_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: the URL is written on the poster
@@ -209,14 +208,13 @@ def _is_repeat(data: ResponseInput, now: datetime, window_minutes: int) -> bool:
 
 
 def record_response(data: ResponseInput, *, now: datetime, repeat_window_minutes: int) -> SurveyResponse:
-    """Store a response and its answers in one transaction and commit.
+    """Store a response and its answers in one transaction and commit (:func:`uow.run_write`).
 
     The caller has checked the answers against the current version; the version is checked here
     again (:class:`StaleVersion`). A token used already (double tap) returns the stored response;
     a case rated already raises :class:`AlreadyRated`. Repeats are flagged, never dropped.
     """
-    begin_write()
-    try:
+    def work() -> SurveyResponse:
         version = db.session.get(SurveyVersion, data.version_id)
         if version is None or not version.is_current:
             raise StaleVersion()
@@ -245,20 +243,19 @@ def record_response(data: ResponseInput, *, now: datetime, repeat_window_minutes
                 raise ValueError("score out of range")
             response.answers.append(SurveyAnswer(criterion_id=c.id, criterion_code=code,
                                                  factor=c.factor, score=score, scale_max=scale_max))
-        db.session.commit()
         return response
-    except IntegrityError:
-        db.session.rollback()
+
+    def same_token(_exc) -> SurveyResponse:
+        """A unique constraint: the same token (a double tap) is the stored response; a case
+        rated already is refused; anything else is not ours to answer."""
         existing = db.session.execute(select(SurveyResponse).where(
             SurveyResponse.token == data.token)).scalar_one_or_none()
         if existing is not None:
             return existing
         if data.case_id is not None:
             raise AlreadyRated() from None
-        raise
-    except BaseException:
-        db.session.rollback()
-        raise
+        raise _exc
+    return uow.run_write(work, on_integrity=same_token, attempts=2)
 
 
 def mark_spam(response: SurveyResponse, *, is_spam: bool, reason: str, actor_id: int,

@@ -12,7 +12,7 @@ from ..domain.validation import same_phone
 from ..extensions import db
 from ..models import Attachment, Case
 from ..storage import CleanFile, LocalStorage
-from .uow import lock_case
+from .uow import lock_case, run_write
 from .events import append_event
 
 
@@ -22,7 +22,8 @@ class LookupFailed(Exception):
 
 def lookup(raw_code: str, secret: str, *, pin_key: str, now: datetime, max_failures: int,
            lock_minutes: int) -> Case:
-    """Find a case by tracking code and PIN (or the phone or email given). Commits the counters."""
+    """Find a case by tracking code and PIN (or the phone or email given). The counters are
+    changed under the case's lock and committed (:func:`uow.run_write`)."""
     code = normalize_tracking_code(raw_code)
     secret = (secret or "").strip()
     if code is None or not secret:
@@ -38,20 +39,24 @@ def lookup(raw_code: str, secret: str, *, pin_key: str, now: datetime, max_failu
     ok = check_pin(pin_key, code, secret.replace(" ", ""), case.pin_hash) or (
         ident is not None and (same_phone(secret, ident.phone) or (
             ident.email is not None and "@" in secret and secret.lower() == ident.email.lower())))
+    case_id = case.id
     if ok:
         if case.lookup_failures:
-            case_id = case.id
-            case = lock_case(case_id)
-            case.lookup_failures = 0
-            db.session.commit()
+            def reset():
+                fresh = lock_case(case_id, begin=False)
+                fresh.lookup_failures = 0
+                return fresh
+            case = run_write(reset)
         return case
-    case_id = case.id
-    case = lock_case(case_id)
-    case.lookup_failures = (case.lookup_failures or 0) + 1
-    if case.lookup_failures >= max_failures:
-        case.lookup_locked_until = now + timedelta(minutes=lock_minutes)
-        case.lookup_failures = 0
-    db.session.commit()
+
+    def count_failure():
+        """Under the case's lock: parallel wrong PINs each count."""
+        fresh = lock_case(case_id, begin=False)
+        fresh.lookup_failures = (fresh.lookup_failures or 0) + 1
+        if fresh.lookup_failures >= max_failures:
+            fresh.lookup_locked_until = now + timedelta(minutes=lock_minutes)
+            fresh.lookup_failures = 0
+    run_write(count_failure)
     raise LookupFailed()
 
 
@@ -62,8 +67,9 @@ def add_information(case: Case, text: str, files: list[CleanFile], *, storage: L
         raise ValueError("case_closed")
     case_id = case.id
     keys = storage.put_all([f.data for f in files])  # all or none (a full disk leaves no file)
-    try:
-        case = lock_case(case_id)
+
+    def work() -> None:
+        case = lock_case(case_id, begin=False)  # run_write began the write transaction
         if not st.citizen_may_add(case.status):
             raise ValueError("case_closed")
         answered = case.status == st.WAITING_CITIZEN
@@ -80,9 +86,8 @@ def add_information(case: Case, text: str, files: list[CleanFile], *, storage: L
                                       original_name=f.original_name, content_type=f.content_type,
                                       size=len(f.data), sha256=f.sha256, created_at=now))
         case.updated_at = now
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
+
+    def drop_files() -> None:
         for key in keys:
             storage.delete(key)
-        raise
+    run_write(work, cleanup=drop_files)

@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select, update
 
 from danvan_feedback.extensions import db
 from danvan_feedback.models import DeadlineRule, OrgSetting, User
@@ -31,6 +32,31 @@ from tests.app.live import ROOT, Browser, LiveServer
 from tests.app.staff_helpers import PASSWORD, make_user, totp_code
 
 _VERSION = re.compile(r'name="version" value="([^"]+)"')
+# Reference data (kept between PostgreSQL tests, see tests/conftest.py) these tests change: rows
+# added are deleted afterwards (children first), rows changed are put back.
+REFERENCE = ("survey_criteria", "survey_versions", "org_settings", "deadline_rules")
+
+
+@pytest.fixture
+def restore_reference(app):
+    tables = [db.metadata.tables[name] for name in REFERENCE]
+    with app.app_context():
+        snap = {t.name: [dict(r) for r in db.session.execute(select(t)).mappings()] for t in tables}
+        db.session.remove()
+    yield
+    with app.app_context():
+        for t in tables:
+            pk = list(t.primary_key.columns)
+            before = {tuple(r[c.name] for c in pk) for r in snap[t.name]}
+            for r in db.session.execute(select(t)).mappings().all():
+                if tuple(r[c.name] for c in pk) not in before:
+                    db.session.execute(delete(t).where(*(c == r[c.name] for c in pk)))
+        for t in tables:
+            pk = list(t.primary_key.columns)
+            for r in snap[t.name]:
+                db.session.execute(update(t).where(*(c == r[c.name] for c in pk)).values(**r))
+        db.session.commit()
+        db.session.remove()
 
 
 def at_once(*calls):
@@ -84,7 +110,7 @@ def _settings_form(html: str, name: str) -> dict:
             "totp_required_roles": "admin,inspector", "due_soon_days": "3", "satisfaction_target": ""}
 
 
-def test_two_admins_saving_the_same_item_from_pages_of_the_same_version(app, tmp_path):
+def test_two_admins_saving_the_same_item_from_pages_of_the_same_version(app, tmp_path, restore_reference):
     a_user, b_user = make_user(app, "quantri_a", "admin"), make_user(app, "quantri_b", "admin")
     target = make_user(app, "canbo", "inspector")
     with app.app_context():
@@ -208,7 +234,8 @@ def test_parallel_wrong_passwords_each_count_and_a_code_signs_in_once(app, tmp_p
     assert problems == []
 
 
-def test_survey_staff_marking_spam_toggling_a_point_and_saving_the_questionnaire_at_once(app, tmp_path):
+def test_survey_staff_marking_spam_toggling_a_point_and_saving_the_questionnaire_at_once(app, tmp_path,
+                                                                                         restore_reference):
     from danvan_feedback.models.survey import SurveyPoint, SurveySpamLog, SurveyVersion
     from danvan_feedback.services import survey as svc
     from tests.app.test_survey_public import make_point, post_survey, responses
