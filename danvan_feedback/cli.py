@@ -5,18 +5,14 @@ import hashlib
 import secrets
 import sys
 import time
-from datetime import datetime, timezone
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from . import clock
 from .extensions import db
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def register_commands(app: Flask) -> None:
@@ -67,7 +63,7 @@ def users_create(username, role, unit_code, full_name, email):
         raise click.UsageError(problem)
     db.session.add(User(username=username, role=role, unit_id=unit.id if unit else None,
                         full_name=full_name, email=email, password_hash=hash_password(password),
-                        created_at=_now()))
+                        created_at=clock.now()))
     db.session.commit()
     click.echo(f"created {role} {username}")
 
@@ -85,7 +81,7 @@ def api_keys_create(name):
         raise click.UsageError(f"an API key named {name!r} already exists")
     key = "dvk_" + secrets.token_urlsafe(32)
     db.session.add(ApiKey(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(),
-                          prefix=key[:10], created_at=_now()))
+                          prefix=key[:10], created_at=clock.now()))
     db.session.commit()
     click.echo(key)
 
@@ -97,7 +93,7 @@ def api_keys_revoke(name):
     row = db.session.execute(select(ApiKey).where(ApiKey.name == name)).scalar_one_or_none()
     if row is None:
         raise click.UsageError(f"no API key named {name!r}")
-    row.revoked_at = _now()
+    row.revoked_at = clock.now()
     db.session.commit()
     click.echo(f"revoked {name}")
 
@@ -116,7 +112,7 @@ def outbox_send(loop, interval, limit, max_passes):
     from .services.outbox import send_pending
     passes = 0
     while True:
-        counts = send_pending(current_app.config, _now(), limit=limit)
+        counts = send_pending(current_app.config, clock.now(), limit=limit)
         passes += 1
         click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
         if not loop or (max_passes and passes >= max_passes):
@@ -173,10 +169,10 @@ def seed_demo(staff):
     if staff and current_app.config["APP_ENV"] == "production":
         raise click.ClickException("demo staff accounts are refused when APP_ENV=production; "
                                    "create real accounts with 'users create'")
-    created = seed(current_app.config, _now())
+    created = seed(current_app.config, clock.now())
     click.echo(f"demo data: {created} new case(s)")
     if staff:
-        accounts = seed_staff(_now())
+        accounts = seed_staff(clock.now())
         for username, role, password in accounts:
             click.echo(f"demo account {username} ({role}): password {password}")
         if accounts:
@@ -214,7 +210,7 @@ def audit_checkpoint(copy_to):
     from pathlib import Path
 
     from .services.audit import write_checkpoint
-    path = write_checkpoint(current_app.config["AUDIT_CHECKPOINT_DIR"], datetime.now(timezone.utc))
+    path = write_checkpoint(current_app.config["AUDIT_CHECKPOINT_DIR"], clock.now())
     db.session.rollback()
     if copy_to == "-":
         click.echo(path.read_text(encoding="utf-8"))
@@ -237,7 +233,7 @@ def deadlines_cli():
                        "from cron, then `outbox send`. Running it twice a day queues nothing new.")
 def deadlines_digest():
     from .services.digest import build_digest
-    n = build_digest(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    n = build_digest(clock.now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
     click.echo(f"queued {n} digest email(s)")
 
 

@@ -3,13 +3,14 @@ menu each feature registers its entry in (with the policy function that says who
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from . import clock
 from . import policy
 
 
@@ -20,7 +21,7 @@ def guard_staff():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if not policy.is_staff(current_user):
         abort(403)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     last = session.get("last_seen")
     idle = timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"])
     if last is None or now - datetime.fromisoformat(last) > idle:

@@ -14,7 +14,6 @@ import hmac
 import logging
 import re
 import uuid
-from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, jsonify, request, send_file
 from flask_babel import force_locale
@@ -23,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
 
+from .. import clock
 from .. import web
 from ..extensions import db, limiter
 from ..labels import status_label
@@ -69,10 +69,6 @@ def _api_limit() -> str:
 # One budget per client across the whole API (not one per endpoint).
 api_limit = limiter.shared_limit(_api_limit, scope="open311",
                                  error_message="Too many requests; retry after the Retry-After delay")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _tz() -> str:
@@ -224,7 +220,7 @@ def _create_request(fmt: str):
     if kind is None:
         return api_error(400, "service_code: no active service with this code", fmt)
     cfg = current_app.config
-    now = _now()
+    now = clock.now()
     header_key = request.headers.get("Idempotency-Key")
     if header_key is not None and "attribute[idempotency_key]" not in fields:
         fields["attribute[idempotency_key]"] = header_key
@@ -318,7 +314,7 @@ def _rows_json(rows, locale: str) -> list[dict]:
 
 def _list_requests(fmt: str):
     try:
-        f = parse_filters(request.args, tz=_tz(), now=_now())
+        f = parse_filters(request.args, tz=_tz(), now=clock.now())
     except ApiBadRequest as exc:
         return api_errors(400, exc.descriptions, fmt)
     q = _visible()
@@ -372,7 +368,7 @@ def updates(fmt: str):
     if bad := _check(fmt):
         return bad
     try:
-        start, end = parse_update_filters(request.args, tz=_tz(), now=_now())
+        start, end = parse_update_filters(request.args, tz=_tz(), now=clock.now())
     except ApiBadRequest as exc:
         return api_errors(400, exc.descriptions, fmt)
     q = (select(CaseEvent, Case.open311_id)

@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from .. import clock
 from .. import documents as docs
 from .. import policy
 from ..domain.letters import received_date_errors
@@ -69,16 +70,12 @@ MESSAGES = {
 NOT_FOR_LETTERS = {"anonymous_refused", "info_only_ack_required", "consent_required"}
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _tz() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
 def _today():
-    return local_date(_now(), _tz())
+    return local_date(clock.now(), _tz())
 
 
 def storage() -> LocalStorage:
@@ -156,7 +153,7 @@ def register():
         return _render_form(form, 422, extra, files_dropped=bool(chosen))
 
     received_on = form.received_on.data
-    now = _now()
+    now = clock.now()
     if received_on == local_date(now, _tz()):
         received_at = now
     else:  # the start of the day it came, in the organisation's time zone
@@ -178,7 +175,7 @@ def register():
     case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
     if not receipt.duplicate:
         try:
-            svc.issue_document(case.id, "bien_nhan", actor=current_user._get_current_object(), now=_now(), tz=_tz(),
+            svc.issue_document(case.id, "bien_nhan", actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
                                storage=doc_storage(), number=None, issued_on=None,
                                signer=current_user.full_name or current_user.username,
                                template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url(),
@@ -202,7 +199,7 @@ def _held_pin(case_id: int) -> str | None:
     held = current_keyring().unseal(session.get("letter_receipt"), "session.letter_receipt") or {}
     if not isinstance(held, dict) or held.get("case_id") != case_id or not held.get("pin"):
         return None
-    if _now() - datetime.fromisoformat(held["at"]) > timedelta(minutes=current_app.config["RECEIPT_VISIBLE_MINUTES"]):
+    if clock.now() - datetime.fromisoformat(held["at"]) > timedelta(minutes=current_app.config["RECEIPT_VISIBLE_MINUTES"]):
         session.pop("letter_receipt", None)
         return None
     return held["pin"]
@@ -272,7 +269,7 @@ def issue(case_id: int):
                            error=(first.errors[0] if first else _msg(err.code)), values=values)
     cfg = current_app.config
     try:
-        issued = svc.issue_document(case_id, doc_type, actor=current_user._get_current_object(), now=_now(), tz=_tz(),
+        issued = svc.issue_document(case_id, doc_type, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
                                     storage=doc_storage(), number=form.number.data, issued_on=form.issued_on.data,
                                     signer=form.signer.data or "", agency=form.agency.data or "", note=form.note.data or "",
                                     template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url())
@@ -301,7 +298,7 @@ def agency_reply(case_id: int):
         values["_action"] = "agency_reply"
         return render_case(_load(case_id), status_code=422, error=" ".join(file_errors), values=values)
     try:
-        svc.record_agency_reply(case_id, actor=current_user._get_current_object(), now=_now(), tz=_tz(),
+        svc.record_agency_reply(case_id, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
                                 storage=storage(), agency=form.agency.data or "", doc_no=form.doc_no.data or "",
                                 doc_date=form.doc_date.data, summary=form.summary.data or "",
                                 file=files[0] if files else None)

@@ -6,7 +6,6 @@ was typed instead of a bare error page; every POST here validates a FlaskForm.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from functools import wraps
 
 from flask import (
@@ -23,7 +22,6 @@ from werkzeug.datastructures import MultiDict
 from .. import policy
 from ..extensions import csrf, db
 from ..models import CaseKind
-from ..services.intake import local_date
 from .. import console
 from ..console import guard_staff
 from ..storage import LocalStorage
@@ -52,13 +50,6 @@ console.register("reception.dialogues", _l("Đối thoại"), policy.can_view_re
 
 PER_PAGE = 50
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _today() -> date:
-    return local_date(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _storage() -> LocalStorage:

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import clock
 from .. import policy
 from ..extensions import db
 from ..labels import status_label
@@ -29,8 +30,8 @@ from .forms import (
     DialogueForm,
 )
 from ..domain.reception import dialogue_errors, parse_codes
-from .base import (PER_PAGE, _add_errors, _args, _now, _page, _source, _storage,
-                   _today, _token_ok, allowed, bp)
+from .base import (PER_PAGE, _add_errors, _args, _page, _source, _storage,
+                   _token_ok, allowed, bp)
 
 
 # Dialogue sessions -------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ def _read_minutes(form: DialogueForm):
 def _check_dialogue(form: DialogueForm):
     form_ok = form.validate()
     v = form.values()
-    _add_errors(form, dialogue_errors(v, _today()))
+    _add_errors(form, dialogue_errors(v, clock.today()))
     codes, unreadable = parse_codes(form.case_codes.data or "")
     case_ids = {}
     if unreadable:
@@ -100,13 +101,13 @@ def dialogue_new():
     form = DialogueForm()
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
-        form.held_on.data = _today()
+        form.held_on.data = clock.today()
         return _render_dialogue_form(form)
     ok, v, case_ids, minutes, extra = _check_dialogue(form)
     if not ok:
         return _render_dialogue_form(form, status=422, extra=extra)
     dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id,
-                                                   now=_now(), token=form.token.data)
+                                                   now=clock.now(), token=form.token.data)
     if duplicate:
         flash(_("Buổi đối thoại này đã được ghi trước đó; không ghi thêm lần nữa."), "info")
     else:
@@ -142,7 +143,7 @@ def dialogue_edit(dialogue_id: int):
     ok, v, case_ids, minutes, extra = _check_dialogue(form)
     if not ok:
         return _render_dialogue_form(form, d, 422, extra)
-    service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id, now=_now(),
+    service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id, now=clock.now(),
                           dialogue_id=d.id)
     flash(_("Đã lưu thay đổi của buổi đối thoại."), "success")
     return redirect(url_for("reception.dialogue_detail", dialogue_id=dialogue_id), code=303)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from flask import abort, current_app, render_template, request
 from flask_babel import get_locale
@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import clock
 from .. import labels, policy
 from ..domain import status as st
 from ..domain.calendar import WorkCalendar
@@ -137,7 +138,7 @@ def inbox():
         abort(403)
     locale = str(get_locale())
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    today = local_date(datetime.now(timezone.utc), tz)
+    today = local_date(clock.now(), tz)
     cal = _calendar(today)
     soon_until = cal.add_working_days(today, _due_soon_days())
     choices = iq.load_choices(current_user, locale)

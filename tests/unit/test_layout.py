@@ -106,3 +106,50 @@ def test_the_graph_sees_relative_and_function_level_imports():
 def test_no_import_cycle_between_app_modules():
     found = cycles(import_graph())
     assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+# ---------------------------------------------------------------- one clock
+
+CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
+# Modules still reading the system clock themselves, each being edited in parallel (issue 11): they
+# move to ``clock.now()`` / ``clock.today()`` when that work lands. Do not add to this list.
+CLOCK_PENDING = {
+    "danvan_feedback/admin/service.py", "danvan_feedback/admin/views.py", "danvan_feedback/imports/cli.py",
+    "danvan_feedback/public/forms.py", "danvan_feedback/public/views.py", "danvan_feedback/staff/cases.py",
+    "danvan_feedback/survey/views.py",
+}
+
+
+def bare_clock_calls(source: str) -> list[int]:
+    """Lines calling ``datetime.now()``, ``datetime.utcnow()``, ``datetime.today()`` or ``date.today()``
+    (also as ``datetime.datetime.now()``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+            if (name, node.func.attr) in CLOCK_CALLS:
+                found.append(node.lineno)
+    return found
+
+
+def test_the_clock_check_sees_every_spelling():
+    src = ("from datetime import date, datetime, timezone\nimport datetime as dt\n"
+           "a = date.today()\nb = datetime.now(timezone.utc)\nc = dt.datetime.utcnow()\nd = datetime.today()\n"
+           "e = clock.now()\nf = date(2026, 1, 1)\n")
+    assert bare_clock_calls(src) == [3, 4, 5, 6]
+
+
+def test_app_code_reads_the_time_only_through_the_clock():
+    """``danvan_feedback.clock`` is the one clock: injectable (``CLOCK``) and in the organisation's
+    time zone. A bare ``date.today()`` is the server's date: on a UTC server an incident dated
+    "today" was refused as future between 00:00 and 07:00 in Vietnam."""
+    offenders = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT.parent).as_posix()
+        if rel == "danvan_feedback/clock.py" or rel in CLOCK_PENDING:
+            continue
+        lines = bare_clock_calls(path.read_text(encoding="utf-8"))
+        if lines:
+            offenders[rel] = lines
+    assert offenders == {}, f"use danvan_feedback.clock.now()/today() instead: {offenders}"
