@@ -140,20 +140,17 @@ def attachments_cli():
 def attachments_sweep(older_than):
     from .models import Attachment
     from .models.reception import DialogueSession
-    from .reports import jobs
+    from .extensions import file_stores
     from .reports.models import ReportJob
-    from .storage import LocalStorage
-    cfg = current_app.config
     stores = [
-        ("attachments", cfg["UPLOAD_DIR"], select(Attachment.storage_key)),
-        ("reception minutes", cfg.get("RECEPTION_UPLOAD_DIR") or cfg["UPLOAD_DIR"].rstrip("/\\") + "_doi_thoai",
-         select(DialogueSession.minutes_key)),
-        ("report files", jobs.export_dir(cfg), select(ReportJob.storage_key)),
+        ("attachments", file_stores.attachments, select(Attachment.storage_key)),
+        ("reception minutes", file_stores.minutes, select(DialogueSession.minutes_key)),
+        ("report files", file_stores.exports, select(ReportJob.storage_key)),
     ]
     total = 0
-    for label, root, query in stores:
+    for label, store, query in stores:
         known = {k for k in db.session.execute(query).scalars() if k}
-        removed = LocalStorage(root).sweep(known, older_than)
+        removed = store.sweep(known, older_than)
         total += len(removed)
         click.echo(f"{label}: removed {len(removed)} orphan file(s)")
     click.echo(f"removed {total} orphan file(s)")

@@ -24,12 +24,11 @@ from werkzeug.exceptions import HTTPException
 
 from .. import clock
 from .. import web
-from ..extensions import db, limiter
+from ..extensions import db, file_stores, limiter
 from ..labels import status_label
 from ..models import ApiKey, Attachment, Case, CaseEvent, CaseKind, Commune, OrgSetting, Unit
 from ..services import refdata
 from ..services.intake import local_date, submission_from, submit_case
-from ..storage import LocalStorage
 from ..links import public_url
 from ..domain import status as st
 from .formats import FORMATS, render
@@ -233,7 +232,7 @@ def _create_request(fmt: str):
                           incident_place=data["incident_place"] or None, latitude=data["latitude"],
                           longitude=data["longitude"], address_id=data["address_id"] or None)
     key_name = key.name  # read before the commit expires it (no reload after)
-    receipt = submit_case(sub, [], storage=LocalStorage(cfg["UPLOAD_DIR"]),
+    receipt = submit_case(sub, [], storage=file_stores.attachments,
                           pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     log.info("open311: case %s %s via API key %r", receipt.case_id,
              "already filed" if receipt.duplicate else "filed", key_name)
@@ -409,7 +408,7 @@ def media(ref: str, ext: str):
     if att is None or MEDIA_TYPES.get(att.content_type) != ext:
         return api_error(404, "Not found", "json")
     try:
-        fh = LocalStorage(current_app.config["UPLOAD_DIR"]).open(att.storage_key)
+        fh = file_stores.attachments.open(att.storage_key)
     except FileNotFoundError:
         return api_error(404, "Not found", "json")
     resp = send_file(fh, mimetype=att.content_type, max_age=0)

@@ -26,7 +26,7 @@ from .. import policy
 from ..domain.letters import received_date_errors
 from ..domain.validation import KindPolicy, submission_errors
 from ..crypto import current_keyring
-from ..extensions import db
+from ..extensions import db, file_stores
 from ..models import Case, CaseKind, IssuedDocument
 from ..public.forms import MESSAGES as PUBLIC_MESSAGES
 from ..public.views import _fill_choices, _read_files, _resolve_choices
@@ -34,7 +34,6 @@ from ..services import letters as svc
 from ..services.intake import local_date, submission_from, submit_case
 from .. import console
 from ..console import guard_staff
-from ..storage import LocalStorage
 from .forms import CHANNELS, SIGNATORIES, AgencyReplyForm, IssueForm, LetterForm
 
 bp = Blueprint("letters", __name__)
@@ -77,14 +76,6 @@ def _tz() -> str:
 def _today():
     return local_date(clock.now(), _tz())
 
-
-def storage() -> LocalStorage:
-    return LocalStorage(current_app.config["UPLOAD_DIR"])
-
-
-def doc_storage() -> LocalStorage:
-    """Issued documents are kept apart from case attachments (the attachment sweep knows only those)."""
-    return LocalStorage(current_app.config["UPLOAD_DIR"].rstrip("/\\") + "_van_ban")
 
 
 def _msg(code: str, **params) -> str:
@@ -171,12 +162,12 @@ def register():
     sub.sender_doc_no = form.sender_doc_no.data or None
     sub.sender_doc_date = form.sender_doc_date.data
     sub.registered_by_id = current_user.id
-    receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=_tz())
+    receipt = submit_case(sub, files, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=_tz())
     case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
     if not receipt.duplicate:
         try:
             svc.issue_document(case.id, "bien_nhan", actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
-                               storage=doc_storage(), number=None, issued_on=None,
+                               storage=file_stores.documents, number=None, issued_on=None,
                                signer=current_user.full_name or current_user.username,
                                template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url(),
                                show_identity=True)
@@ -237,7 +228,7 @@ def document_file(doc_id: int):
             (doc.doc_type == "bien_nhan" and policy.can_view_letter_receipt(current_user, case))):
         abort(404)
     try:
-        fh = doc_storage().open(doc.storage_key)
+        fh = file_stores.documents.open(doc.storage_key)
     except (FileNotFoundError, ValueError):
         abort(404)
     resp = send_file(fh, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -270,7 +261,7 @@ def issue(case_id: int):
     cfg = current_app.config
     try:
         issued = svc.issue_document(case_id, doc_type, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
-                                    storage=doc_storage(), number=form.number.data, issued_on=form.issued_on.data,
+                                    storage=file_stores.documents, number=form.number.data, issued_on=form.issued_on.data,
                                     signer=form.signer.data or "", agency=form.agency.data or "", note=form.note.data or "",
                                     template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url())
         db.session.commit()
@@ -299,7 +290,7 @@ def agency_reply(case_id: int):
         return render_case(_load(case_id), status_code=422, error=" ".join(file_errors), values=values)
     try:
         svc.record_agency_reply(case_id, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
-                                storage=storage(), agency=form.agency.data or "", doc_no=form.doc_no.data or "",
+                                storage=file_stores.attachments, agency=form.agency.data or "", doc_no=form.doc_no.data or "",
                                 doc_date=form.doc_date.data, summary=form.summary.data or "",
                                 file=files[0] if files else None)
         db.session.commit()

@@ -11,7 +11,6 @@ from functools import wraps
 from flask import (
     Blueprint,
     abort,
-    current_app,
     request,
 )
 from flask_babel import lazy_gettext as _l
@@ -24,7 +23,6 @@ from ..extensions import csrf, db
 from ..models import CaseKind
 from .. import console
 from ..console import guard_staff
-from ..storage import LocalStorage
 from .forms import (
     CASE_ACTION_LABELS,
     HANDLING_LABELS,
@@ -51,11 +49,6 @@ console.register("reception.dialogues", _l("Đối thoại"), policy.can_view_re
 PER_PAGE = 50
 
 
-
-def _storage() -> LocalStorage:
-    """Minutes are kept apart from case attachments: the attachment sweep knows only those."""
-    cfg = current_app.config
-    return LocalStorage(cfg.get("RECEPTION_UPLOAD_DIR") or cfg["UPLOAD_DIR"].rstrip("/\\") + "_doi_thoai")
 
 
 def allowed(check):

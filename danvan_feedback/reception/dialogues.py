@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from .. import clock
 from .. import policy
-from ..extensions import db
+from ..extensions import db, file_stores
 from ..labels import status_label
 from ..models.reception import DialogueSession
 from ..public.forms import file_error_message
@@ -30,7 +30,7 @@ from .forms import (
     DialogueForm,
 )
 from ..domain.reception import dialogue_errors, parse_codes
-from .base import (PER_PAGE, _add_errors, _args, _page, _source, _storage,
+from .base import (PER_PAGE, _add_errors, _args, _page, _source,
                    _token_ok, allowed, bp)
 
 
@@ -106,7 +106,7 @@ def dialogue_new():
     ok, v, case_ids, minutes, extra = _check_dialogue(form)
     if not ok:
         return _render_dialogue_form(form, status=422, extra=extra)
-    dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id,
+    dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=file_stores.minutes, actor_id=current_user.id,
                                                    now=clock.now(), token=form.token.data)
     if duplicate:
         flash(_("Buổi đối thoại này đã được ghi trước đó; không ghi thêm lần nữa."), "info")
@@ -143,7 +143,7 @@ def dialogue_edit(dialogue_id: int):
     ok, v, case_ids, minutes, extra = _check_dialogue(form)
     if not ok:
         return _render_dialogue_form(form, d, 422, extra)
-    service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id, now=clock.now(),
+    service.save_dialogue(v, case_ids, minutes, storage=file_stores.minutes, actor_id=current_user.id, now=clock.now(),
                           dialogue_id=d.id)
     flash(_("Đã lưu thay đổi của buổi đối thoại."), "success")
     return redirect(url_for("reception.dialogue_detail", dialogue_id=dialogue_id), code=303)
@@ -156,7 +156,7 @@ def dialogue_minutes(dialogue_id: int):
     if not d.minutes_key:
         abort(404)
     try:
-        fh = _storage().open(d.minutes_key)
+        fh = file_stores.minutes.open(d.minutes_key)
     except FileNotFoundError:
         abort(404)
     resp = send_file(fh, mimetype=d.minutes_type, as_attachment=True, download_name=d.minutes_name, max_age=0)

@@ -22,12 +22,11 @@ from wtforms.fields.choices import SelectChoice
 from .. import clock
 from .. import policy
 from ..domain.codes import normalize_tracking_code
-from ..extensions import db
+from ..extensions import db, file_stores
 from ..labels import status_label
 from ..models import CaseKind
 from ..models.reception import ReceptionVisit
 from ..services import identity as ident
-from ..storage import LocalStorage
 from . import service
 from .forms import (
     HANDLING_LABELS,
@@ -153,7 +152,7 @@ def visit_new():
         return _render_visit_form(form, status=422, extra=extra)
     cfg = current_app.config
     saved = service.record_visit(v, actor_id=current_user.id, now=clock.now(), token=form.token.data,
-                                 link_case_id=link_case_id, kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]),
+                                 link_case_id=link_case_id, kind=kind, storage=file_stores.attachments,
                                  pin_key=cfg["PIN_HMAC_KEY"], tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     _saved_flash(saved)
     return redirect(url_for("reception.visit_detail", visit_id=saved.visit_id), code=303)
@@ -261,7 +260,7 @@ def visit_edit(visit_id: int):
         return _render_visit_form(form, visit, 422, extra, protected=protected)
     cfg = current_app.config
     saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=clock.now(), link_case_id=link_case_id,
-                                 kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]), pin_key=cfg["PIN_HMAC_KEY"],
+                                 kind=kind, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"],
                                  token=form.token.data, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     flash(_("Đã lưu thay đổi của lượt tiếp số %(n)s.", n=saved.serial_label), "success")
     if saved.case_code and saved.case_pin:
