@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from .policy import STAFF_ROLES, role_needs_unit
 from . import clock
 from .extensions import db
 
@@ -38,7 +39,7 @@ def users_cli():
 @users_cli.command("create", help="Create a staff user. The password is read from stdin when stdin "
                    "is not a terminal (one line), else prompted twice.")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "inspector", "unit", "office", "viewer"]))
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
 @click.option("--unit", "unit_code", default=None, help="Unit code (required for role 'unit').")
 @click.option("--full-name", default="", help="Display name.")
 @click.option("--email", default=None, help="Email for notifications.")
@@ -50,8 +51,8 @@ def users_create(username, role, unit_code, full_name, email):
         unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
         if unit is None:
             raise click.UsageError(f"no unit with code {unit_code!r}")
-    elif role == "unit":
-        raise click.UsageError("role 'unit' needs --unit CODE")
+    elif role_needs_unit(role):
+        raise click.UsageError(f"role {role!r} needs --unit CODE")
     if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise click.UsageError(f"user {username!r} already exists")
     if sys.stdin.isatty():

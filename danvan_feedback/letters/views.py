@@ -33,11 +33,11 @@ from ..public.views import _fill_choices, _read_files, _resolve_choices
 from ..services import letters as svc
 from ..services.intake import local_date, submission_from, submit_case
 from .. import console
-from ..console import guard_staff
+from ..console import guard_blueprint, requires
 from .forms import CHANNELS, SIGNATORIES, AgencyReplyForm, IssueForm, LetterForm
 
 bp = Blueprint("letters", __name__)
-bp.before_request(guard_staff)
+guard_blueprint(bp)
 
 console.register("letters.register", _l("Vào sổ đơn"), policy.can_register_letters,
               _l("Đơn nhận qua bưu điện, nộp trực tiếp, thư điện tử, điện thoại: vào sổ, in giấy biên nhận."), 15)
@@ -98,9 +98,8 @@ def _render_form(form: LetterForm, status: int = 200, extra: dict | None = None,
 
 
 @bp.route("/vao-so-don", methods=["GET", "POST"])
+@requires(policy.can_register_letters)
 def register():
-    if not policy.can_register_letters(current_user):
-        abort(403)
     form = LetterForm()
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
@@ -212,6 +211,7 @@ def slip(case_id: int):
                              .order_by(IssuedDocument.id.desc()).limit(1)).scalar_one_or_none()
     values = svc.doc_values(case, tz=_tz(), show_identity=True, track_url=_track_url())
     return render_template("letters/slip.html", case=case, doc=doc, pin=_held_pin(case.id), values=values,
+                           can_open_case=policy.can_view_case(current_user, case),
                            channel=CHANNELS.get(case.channel, case.channel), today=_today(),
                            org_name=values["co_quan"], heading=svc.heading(doc.doc_no if doc else "……",
                                                                            doc.issued_on if doc else _today(),
@@ -301,9 +301,8 @@ def agency_reply(case_id: int):
 
 
 @bp.get("/don-chuyen-cho-phuc-dap")
+@requires(policy.can_triage)
 def awaiting_reply():
-    if not policy.can_triage(current_user):
-        abort(403)
     days = current_app.config["AGENCY_REPLY_DAYS"]
     rows = svc.awaiting_reply(today=_today(), days=days)
     return render_template("letters/awaiting_reply.html", rows=rows, days=days)

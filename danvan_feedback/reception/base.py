@@ -6,11 +6,9 @@ was typed instead of a bare error page; every POST here validates a FlaskForm.
 """
 from __future__ import annotations
 
-from functools import wraps
 
 from flask import (
     Blueprint,
-    abort,
     request,
 )
 from flask_babel import lazy_gettext as _l
@@ -22,7 +20,7 @@ from .. import policy
 from ..extensions import csrf, db
 from ..models import CaseKind
 from .. import console
-from ..console import guard_staff
+from ..console import guard_blueprint
 from .forms import (
     CASE_ACTION_LABELS,
     HANDLING_LABELS,
@@ -32,7 +30,7 @@ from .forms import (
 )
 
 bp = Blueprint("reception", __name__)
-bp.before_request(guard_staff)  # every page here needs a recent staff login
+guard_blueprint(bp)  # every page here needs a recent staff login
 csrf.exempt(bp)  # see the module docstring: each form validates its CSRF token itself
 
 
@@ -50,16 +48,6 @@ PER_PAGE = 50
 
 
 
-
-def allowed(check):
-    def deco(fn):
-        @wraps(fn)
-        def wrapper(*args, **kwargs):
-            if not check(current_user):
-                abort(403)
-            return fn(*args, **kwargs)
-        return wrapper
-    return deco
 
 
 def _page() -> int:

@@ -30,14 +30,15 @@ from .forms import (
     DialogueForm,
 )
 from ..domain.reception import dialogue_errors, parse_codes
+from ..console import requires
 from .base import (PER_PAGE, _add_errors, _args, _page, _source,
-                   _token_ok, allowed, bp)
+                   _token_ok, bp)
 
 
 # Dialogue sessions -------------------------------------------------------------------------------
 
 @bp.route("/doi-thoai", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def dialogues():
     form = DialogueFilterForm(formdata=_source())
     form.validate()
@@ -96,7 +97,7 @@ def _render_dialogue_form(form, dialogue=None, status=200, extra=None):
 
 
 @bp.route("/doi-thoai/moi", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def dialogue_new():
     form = DialogueForm()
     if request.method == "GET":
@@ -123,7 +124,7 @@ def _dialogue_or_404(dialogue_id: int) -> DialogueSession:
 
 
 @bp.get("/doi-thoai/<int:dialogue_id>")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def dialogue_detail(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
     return render_template("reception/dialogue_detail.html", d=d, status_label=status_label,
@@ -131,7 +132,7 @@ def dialogue_detail(dialogue_id: int):
 
 
 @bp.route("/doi-thoai/<int:dialogue_id>/sua", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def dialogue_edit(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
     if request.method == "GET":
@@ -150,7 +151,7 @@ def dialogue_edit(dialogue_id: int):
 
 
 @bp.get("/doi-thoai/<int:dialogue_id>/bien-ban")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def dialogue_minutes(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
     if not d.minutes_key:

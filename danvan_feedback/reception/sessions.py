@@ -21,7 +21,8 @@ from ..extensions import db
 from ..models.reception import ReceptionSession, ReceptionVisit
 from .. import console
 from .forms import HEAD_LABELS, TYPE_LABELS, SessionForm
-from .base import _add_errors, _token_ok, allowed, bp
+from ..console import requires
+from .base import _add_errors, _token_ok, bp
 
 console.register("reception.sessions", _l("Buổi tiếp của Thủ trưởng"), policy.can_view_reception_log,
               _l("Các buổi tiếp định kỳ, đột xuất của Thủ trưởng (trực tiếp hoặc ủy quyền); lượt tiếp thuộc buổi tiếp."), 42)
@@ -72,7 +73,7 @@ def session_counts(conn, start: date, end: date) -> dict[str, int]:
 
 
 @bp.get("/buoi-tiep")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def sessions():
     rows = db.session.execute(
         select(ReceptionSession, func.count(ReceptionVisit.id)).outerjoin(
@@ -88,7 +89,7 @@ def _render(form, status=200, extra=None):
 
 
 @bp.route("/buoi-tiep/moi", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def session_new():
     form = SessionForm()
     if request.method == "GET":

@@ -38,7 +38,8 @@ from .forms import (
     VisitForm,
 )
 from ..domain.reception import visit_errors
-from .base import (PER_PAGE, _add_errors, _args, _kinds, _labels, _page, _source, _token_ok, allowed, bp)
+from ..console import requires
+from .base import (PER_PAGE, _add_errors, _args, _kinds, _labels, _page, _source, _token_ok, bp)
 from .sessions import check_visit_session, session_choices
 
 
@@ -56,7 +57,7 @@ def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visits():
     form, f = _filters()
     page = _page()
@@ -72,7 +73,7 @@ def visits():
 
 
 @bp.route("/xuat.csv", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visits_export():
     _form, f = _filters()
     labels = {"type": {k: str(v) for k, v in TYPE_LABELS.items()},
@@ -140,7 +141,7 @@ def _saved_flash(saved: service.VisitSaved) -> None:
 
 
 @bp.route("/moi", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def visit_new():
     form = VisitForm()
     if request.method == "GET":
@@ -182,13 +183,13 @@ def _render_visit(visit: ReceptionVisit, *, revealed: bool = False, error: str |
 
 
 @bp.get("/<int:visit_id>")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visit_detail(visit_id: int):
     return _render_visit(_visit_or_404(visit_id))
 
 
 @bp.post("/<int:visit_id>/danh-tinh")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visit_reveal(visit_id: int):
     """A protected visitor (a denouncer): the same guarded, audited reveal as a case's sender."""
     visit = _visit_or_404(visit_id)
@@ -228,7 +229,7 @@ IDENTITY_FIELDS = ("citizen_name", "citizen_address", "cccd")
 
 
 @bp.route("/<int:visit_id>/sua", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def visit_edit(visit_id: int):
     """A protected visit is edited only by who may see its visitor, and its identity fields are
     never shown pre-filled (that would be a reveal without an audit): left blank, they are kept."""

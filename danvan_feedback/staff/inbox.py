@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import abort, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import HolidayOverride, OrgSetting
 from ..services.intake import local_date
 from . import inbox_query as iq
-from .menu import register
+from ..console import register, requires
 from .views import bp
 
 register("staff.inbox", _l("Hộp thư đơn"), policy.can_use_inbox, _l("Phân loại, theo dõi hạn xử lý"), order=10)
@@ -131,11 +131,10 @@ class RowMaker:
 
 
 @bp.route("/hop-thu", methods=["GET", "POST"])
+@requires(policy.can_use_inbox)
 def inbox():
     """Filters come as query parameters, but the search words (which may be a name, a phone or an
     ID number) only in a POST body, so they never reach an address bar, a history or an access log."""
-    if not policy.can_use_inbox(current_user):
-        abort(403)
     locale = str(get_locale())
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     today = local_date(clock.now(), tz)
@@ -157,4 +156,4 @@ def inbox():
         choices=choices, views=views, view_label=str(VIEW_LABELS[params.view]),
         channels=[(c, str(CHANNEL_LABELS[c])) for c in choices.channels],
         statuses=[(c, make.status[c]) for c in choices.statuses], subject_chars=SUBJECT_CHARS,
-        slug_of_view=iq.SLUG_OF_VIEW, is_unit=current_user.role == "unit", max_q=iq.MAX_Q)
+        slug_of_view=iq.SLUG_OF_VIEW, is_unit=policy.is_unit_bound(current_user), max_q=iq.MAX_Q)

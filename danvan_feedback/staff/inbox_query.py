@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
+from .. import policy
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
 from ..domain.validation import fold_diacritics
@@ -240,14 +241,14 @@ def load_choices(user, locale: str) -> Choices:
     name_col = CaseKind.name_en if locale == "en" else CaseKind.name_vi
     kinds = [(r.code, r.name) for r in db.session.execute(
         select(CaseKind.code, name_col.label("name")).order_by(CaseKind.sort_order, CaseKind.code))]
-    if user.role == "unit":
+    if policy.is_unit_bound(user):
         unit_q = select(Unit.id, Unit.name).where(Unit.id == user.unit_id)
         staff_q = select(User.id, User.full_name, User.username).where(
-            User.active.is_(True), User.role == "unit", User.unit_id == user.unit_id)
+            User.active.is_(True), User.role.in_(policy.UNIT_BOUND_ROLES), User.unit_id == user.unit_id)
     else:
         unit_q = select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)
         staff_q = select(User.id, User.full_name, User.username).where(
-            User.active.is_(True), User.role.in_(("inspector", "unit")))
+            User.active.is_(True), User.role.in_(policy.CASE_WORKER_ROLES))
     units = [(r.id, r.name) for r in db.session.execute(unit_q)]
     assignees = [(r.id, r.full_name or r.username) for r in db.session.execute(
         staff_q.order_by(User.full_name, User.username))]
@@ -331,12 +332,9 @@ def match_field(score: int | None) -> str | None:
 
 
 def scope_clause(user, dialect: str = "postgresql"):
-    """Which cases this user may list (policy.can_view_case, as SQL)."""
-    if user.role == "inspector":
-        return true()
-    if user.role == "unit" and user.unit_id is not None:
-        return _low_cardinality(Case.handling_unit_id, dialect) == user.unit_id
-    return false()
+    """Which cases this user may list: ``policy.case_scope``, on a unit column SQLite will not use an
+    index for (see ``_low_cardinality``)."""
+    return policy.case_scope(user, _low_cardinality(Case.handling_unit_id, dialect))
 
 
 def local_bounds(d: date, tz: str) -> datetime:

@@ -5,6 +5,7 @@ counts too: such an import only postpones the cycle to the first call."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = "danvan_feedback"
@@ -178,3 +179,61 @@ def test_only_the_factory_extension_builds_file_stores():
         if lines:
             offenders[rel] = lines
     assert offenders == {}, f"use extensions.file_stores instead: {offenders}"
+
+
+# ---------------------------------------------------------------- permissions asked one way
+
+ROLE_NAMES = {"admin", "inspector", "unit", "office", "viewer"}
+# Modules and templates still naming roles themselves, being edited in parallel (issue 11): they ask
+# ``policy`` when that work lands. Do not add to this list.
+ROLES_PENDING = {
+    "danvan_feedback/admin/forms.py", "danvan_feedback/admin/service.py", "danvan_feedback/services/triage.py",
+    "danvan_feedback/staff/cases.py", "templates/staff/case_detail.html",
+}
+
+
+def _is_role(node) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "role") or (isinstance(node, ast.Name) and node.id == "role")
+
+
+def _names_a_role(node) -> bool:
+    return any(isinstance(n, ast.Constant) and n.value in ROLE_NAMES for n in ast.walk(node))
+
+
+def role_checks(source: str) -> list[int]:
+    """Lines comparing a role with a role's name: ``user.role == "unit"``, ``role in ("admin", ...)``,
+    ``User.role.in_(("inspector", "unit"))``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and (_is_role(node.left) or any(_is_role(c) for c in node.comparators)):
+            if _names_a_role(node):
+                found.append(node.lineno)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "in_"
+              and _is_role(node.func.value) and any(_names_a_role(a) for a in node.args)):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_role_check_finder_sees_every_spelling():
+    src = ('a = user.role == "unit"\nb = role in ("admin", "office")\nc = User.role.in_(("inspector",))\n'
+           'd = user.role in policy.CASE_WORKER_ROLES\ne = kind == "unit"\n')
+    assert role_checks(src) == [1, 2, 3]
+
+
+def test_roles_are_named_only_in_policy():
+    """Code asks ``policy`` (the can_* functions, or its role groups in a query); templates get a
+    flag from the view. Only ``policy`` compares a role with a role's name."""
+    offenders = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT.parent).as_posix()
+        if rel == "danvan_feedback/policy.py" or rel in ROLES_PENDING:
+            continue
+        lines = role_checks(path.read_text(encoding="utf-8"))
+        if lines:
+            offenders[rel] = lines
+    templates = ROOT.parent / "templates"
+    for path in sorted(templates.rglob("*.html")):
+        rel = path.relative_to(ROOT.parent).as_posix()
+        if rel not in ROLES_PENDING and re.search(r"\brole\s*(==|!=|in\b)", path.read_text(encoding="utf-8")):
+            offenders[rel] = "compares a role"
+    assert offenders == {}, f"ask policy instead: {offenders}"
