@@ -99,6 +99,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import errors  # noqa: F401  (the API's own error handlers, on its bp)
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .public.views import bp as public_bp

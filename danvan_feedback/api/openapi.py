@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from .schemas import IDEMPOTENCY_KEY_MAX, LIST_MAX, MAX_IDS
+from .definitions import IDEMPOTENCY_KEY_MAX, LIST_MAX, MAX_IDS
 
 _S = {"type": "string"}
 _S_NULL = {"type": ["string", "null"]}
