@@ -1,10 +1,7 @@
-"""Open311 GeoReport v2: reading a POSTed request, and the errors partners get.
-
-What a submission requires is decided by ``domain.validation`` (the rules the web form uses); this
-module only maps Open311 names to ours, reads loosely typed form or JSON bodies strictly, and turns
-the domain's error codes into English descriptions for partner developers. Nothing here writes.
-Service definitions are in ``definitions``, list filters and a request's JSON in ``listing``.
-"""
+"""Open311 GeoReport v2: reading a POSTed request. What a submission requires is decided by
+``domain.validation`` (the web form's rules); this module maps Open311 names to ours, reads loosely
+typed form or JSON bodies strictly, and turns the domain's error codes into English descriptions for
+partner developers. Nothing here writes. (Service definitions: ``definitions``; lists: ``listing``.)"""
 from __future__ import annotations
 
 import json
@@ -285,8 +282,12 @@ class _Reader:
             return value
 
 
-def parse_request(fields: dict, kind, *, today: date) -> Parsed:
-    """Check a POSTed request for ``kind`` with the web form's rules; problems are in ``errors``."""
+def _attr(code: str) -> str:
+    return f"attribute[{code}]"
+
+
+def _reader_for(fields: dict, kind) -> _Reader:
+    """A reader of ``fields`` without the attributes ``kind`` does not have (each one an error)."""
     # ``anonymous`` is read for every kind so that an anonymous complaint gets the legal answer
     # from the domain rules rather than "unknown attribute".
     allowed = set(kind_attributes(kind)) | {"anonymous"}
@@ -298,17 +299,18 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
                 refused[key] = f"{code[:60]}: not an attribute of service {kind.code}"
     r = _Reader({k: v for k, v in fields.items() if k not in refused})
     r.errors.update({f"attr:{k}": d for k, d in refused.items()})
+    return r
 
-    def attr(code: str) -> str:
-        return f"attribute[{code}]"
 
+def _read_place_and_name(r: _Reader, fields: dict) -> tuple[str, str, str, float | None, float | None, str]:
+    """(full name, content, subject, lat, long, address_id), with their own errors."""
     last, first = r.text("last_name", "full_name"), r.text("first_name", "full_name")
     full_name = " ".join(p for p in (last, first) if p)
     if MAX_LEN.get("full_name") and len(full_name) > MAX_LEN["full_name"]:
         r.errors.setdefault("full_name", f"first_name: last_name and first_name together at most "
                                          f"{MAX_LEN['full_name']} characters")
     content = r.text("description", "content")
-    subject = r.text(attr("subject"), "subject") or " ".join(content.split())[:100].strip()
+    subject = r.text(_attr("subject"), "subject") or " ".join(content.split())[:100].strip()
     # Where the matter is (the spec's location): public, not personal data.
     lat, lon = r.coordinate("lat", -90, 90), r.coordinate("long", -180, 180)
     if (fields.get("lat") in (None, "")) != (fields.get("long") in (None, "")) and not (
@@ -320,37 +322,46 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
     media_url = fields.get("media_url")
     if media_url is not None and not isinstance(media_url, str):
         r.fail("media_url", "string")
-    anonymous_given = fields.get(attr("anonymous")) not in (None, "")
-    data = {
+    return full_name, content, subject, lat, lon, address_id
+
+
+def _read_data(r: _Reader, fields: dict, *, today: date, anonymous_given: bool) -> dict:
+    """The submission in the domain's names, as the web form would give it."""
+    full_name, content, subject, lat, lon, address_id = _read_place_and_name(r, fields)
+    return {
         "full_name": full_name,
-        "address": r.text(attr("contact_address"), "address"),
+        "address": r.text(_attr("contact_address"), "address"),
         "incident_place": r.text("address_string", "incident_place"),
         "address_id": address_id,
         "latitude": lat, "longitude": lon,
         "phone": r.cleaned("phone", r.text("phone", "phone"), clean_phone),
         "email": r.text("email", "email"),
-        "cccd": r.cleaned("cccd", r.text(attr("cccd"), "cccd"), lambda v: clean_cccd(v, today)),
-        "company_name": r.text(attr("company_name"), "company_name"),
-        "tax_code": r.cleaned("tax_code", r.text(attr("tax_code"), "tax_code"), clean_tax_code),
-        "representative": r.text(attr("representative"), "representative"),
+        "cccd": r.cleaned("cccd", r.text(_attr("cccd"), "cccd"), lambda v: clean_cccd(v, today)),
+        "company_name": r.text(_attr("company_name"), "company_name"),
+        "tax_code": r.cleaned("tax_code", r.text(_attr("tax_code"), "tax_code"), clean_tax_code),
+        "representative": r.text(_attr("representative"), "representative"),
         "subject": subject,
         "content": content,
-        "complained_decision": r.text(attr("complained_decision"), "complained_decision"),
-        "request_text": r.text(attr("request_text"), "request_text"),
-        "submitter_type": r.text(attr("submitter_type"), "submitter_type") or "citizen",
-        "anonymous": r.boolean(attr("anonymous"), "anonymous") if anonymous_given else False,
-        "info_only_ack": r.boolean(attr("info_only_ack"), "info_only_ack"),
-        "consent": r.boolean(attr("consent"), "consent"),
-        "is_group": r.boolean(attr("is_group"), "is_group"),
-        "group_size": r.integer(attr("group_size"), "group_size"),
+        "complained_decision": r.text(_attr("complained_decision"), "complained_decision"),
+        "request_text": r.text(_attr("request_text"), "request_text"),
+        "submitter_type": r.text(_attr("submitter_type"), "submitter_type") or "citizen",
+        "anonymous": r.boolean(_attr("anonymous"), "anonymous") if anonymous_given else False,
+        "info_only_ack": r.boolean(_attr("info_only_ack"), "info_only_ack"),
+        "consent": r.boolean(_attr("consent"), "consent"),
+        "is_group": r.boolean(_attr("is_group"), "is_group"),
+        "group_size": r.integer(_attr("group_size"), "group_size"),
     }
+
+
+def _check_sender(r: _Reader, data: dict, kind, *, anonymous_given: bool) -> None:
+    """Anonymity, e-mail and submitter type."""
     # A kind that may be anonymous is anonymous when the client gives no name and no personal data:
     # clients of the spec do not know our ``anonymous`` attribute.
     personal = any(data.get(f) for f in IDENTITY_FIELDS)
     implicit_anonymous = kind.anonymous == "allowed" and not anonymous_given
     if implicit_anonymous and not personal:
         data["anonymous"] = True
-    elif implicit_anonymous and not full_name and "full_name" in kind.required_fields:
+    elif implicit_anonymous and not data["full_name"] and "full_name" in kind.required_fields:
         r.errors.setdefault("full_name", "first_name: required when personal data is given (a request "
                                          "with no name and no personal data is filed anonymously)")
     if data["email"] and "email" not in r.errors:
@@ -362,7 +373,15 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
         r.fail("submitter_type", "submitter_type")
         data["submitter_type"] = "citizen"
 
-    idem = fields.get(attr("idempotency_key"))
+
+def parse_request(fields: dict, kind, *, today: date) -> Parsed:
+    """Check a POSTed request for ``kind`` with the web form's rules; problems are in ``errors``."""
+    r = _reader_for(fields, kind)
+    anonymous_given = fields.get(_attr("anonymous")) not in (None, "")
+    data = _read_data(r, fields, today=today, anonymous_given=anonymous_given)
+    _check_sender(r, data, kind, anonymous_given=anonymous_given)
+
+    idem = fields.get(_attr("idempotency_key"))
     if idem is not None and not (isinstance(idem, str) and 0 < len(idem) <= IDEMPOTENCY_KEY_MAX
                                  and idem.isascii() and idem.isprintable()):
         r.errors.setdefault("idempotency_key", f"idempotency_key: {ATTRIBUTES['idempotency_key'][1]}")
@@ -373,7 +392,7 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
 
     policy = KindPolicy(kind.code, kind.anonymous, tuple(kind.required_fields))
     for name, code in submission_errors(policy, data).items():
-        if name == "subject" and not fields.get(attr("subject")) and not content:
+        if name == "subject" and not fields.get(_attr("subject")) and not data["content"]:
             continue  # the subject comes from the description, whose error says it all
         if name not in r.errors:
             r.fail(name, code)

@@ -97,29 +97,15 @@ def _render_form(form: LetterForm, status: int = 200, extra: dict | None = None,
                            backdate=cfg["LETTER_BACKDATE_DAYS"], today=_today()), status
 
 
-@bp.route("/vao-so-don", methods=["GET", "POST"])
-@requires(policy.can_register_letters)
-def register():
-    form = LetterForm()
-    if request.method == "GET":
-        form.token.data = uuid.uuid4().hex
-        form.received_on.data = _today()
-        return _render_form(form)
-
-    form_ok = form.validate()
+def _letter_errors(form: LetterForm, kind, cfg) -> tuple[dict[str, str], dict]:
+    """The problems of a letter form beyond its fields' own ({field: message}), and its data."""
     errors: dict[str, str] = {}
-    extra: dict[str, str] = {}
-    token = form.token.data or ""
-    if not (8 <= len(token) <= 64 and token.isalnum()):
-        extra["token"] = _msg("token")
-    kind = db.session.get(CaseKind, form.kind_code.data or "")
     if kind is None or not kind.active:
         errors["kind_code"] = _msg("unknown_kind")
     if form.channel.data not in CHANNELS:
         errors["channel"] = _msg("unknown_channel")
     if form.signatories.data not in SIGNATORIES:
         errors["signatories"] = _msg("unknown_signatories")
-    cfg = current_app.config
     for name, code in received_date_errors(form.received_on.data, form.sender_doc_date.data, today=_today(),
                                            backdate_days=cfg["LETTER_BACKDATE_DAYS"]).items():
         errors[name] = _msg(code, n=cfg["LETTER_BACKDATE_DAYS"])
@@ -131,6 +117,52 @@ def register():
         for name, code in submission_errors(rules, {**data, "consent": True}).items():
             if code not in NOT_FOR_LETTERS and not form[name].errors:
                 errors[name] = str(PUBLIC_MESSAGES[code])
+    return errors, data
+
+
+def _received_at(received_on, now: datetime) -> datetime:
+    """Now, for a letter received today; else the start of the day it came, in the organisation's
+    time zone."""
+    if received_on == local_date(now, _tz()):
+        return now
+    from zoneinfo import ZoneInfo
+    return datetime(received_on.year, received_on.month, received_on.day,
+                    tzinfo=ZoneInfo(_tz())).astimezone(timezone.utc)
+
+
+def _issue_receipt(case: Case, receipt, now: datetime, cfg) -> None:
+    """The receipt (biên nhận) of a newly registered letter, and its PIN held for the slip."""
+    try:
+        svc.issue_document(case.id, "bien_nhan", actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
+                           storage=file_stores.documents, number=None, issued_on=None,
+                           signer=current_user.full_name or current_user.username,
+                           template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url(),
+                           show_identity=True)
+        db.session.commit()
+    except svc.LetterError:
+        db.session.rollback()  # the letter is registered; the receipt can be issued from the case
+    # sealed: the session cookie is signed but readable, and carries no PIN
+    session["letter_receipt"] = current_keyring().seal(
+        {"case_id": case.id, "pin": receipt.pin, "at": now.isoformat()}, "session.letter_receipt")
+
+
+@bp.route("/vao-so-don", methods=["GET", "POST"])
+@requires(policy.can_register_letters)
+def register():
+    form = LetterForm()
+    if request.method == "GET":
+        form.token.data = uuid.uuid4().hex
+        form.received_on.data = _today()
+        return _render_form(form)
+
+    form_ok = form.validate()
+    extra: dict[str, str] = {}
+    token = form.token.data or ""
+    if not (8 <= len(token) <= 64 and token.isalnum()):
+        extra["token"] = _msg("token")
+    kind = db.session.get(CaseKind, form.kind_code.data or "")
+    cfg = current_app.config
+    errors, data = _letter_errors(form, kind, cfg)
     unit_id, service_id, commune_id = _resolve_choices(form, errors)
     files, file_errors = _read_files("attachments", cfg["LETTER_MAX_FILES"])
     if file_errors:
@@ -142,14 +174,7 @@ def register():
         chosen = [f for f in request.files.getlist("attachments") if f.filename]
         return _render_form(form, 422, extra, files_dropped=bool(chosen))
 
-    received_on = form.received_on.data
     now = clock.now()
-    if received_on == local_date(now, _tz()):
-        received_at = now
-    else:  # the start of the day it came, in the organisation's time zone
-        from zoneinfo import ZoneInfo
-        received_at = datetime(received_on.year, received_on.month, received_on.day,
-                               tzinfo=ZoneInfo(_tz())).astimezone(timezone.utc)
     sub = submission_from(kind.code, kind.anonymous, {**data, "consent": False}, token=token,
                           channel=form.channel.data, locale="vi", unit_id=unit_id, service_id=service_id,
                           commune_id=commune_id, incident_date=form.incident_date.data,
@@ -157,25 +182,14 @@ def register():
     sub.anonymous = data["anonymous"]
     if sub.anonymous:
         sub.identity = {}
-    sub.received_at = received_at
+    sub.received_at = _received_at(form.received_on.data, now)
     sub.sender_doc_no = form.sender_doc_no.data or None
     sub.sender_doc_date = form.sender_doc_date.data
     sub.registered_by_id = current_user.id
     receipt = submit_case(sub, files, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=_tz())
     case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
     if not receipt.duplicate:
-        try:
-            svc.issue_document(case.id, "bien_nhan", actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
-                               storage=file_stores.documents, number=None, issued_on=None,
-                               signer=current_user.full_name or current_user.username,
-                               template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url(),
-                               show_identity=True)
-            db.session.commit()
-        except svc.LetterError:
-            db.session.rollback()  # the letter is registered; the receipt can be issued from the case
-        # sealed: the session cookie is signed but readable, and carries no PIN
-        session["letter_receipt"] = current_keyring().seal(
-            {"case_id": case.id, "pin": receipt.pin, "at": now.isoformat()}, "session.letter_receipt")
+        _issue_receipt(case, receipt, now, cfg)
     flash(_("Đã vào sổ đơn, mã tra cứu %(code)s.", code=receipt.code), "success")
     return redirect(url_for("letters.slip", case_id=case.id), code=303)
 
