@@ -193,6 +193,9 @@ ROLES_PENDING = {
 
 
 def _is_role(node) -> bool:
+    """``role``, ``user.role``, or a form's role field ``form.role.data``."""
+    if isinstance(node, ast.Attribute) and node.attr == "data":
+        node = node.value
     return (isinstance(node, ast.Attribute) and node.attr == "role") or (isinstance(node, ast.Name) and node.id == "role")
 
 
@@ -216,8 +219,8 @@ def role_checks(source: str) -> list[int]:
 
 def test_the_role_check_finder_sees_every_spelling():
     src = ('a = user.role == "unit"\nb = role in ("admin", "office")\nc = User.role.in_(("inspector",))\n'
-           'd = user.role in policy.CASE_WORKER_ROLES\ne = kind == "unit"\n')
-    assert role_checks(src) == [1, 2, 3]
+           'd = user.role in policy.CASE_WORKER_ROLES\ne = kind == "unit"\nf = self.role.data == "unit"\n')
+    assert role_checks(src) == [1, 2, 3, 6]
 
 
 def test_roles_are_named_only_in_policy():
