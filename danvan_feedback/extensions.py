@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .storage import FileStores
+from .stores import FileStores
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,7 +36,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 @limiter.request_filter
 def _limits_off_for_this_app() -> bool:
     return not current_app.config.get("RATE_LIMITS_ON", True)
-file_stores = FileStores()  # the app's file stores (storage.FileStores), built by the factory
+file_stores = FileStores()  # the app's file stores (stores.FileStores), built by the factory
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"
