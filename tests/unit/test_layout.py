@@ -109,6 +109,17 @@ def test_no_import_cycle_between_app_modules():
     assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
 
 
+def offending_modules(find, exempt: set[str]) -> dict[str, list[int]]:
+    """{module: lines} where ``find(source)`` finds something, for every app module not exempt."""
+    offenders = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT.parent).as_posix()
+        lines = [] if rel in exempt else find(path.read_text(encoding="utf-8"))
+        if lines:
+            offenders[rel] = lines
+    return offenders
+
+
 # ---------------------------------------------------------------- one clock
 
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
@@ -145,14 +156,7 @@ def test_app_code_reads_the_time_only_through_the_clock():
     """``danvan_feedback.clock`` is the one clock: injectable (``CLOCK``) and in the organisation's
     time zone. A bare ``date.today()`` is the server's date: on a UTC server an incident dated
     "today" was refused as future between 00:00 and 07:00 in Vietnam."""
-    offenders = {}
-    for path in sorted(ROOT.rglob("*.py")):
-        rel = path.relative_to(ROOT.parent).as_posix()
-        if rel == "danvan_feedback/clock.py" or rel in CLOCK_PENDING:
-            continue
-        lines = bare_clock_calls(path.read_text(encoding="utf-8"))
-        if lines:
-            offenders[rel] = lines
+    offenders = offending_modules(bare_clock_calls, {"danvan_feedback/clock.py"} | CLOCK_PENDING)
     assert offenders == {}, f"use danvan_feedback.clock.now()/today() instead: {offenders}"
 
 
@@ -169,15 +173,10 @@ STORAGE_PENDING = {
 def test_only_the_factory_extension_builds_file_stores():
     """``stores.FileStores`` (``extensions.file_stores``, bound by ``create_app``) is the one place
     that knows which folder holds which files; everything else asks it for a store."""
-    offenders = {}
-    for path in sorted(ROOT.rglob("*.py")):
-        rel = path.relative_to(ROOT.parent).as_posix()
-        if rel == "danvan_feedback/stores.py" or rel in STORAGE_PENDING:
-            continue
-        lines = [n.lineno for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                 if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", "")) == "LocalStorage"]
-        if lines:
-            offenders[rel] = lines
+    def builds_a_store(source: str) -> list[int]:
+        return [n.lineno for n in ast.walk(ast.parse(source))
+                if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", "")) == "LocalStorage"]
+    offenders = offending_modules(builds_a_store, {"danvan_feedback/stores.py"} | STORAGE_PENDING)
     assert offenders == {}, f"use extensions.file_stores instead: {offenders}"
 
 
@@ -226,14 +225,7 @@ def test_the_role_check_finder_sees_every_spelling():
 def test_roles_are_named_only_in_policy():
     """Code asks ``policy`` (the can_* functions, or its role groups in a query); templates get a
     flag from the view. Only ``policy`` compares a role with a role's name."""
-    offenders = {}
-    for path in sorted(ROOT.rglob("*.py")):
-        rel = path.relative_to(ROOT.parent).as_posix()
-        if rel == "danvan_feedback/policy.py" or rel in ROLES_PENDING:
-            continue
-        lines = role_checks(path.read_text(encoding="utf-8"))
-        if lines:
-            offenders[rel] = lines
+    offenders: dict = offending_modules(role_checks, {"danvan_feedback/policy.py"} | ROLES_PENDING)
     templates = ROOT.parent / "templates"
     for path in sorted(templates.rglob("*.html")):
         rel = path.relative_to(ROOT.parent).as_posix()
