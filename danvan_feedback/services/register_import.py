@@ -39,7 +39,7 @@ from ..policy import SECRET_IDENTITY_KINDS
 from ..models import Case, CaseEvent, CaseIdentity, CaseKind, ImportMapping, Unit
 from ..models.case import blind_indexes
 from ..models.reception import ReceptionVisit
-from ..reception.rules import visit_search_text
+from ..domain.reception import visit_search_text
 from ..register_files import frame_rows, open_register
 from .audit import append_audit
 from .db import begin_write
@@ -221,7 +221,7 @@ def check(path: str, register: str, *, today: date, max_bytes: int, filename: st
     plan.skipped = dict(validator.skipped)
     plan.rejected_rows = len(rejected_lines)
     plan.problems.sort(key=lambda p: p.line)
-    for (kind, year, action), n in sorted(counts.items()):
+    for (_kind, _year, action), n in sorted(counts.items()):
         setattr(plan, action, getattr(plan, action) + n)
     frame = pd.DataFrame([{"kind_code": k, "year": y, "action": a, "rows": n} for (k, y, a), n in counts.items()],
                          columns=["kind_code", "year", "action", "rows"])

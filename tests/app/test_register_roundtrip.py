@@ -3,7 +3,6 @@ reception book's CSV) imported into an empty database gives the same reports, ce
 analysis workbook itself (sheets, native charts, definitions, no personal data) — on both engines."""
 from __future__ import annotations
 
-import io
 import shutil
 from datetime import date, timedelta
 
