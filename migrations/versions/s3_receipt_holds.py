@@ -1,13 +1,13 @@
 """receipt_holds: a receipt's PIN kept server-side for a few minutes, for a retry of the same form
 
-Revision ID: i10_receipt_holds
-Revises: i09_identity_encryption
+Revision ID: s3_receipt_holds
+Revises: s3_sqlite_fts
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i10_receipt_holds"
-down_revision = "i09_identity_encryption"
+revision = "s3_receipt_holds"
+down_revision = "s3_sqlite_fts"
 branch_labels = None
 depends_on = None
 
