@@ -26,9 +26,10 @@ def hold_id(secret: str, session_rid: str, token: str) -> str:
 
 def insert_hold(hid: str, case_id: int, pin: str, *, now: datetime, until: datetime) -> None:
     """Keep ``pin`` for ``hid`` until ``until`` (in the caller's transaction); drop expired holds."""
-    from .rows import insert_row
-    db.session.execute(delete(ReceiptHold).where(ReceiptHold.expires_at <= now))
-    insert_row(ReceiptHold(id=hid, case_id=case_id, pin=pin, expires_at=until))  # encrypted by its column type
+    table = ReceiptHold.__table__  # Core: no ORM unit of work for two plain statements
+    conn = db.session.connection()
+    conn.execute(delete(table).where(table.c.expires_at <= now))
+    conn.execute(table.insert(), {"id": hid, "case_id": case_id, "pin": pin, "expires_at": until})  # encrypted by the column type
 
 
 def held_pin(hid: str | None, case_id: int, now: datetime) -> str | None:
