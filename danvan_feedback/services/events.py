@@ -77,14 +77,23 @@ def _plain(value):
     return value
 
 
+# the encoder json.dumps(..., ensure_ascii=False, sort_keys=True, separators=(",", ":")) builds on
+# every call, built once (the same bytes; the bulk import seals a quarter of a million events)
+_CANON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical(version: int, prev: str, fields: dict) -> bytes:
     body = {"v": version, "prev": prev}
-    body.update({k: _plain(v) for k, v in fields.items() if v is not None})
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    for k, v in fields.items():
+        if v is None:
+            continue
+        t = type(v)
+        body[k] = v if t is str or t is int or t is bool else _plain(v)
+    return _CANON.encode(body).encode()
 
 
 def keyed_hash(key: bytes, version: int, prev: str, fields: dict) -> str:
-    return hmac.new(key, canonical(version, prev, fields), hashlib.sha256).hexdigest()
+    return hmac.digest(key, canonical(version, prev, fields), "sha256").hex()
 
 
 def legacy_hash(prev_hash: str, case_id: int, seq: int, actor_type: str, actor_id: int | None,
@@ -110,8 +119,7 @@ def case_digest(case) -> str:
     digest as it stood after it, so a fact changed outside an event is drift."""
     get = case.get if isinstance(case, dict) else (lambda name: getattr(case, name))
     facts = {name: _plain(get(name)) for name in CASE_FACTS}
-    return hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True,
-                                     separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(_CANON.encode(facts).encode()).hexdigest()
 
 
 def _fields(ev: CaseEvent) -> dict:
@@ -179,12 +187,24 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
     return event
 
 
-def seal(row: dict) -> dict:
+_HASHED_SET = frozenset(HASHED)
+
+
+def seal(row: dict, signer: tuple[str, bytes] | None = None) -> dict:
     """For bulk inserts of events as dicts of columns (``prev_hash`` set): add ``hash_version``,
-    ``key_id`` and the keyed ``hash``; returns the row. Missing hashed columns count as NULL."""
-    kid, key = current_key()
-    row.update(hash_version=HASH_VERSION, key_id=kid)
-    row["hash"] = keyed_hash(key, HASH_VERSION, row["prev_hash"], {name: row.get(name) for name in HASHED})
+    ``key_id`` and the keyed ``hash``; returns the row. Missing hashed columns count as NULL.
+    ``signer``: ``current_key()``, looked up once by a caller sealing many rows. The same hash as
+    ``keyed_hash(key, HASH_VERSION, prev, {name: row.get(name) for name in HASHED})``, made without
+    the intermediate dict (a register import seals a quarter of a million events)."""
+    kid, key = signer or current_key()
+    row["hash_version"], row["key_id"] = HASH_VERSION, kid
+    body = {"v": HASH_VERSION, "prev": row["prev_hash"]}
+    for k, v in row.items():
+        if v is None or k not in _HASHED_SET:
+            continue
+        t = type(v)
+        body[k] = v if t is str or t is int or t is bool else _plain(v)
+    row["hash"] = hmac.digest(key, _CANON.encode(body).encode(), "sha256").hex()
     return row
 
 
