@@ -547,14 +547,17 @@ def _cached(fn, cache: dict, value: Any):
         hash(k)
     except TypeError:
         return fn(value)
-    if k not in cache:
+    hit = cache.get(k)
+    if hit is None:
         try:
-            cache[k] = (True, fn(value))
+            hit = cache[k] = (True, fn(value))
         except CellError as exc:
-            cache[k] = (False, exc)
-    ok, out = cache[k]
+            # the problem, not the exception: a raised exception keeps its traceback, whose frames
+            # keep every chunk of rows it was raised through alive (hundreds of MB on a big file)
+            hit = cache[k] = (False, (exc.code, exc.params))
+    ok, out = hit
     if not ok:
-        raise out
+        raise CellError(out[0], **out[1])
     return out
 
 

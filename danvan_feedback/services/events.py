@@ -70,11 +70,18 @@ def current_key() -> tuple[str, bytes]:
 
 
 def _plain(value):
+    if isinstance(value, date):   # a datetime too
+        return _plain_day(value)
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _plain_day(value: date) -> str:
+    """ISO text of a date, or of a datetime in UTC (equal datetimes are the same instant, so one
+    cache entry serves any time zone); remembered, as histories share their days."""
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    return value.isoformat()
 
 
 # the encoder json.dumps(..., ensure_ascii=False, sort_keys=True, separators=(",", ":")) builds on
@@ -117,8 +124,10 @@ event_hash = legacy_hash  # the old name
 def case_digest(case) -> str:
     """SHA-256 of the case's facts (a ``Case`` or a dict of its columns); every event seals the
     digest as it stood after it, so a fact changed outside an event is drift."""
-    get = case.get if isinstance(case, dict) else (lambda name: getattr(case, name))
-    facts = {name: _plain(get(name)) for name in CASE_FACTS}
+    if isinstance(case, dict):
+        facts = {name: _plain(case.get(name)) for name in CASE_FACTS}
+    else:
+        facts = {name: _plain(getattr(case, name)) for name in CASE_FACTS}
     return hashlib.sha256(_CANON.encode(facts).encode()).hexdigest()
 
 

@@ -49,7 +49,7 @@ from .intake import load_calendar, search_text
 
 CHANNEL = "import"        # "nhập từ sổ cũ"
 ACTOR = "import"
-BATCH = 5000
+BATCH = 2000
 MAX_PROBLEMS = 100_000    # kept in the plan; beyond this only counted
 EVENT_HOUR = time(8, 0)   # an event of a day in the register is put at 08:00 local time
 SECRET_KINDS = SECRET_IDENTITY_KINDS
