@@ -7,11 +7,12 @@ PORT   ?= 5000
 export FLASK_APP := wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev translations db bench clean help
+.PHONY: run test lint install install-dev translations db bench clean help
 
 help:
 	@echo "make run    - install, migrate, seed demo data on first run, serve on http://$(HOST):$(PORT)"
-	@echo "make test   - install dev dependencies and run the whole test suite"
+	@echo "make test   - install dev dependencies, run the linters (make lint), then the whole test suite"
+	@echo "make lint   - ruff and the import contracts (.importlinter); a second or so"
 	@echo "make bench  - run the benchmarks in bench/ (prints figures)"
 
 $(BIN)/python:
@@ -45,7 +46,12 @@ run: db
 	@echo ""
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install-dev
+# Ruff (rules and reasons: ruff.toml) and the layer contracts (.importlinter): both must pass before the tests run.
+lint: install-dev
+	$(BIN)/ruff check --quiet .
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache --no-logo
+
+test: install-dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-dev

@@ -20,10 +20,10 @@ import time
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from .server import pg_create, pg_drop, pg_unavailable_reason
+from .server import pg_create, pg_drop, pg_name, pg_unavailable_reason
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DB_NAME = "danvan_bench_import"
+DB_NAME = pg_name("danvan_bench_import")  # <name>_<pid>: runs side by side do not collide
 TARGET_S = 60.0
 # Peak resident memory of the import process: the app with pandas loaded is ~200 MiB; rows are
 # streamed and written in batches, so the peak must not grow with the register's length.

@@ -101,13 +101,16 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .public.views import bp as public_bp
-    from .staff.menu import role_label, staff_menu
+    from .console import staff_menu
+    from .labels import role_label
+    from .staff import cases, inbox  # noqa: F401  (the case page and the inbox add their routes to staff's bp)
     from .staff.views import bp as staff_bp
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp, url_prefix="/can-bo")
     from .admin.views import bp as admin_bp
-    from .reception.views import bp as reception_bp
+    from .reception import dialogues, sessions, views  # noqa: F401  (the reception pages add their routes to its bp)
+    from .reception.base import bp as reception_bp
     from .survey.views import bp as survey_bp
     from .survey.views import staff_bp as survey_staff_bp
     app.register_blueprint(survey_bp)

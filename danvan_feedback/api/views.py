@@ -19,16 +19,18 @@ from datetime import datetime, timezone
 from flask import Blueprint, current_app, jsonify, request, send_file
 from flask_babel import force_locale
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
 
+from .. import web
 from ..extensions import db, limiter
 from ..labels import status_label
 from ..models import ApiKey, Attachment, Case, CaseEvent, CaseKind, Commune, OrgSetting, Unit
 from ..services import refdata
 from ..services.intake import local_date, submission_from, submit_case
 from ..storage import LocalStorage
-from ..web import public_url
+from ..links import public_url
 from ..domain import status as st
 from .formats import FORMATS, render
 from .openapi import openapi_document
@@ -443,6 +445,31 @@ def openapi():
 def _too_large(err):
     """The app's 413 page is HTML; a partner gets a spec error."""
     return api_error(413, "Request body too large")
+
+
+# The app's error pages are HTML (``web.register_errorhandlers``); a partner gets spec errors.
+# Flask asks these before the app's handlers for any request routed to this blueprint.
+@bp.errorhandler(HTTPException)
+def _http_error(err):
+    return api_error(err.code, err.description)
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(DBAPIError)
+def _db_down(err):
+    web.database_failed(err)
+    if web.outcome_unknown():
+        return api_error(503, "Service temporarily unavailable; the request may have been "
+                              "recorded: send it again with the same idempotency_key to find out")
+    return api_error(503, "Service temporarily unavailable")
+
+
+@bp.errorhandler(Exception)
+def _unexpected(err):
+    if isinstance(err, HTTPException):
+        return _http_error(err)
+    web.unexpected_failed(err)
+    return api_error(500, "Internal error")
 
 
 @bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -15,7 +15,7 @@ from ..passwords import hash_password, verify_password
 from ..services import uow
 from ..web import safe_next
 from .forms import LoginForm, PasswordChangeForm, TotpForm
-from .service import check_password, new_totp_secret, provisioning_uri, totp_required, verify_totp
+from ..services.auth import check_password, new_totp_secret, provisioning_uri, totp_required, verify_totp
 
 bp = Blueprint("auth", __name__)
 PENDING_TTL = timedelta(minutes=5)
@@ -163,7 +163,7 @@ def logout():
 
 @bp.route("/can-bo/mat-khau", methods=["GET", "POST"])
 def change_password():
-    from ..staff.views import guard_staff
+    from ..console import guard_staff
     refused = guard_staff()
     if refused is not None:
         return refused

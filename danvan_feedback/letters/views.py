@@ -31,17 +31,17 @@ from ..public.forms import MESSAGES as PUBLIC_MESSAGES
 from ..public.views import _fill_choices, _read_files, _resolve_choices
 from ..services import letters as svc
 from ..services.intake import local_date, submission_from, submit_case
-from ..staff import menu
-from ..staff.views import guard_staff
+from .. import console
+from ..console import guard_staff
 from ..storage import LocalStorage
 from .forms import CHANNELS, SIGNATORIES, AgencyReplyForm, IssueForm, LetterForm
 
 bp = Blueprint("letters", __name__)
 bp.before_request(guard_staff)
 
-menu.register("letters.register", _l("Vào sổ đơn"), policy.can_register_letters,
+console.register("letters.register", _l("Vào sổ đơn"), policy.can_register_letters,
               _l("Đơn nhận qua bưu điện, nộp trực tiếp, thư điện tử, điện thoại: vào sổ, in giấy biên nhận."), 15)
-menu.register("letters.awaiting_reply", _l("Đơn đã chuyển chờ phúc đáp"), policy.can_triage,
+console.register("letters.awaiting_reply", _l("Đơn đã chuyển chờ phúc đáp"), policy.can_triage,
               _l("Đơn đã chuyển cơ quan khác mà chưa có văn bản phúc đáp: danh sách cần đôn đốc."), 16)
 
 MESSAGES = {

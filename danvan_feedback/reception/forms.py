@@ -1,5 +1,5 @@
 """Forms of the reception log and the dialogue sessions. Format checks here; what a visit needs is
-decided by ``reception.rules`` so the rules stay in one place."""
+decided by ``domain.reception`` so the rules stay in one place."""
 from __future__ import annotations
 
 from datetime import date

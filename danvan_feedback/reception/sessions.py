@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,11 +18,11 @@ from wtforms.fields.choices import SelectChoice
 from .. import policy
 from ..extensions import db
 from ..models.reception import ReceptionSession, ReceptionVisit
-from ..staff import menu
-from .forms import HEAD_LABELS, MESSAGES, TYPE_LABELS, SessionForm
-from .views import _add_errors, _now, _today, _token_ok, allowed, bp
+from .. import console
+from .forms import HEAD_LABELS, TYPE_LABELS, SessionForm
+from .base import _add_errors, _now, _today, _token_ok, allowed, bp
 
-menu.register("reception.sessions", _l("Buổi tiếp của Thủ trưởng"), policy.can_view_reception_log,
+console.register("reception.sessions", _l("Buổi tiếp của Thủ trưởng"), policy.can_view_reception_log,
               _l("Các buổi tiếp định kỳ, đột xuất của Thủ trưởng (trực tiếp hoặc ủy quyền); lượt tiếp thuộc buổi tiếp."), 42)
 
 

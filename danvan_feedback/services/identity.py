@@ -68,7 +68,7 @@ def fresh_auth(user, password: str, code: str, *, now: datetime, max_failures: i
     """Re-authenticate through the sign-in service before a reveal. A failure leaves an audit record;
     the lock that follows a few failures also alerts the administrators by e-mail (outbox). Flushes,
     the caller commits whatever the answer."""
-    from ..auth.service import reauthenticate
+    from .auth import reauthenticate
     result = reauthenticate(user, password, code, now=now, max_failures=max_failures,
                             lock_minutes=lock_minutes)
     if result == "ok":

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, or_, select, true
+from sqlalchemy import and_, case, false, func, literal_column, or_, select, table, text, true, union
 from sqlalchemy.orm import aliased
 
 from ..domain import status as st
@@ -122,7 +122,7 @@ class Page:
     rows: list
     next_cursor: str | None = None
     prev_cursor: str | None = None
-    count: int | None = None  # None: not counted (a word search on SQLite)
+    count: int | None = None  # None: not counted
     count_capped: bool = False
     cursor_reset: bool = False
     extra: dict = field(default_factory=dict)
@@ -296,6 +296,15 @@ def _identity_clause(user, column, kind: str, value: str | None):
     return and_(Case.id.in_(ids), or_(open_to_all, mine))
 
 
+def _fts_candidates(words: list[str]):
+    """SQLite: the ids of cases whose ``search_text`` holds every word, from the FTS5 index kept by
+    triggers (migration ``s3_sqlite_fts``). A superset of the whole-word LIKE (a hyphenated code's
+    parts are words there), so it only narrows the rows the LIKE then reads."""
+    query = " ".join(f'"{w}"' for w in words)  # words are \w+ runs: no quote to escape
+    return (select(literal_column("rowid")).select_from(table("cases_fts"))
+            .where(text("cases_fts MATCH :fts_query").bindparams(fts_query=query)))
+
+
 def _words_clause(words: list[str]):
     """Every word matches a whole word of ``search_text`` (padded with spaces when written), so
     "hong" finds "Hồng" but not "không", and "an" not "anh".
@@ -408,12 +417,16 @@ def filter_clauses(user, p: InboxParams, *, today: date, soon_until: date, tz: s
         elif words:
             compact = _PHONE_SEPARATORS.sub("", p.q)
             if _PHONE.match(compact):  # a phone or an ID number: exact match on the blind indexes
-                c.append(or_(_words_clause(words),
-                             _identity_clause(user, CaseIdentity.phone_bidx, "phone", phone_key(compact)),
-                             _identity_clause(user, CaseIdentity.cccd_bidx, "cccd", cccd_key(compact))))
+                idents = [(CaseIdentity.phone_bidx, "phone", phone_key(compact)),
+                          (CaseIdentity.cccd_bidx, "cccd", cccd_key(compact))]
             else:  # words, or a sender's full name typed out
-                c.append(or_(_words_clause(words),
-                             _identity_clause(user, CaseIdentity.name_bidx, "name", name_key(p.q))))
+                idents = [(CaseIdentity.name_bidx, "name", name_key(p.q))]
+            c.append(or_(_words_clause(words), *[_identity_clause(user, *i) for i in idents]))
+            if dialect == "sqlite":  # read only the candidates: the FTS matches and the identity hits
+                ring = current_keyring()
+                hits = [select(CaseIdentity.case_id).where(col.in_(ring.indexes(kind, value)))
+                        for col, kind, value in idents if value]
+                c.append(Case.id.in_(union(_fts_candidates(words), *hits)))
         else:
             c.append(false())  # only punctuation: nothing matches
     return c
@@ -524,7 +537,7 @@ def _ranked_page(clauses, words: list[str], p: InboxParams, *, locale: str, dial
     page.extra["more"] = len(rows) > SEARCH_LIMIT
     if not page.extra["more"]:
         page.count = len(page.rows)
-    elif dialect != "sqlite":
+    else:
         capped = select(Case.id).where(*clauses).limit(COUNT_CAP + 1).subquery()
         n = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
         page.count, page.count_capped = min(n, COUNT_CAP), n > COUNT_CAP
@@ -572,8 +585,6 @@ def fetch_page(user, p: InboxParams, *, today: date, soon_until: date, tz: str, 
             page.next_cursor = encode_cursor(*got[-1])
         if got and raw:
             page.prev_cursor = encode_cursor(*got[0])
-    if p.q and dialect == "sqlite" and not search_terms(p.q)[0]:
-        return page  # counting would read every row with LIKE (no trigram index on SQLite)
     capped = select(Case.id).where(*clauses).limit(COUNT_CAP + 1).subquery()
     n = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
     page.count, page.count_capped = min(n, COUNT_CAP), n > COUNT_CAP

@@ -14,7 +14,7 @@ from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseEvent
 from danvan_feedback.models.reception import DialogueSession, ReceptionVisit
 from danvan_feedback.reception import service
-from danvan_feedback.reception.views import _storage
+from danvan_feedback.reception.base import _storage
 from danvan_feedback.storage import CleanFile
 from tests.app.staff_helpers import csrf, login, make_user
 from tests.factories import pdf_bytes

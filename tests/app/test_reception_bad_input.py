@@ -9,7 +9,7 @@ import pytest
 
 from danvan_feedback.models import Case
 from danvan_feedback.models.reception import DialogueSession, ReceptionVisit
-from danvan_feedback.reception.views import _storage
+from danvan_feedback.reception.base import _storage
 from tests.app.test_reception import (
     BASE,
     count,
