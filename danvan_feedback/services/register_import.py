@@ -12,8 +12,13 @@ Two passes over the file, so nothing is written before every row has been checke
    values is left alone; a corrected row updates its case, appends the events it adds, and leaves an
    ``import_update`` event and an audit record.
 
-Events of new cases are hash-chained with ``services.events.seal`` (keyed; the chain starts at
-``GENESIS`` for a new case) and inserted in bulk; updates append through ``append_event``.
+New letters are written in bulk (``services.bulk``: ``COPY`` on PostgreSQL, one prepared ``INSERT``
+run by ``executemany`` on SQLite), ``BATCH`` rows per transaction: their case ids are reserved first,
+so their events are hash-chained with ``services.events.seal`` (keyed; the chain starts at
+``GENESIS`` for a new case) before anything is written, and nothing is read back. Identity fields
+are encrypted and given their blind indexes as the model would. Updates append through
+``append_event``. Memory stays flat with the file's length: chunks of rows in, batches out; what
+spans the file is one key per row (duplicates) and one tracking code per new case.
 """
 from __future__ import annotations
 
