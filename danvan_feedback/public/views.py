@@ -248,8 +248,7 @@ def file_case(kind_code: str):
             kind = _kind_or_404(ref, kind_code)
     else:
         raise RuntimeError("reference data kept changing during the submission")
-    held = _held_receipt() or {}
-    if receipt.pin is not None or held.get("code") != receipt.code:
+    if receipt.pin is not None or (_held_receipt() or {}).get("code") != receipt.code:
         # Sealed (AES-GCM): the session cookie is signed but readable, and must carry no PIN or code.
         session["receipt"] = current_keyring().seal(
             {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}, RECEIPT_CONTEXT)
