@@ -107,16 +107,40 @@ def outbox_cli():
     pass
 
 
-@outbox_cli.command("send", help="Send due emails over SMTP (MAIL_* settings); failures are retried with back-off.")
+@outbox_cli.command("send", help="Send due emails over SMTP (MAIL_* settings); failures are retried with back-off. "
+                                  "With --loop, a database outage is waited out with back-off (a warning is logged).")
 @click.option("--loop", is_flag=True, help="Keep running, polling every --interval seconds.")
 @click.option("--interval", default=10.0, show_default=True, help="Seconds between polls with --loop.")
 @click.option("--limit", default=100, show_default=True, help="At most this many messages per pass.")
 @click.option("--max-passes", default=0, help="With --loop, stop after this many passes (0: never).")
-def outbox_send(loop, interval, limit, max_passes):
-    from .services.outbox import send_pending
-    passes = 0
+@click.option("--max-backoff", default=60.0, show_default=True,
+              help="With --loop, the longest wait between passes while the database cannot be reached.")
+def outbox_send(loop, interval, limit, max_passes, max_backoff):
+    import logging
+
+    from sqlalchemy.exc import DBAPIError
+
+    from .services.outbox import loop_backoff, send_pending
+    log = logging.getLogger("danvan_feedback.outbox")
+    passes = failures = 0
     while True:
-        counts = send_pending(current_app.config, _now(), limit=limit)
+        try:
+            counts = send_pending(current_app.config, _now(), limit=limit)
+        except DBAPIError as exc:
+            if not loop:
+                raise
+            failures += 1
+            wait = loop_backoff(failures, interval, max_backoff)
+            log.warning("outbox: database unreachable (%s, %s in a row); next try in %.1f s",
+                        type(getattr(exc, "orig", exc)).__name__, failures, wait)
+            click.echo(f"database unreachable ({type(getattr(exc, 'orig', exc)).__name__}); "
+                       f"next try in {wait:.1f} s", err=True)
+            db.session.remove()
+            time.sleep(wait)
+            continue
+        if failures:
+            log.warning("outbox: database reachable again after %s failed passes", failures)
+            failures = 0
         passes += 1
         click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
         if not loop or (max_passes and passes >= max_passes):
