@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 
 from ..extensions import db
 from ..models import ReceiptHold
@@ -24,12 +25,20 @@ def hold_id(secret: str, session_rid: str, token: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _statements():
+    """The two statements of :func:`insert_hold`, built once (a statement built per call is
+    analysed again for SQLAlchemy's compiled cache on every submission)."""
+    table = ReceiptHold.__table__  # Core: no ORM unit of work for two plain statements
+    return delete(table).where(table.c.expires_at <= bindparam("now")), table.insert()
+
+
 def insert_hold(hid: str, case_id: int, pin: str, *, now: datetime, until: datetime) -> None:
     """Keep ``pin`` for ``hid`` until ``until`` (in the caller's transaction); drop expired holds."""
-    table = ReceiptHold.__table__  # Core: no ORM unit of work for two plain statements
+    drop_expired, insert = _statements()
     conn = db.session.connection()
-    conn.execute(delete(table).where(table.c.expires_at <= now))
-    conn.execute(table.insert(), {"id": hid, "case_id": case_id, "pin": pin, "expires_at": until})  # encrypted by the column type
+    conn.execute(drop_expired, {"now": now})
+    conn.execute(insert, {"id": hid, "case_id": case_id, "pin": pin, "expires_at": until})  # encrypted by the column type
 
 
 def held_pin(hid: str | None, case_id: int, now: datetime) -> str | None:
