@@ -6,6 +6,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
 PYTEST_ARGS ?=
+# Test files run on two processes (pytest-xdist; each has its own PostgreSQL database and SQLite files);
+# PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint install install-dev translations db bench clean help
 
@@ -52,7 +55,7 @@ lint: install-dev
 	PYTHONPATH=. $(BIN)/lint-imports --no-cache --no-logo
 
 test: install-dev lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -53,10 +53,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=_positive, default=8, metavar="C",
                    help="concurrent clients (threads) per server, each with its own connection and "
                         "cookies (default 8)")
-    p.add_argument("--reps", type=_positive, default=3, metavar="R",
-                   help="repetitions of the interleaved round of kinds (default 3)")
-    p.add_argument("--seconds", type=float, default=4.0, metavar="S",
-                   help="seconds per kind per repetition (default 4; a 1.5 s warm-up per kind comes first)")
+    p.add_argument("--reps", type=_positive, default=6, metavar="R",
+                   help="repetitions of the interleaved round of kinds (default 6: short rounds, so each kind and "
+                        "the minimal app it is paired with see the same load on a shared machine)")
+    p.add_argument("--seconds", type=float, default=2.0, metavar="S",
+                   help="seconds per kind per repetition (default 2; a 1.5 s warm-up per kind comes first)")
     p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import", "triage"),  # reports: issue 5, bench/reports.py
                    help="run only one benchmark; 'inbox' seeds 100,000 cases and times the staff "
                         "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms; "

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, file_stores, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -95,9 +95,11 @@ def register_extensions(app: Flask) -> None:
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
     login_manager.init_app(app)
+    file_stores.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import errors  # noqa: F401  (the API's own error handlers, on its bp)
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .public.views import bp as public_bp

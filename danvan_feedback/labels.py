@@ -89,7 +89,8 @@ ROLE_LABELS = {
 def role_label(role: str) -> str:
     """A role in words; the triage role may carry the organisation's own name (admin settings)."""
     from .models import OrgSetting
-    if role == "inspector":
+    from .policy import RESOLVER_ROLES
+    if role in RESOLVER_ROLES:
         name = OrgSetting.get("triage_role_name", "")
         if name:
             return name

@@ -6,13 +6,9 @@ was typed instead of a bare error page; every POST here validates a FlaskForm.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from functools import wraps
 
 from flask import (
     Blueprint,
-    abort,
-    current_app,
     request,
 )
 from flask_babel import lazy_gettext as _l
@@ -23,10 +19,8 @@ from werkzeug.datastructures import MultiDict
 from .. import policy
 from ..extensions import csrf, db
 from ..models import CaseKind
-from ..services.intake import local_date
 from .. import console
-from ..console import guard_staff
-from ..storage import LocalStorage
+from ..console import guard_blueprint
 from .forms import (
     CASE_ACTION_LABELS,
     HANDLING_LABELS,
@@ -36,7 +30,7 @@ from .forms import (
 )
 
 bp = Blueprint("reception", __name__)
-bp.before_request(guard_staff)  # every page here needs a recent staff login
+guard_blueprint(bp)  # every page here needs a recent staff login
 csrf.exempt(bp)  # see the module docstring: each form validates its CSRF token itself
 
 
@@ -53,29 +47,7 @@ console.register("reception.dialogues", _l("Đối thoại"), policy.can_view_re
 PER_PAGE = 50
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
 
-
-def _today() -> date:
-    return local_date(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def _storage() -> LocalStorage:
-    """Minutes are kept apart from case attachments: the attachment sweep knows only those."""
-    cfg = current_app.config
-    return LocalStorage(cfg.get("RECEPTION_UPLOAD_DIR") or cfg["UPLOAD_DIR"].rstrip("/\\") + "_doi_thoai")
-
-
-def allowed(check):
-    def deco(fn):
-        @wraps(fn)
-        def wrapper(*args, **kwargs):
-            if not check(current_user):
-                abort(403)
-            return fn(*args, **kwargs)
-        return wrapper
-    return deco
 
 
 def _page() -> int:

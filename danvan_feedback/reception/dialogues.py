@@ -16,27 +16,29 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import clock
 from .. import policy
-from ..extensions import db
+from ..extensions import db, file_stores
 from ..labels import status_label
 from ..models.reception import DialogueSession
 from ..public.forms import file_error_message
 from ..storage import RejectedFile, clean_upload
-from . import service
+from ..services import reception as service
 from .forms import (
     MESSAGES,
     DialogueFilterForm,
     DialogueForm,
 )
 from ..domain.reception import dialogue_errors, parse_codes
-from .base import (PER_PAGE, _add_errors, _args, _now, _page, _source, _storage,
-                   _today, _token_ok, allowed, bp)
+from ..console import requires
+from .base import (PER_PAGE, _add_errors, _args, _page, _source,
+                   _token_ok, bp)
 
 
 # Dialogue sessions -------------------------------------------------------------------------------
 
 @bp.route("/doi-thoai", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def dialogues():
     form = DialogueFilterForm(formdata=_source())
     form.validate()
@@ -67,7 +69,7 @@ def _read_minutes(form: DialogueForm):
 def _check_dialogue(form: DialogueForm):
     form_ok = form.validate()
     v = form.values()
-    _add_errors(form, dialogue_errors(v, _today()))
+    _add_errors(form, dialogue_errors(v, clock.today()))
     codes, unreadable = parse_codes(form.case_codes.data or "")
     case_ids = {}
     if unreadable:
@@ -95,18 +97,18 @@ def _render_dialogue_form(form, dialogue=None, status=200, extra=None):
 
 
 @bp.route("/doi-thoai/moi", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def dialogue_new():
     form = DialogueForm()
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
-        form.held_on.data = _today()
+        form.held_on.data = clock.today()
         return _render_dialogue_form(form)
     ok, v, case_ids, minutes, extra = _check_dialogue(form)
     if not ok:
         return _render_dialogue_form(form, status=422, extra=extra)
-    dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id,
-                                                   now=_now(), token=form.token.data)
+    dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=file_stores.minutes, actor_id=current_user.id,
+                                                   now=clock.now(), token=form.token.data)
     if duplicate:
         flash(_("Buổi đối thoại này đã được ghi trước đó; không ghi thêm lần nữa."), "info")
     else:
@@ -122,7 +124,7 @@ def _dialogue_or_404(dialogue_id: int) -> DialogueSession:
 
 
 @bp.get("/doi-thoai/<int:dialogue_id>")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def dialogue_detail(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
     return render_template("reception/dialogue_detail.html", d=d, status_label=status_label,
@@ -130,7 +132,7 @@ def dialogue_detail(dialogue_id: int):
 
 
 @bp.route("/doi-thoai/<int:dialogue_id>/sua", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def dialogue_edit(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
     if request.method == "GET":
@@ -142,20 +144,20 @@ def dialogue_edit(dialogue_id: int):
     ok, v, case_ids, minutes, extra = _check_dialogue(form)
     if not ok:
         return _render_dialogue_form(form, d, 422, extra)
-    service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id, now=_now(),
+    service.save_dialogue(v, case_ids, minutes, storage=file_stores.minutes, actor_id=current_user.id, now=clock.now(),
                           dialogue_id=d.id)
     flash(_("Đã lưu thay đổi của buổi đối thoại."), "success")
     return redirect(url_for("reception.dialogue_detail", dialogue_id=dialogue_id), code=303)
 
 
 @bp.get("/doi-thoai/<int:dialogue_id>/bien-ban")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def dialogue_minutes(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
     if not d.minutes_key:
         abort(404)
     try:
-        fh = _storage().open(d.minutes_key)
+        fh = file_stores.minutes.open(d.minutes_key)
     except FileNotFoundError:
         abort(404)
     resp = send_file(fh, mimetype=d.minutes_type, as_attachment=True, download_name=d.minutes_name, max_age=0)

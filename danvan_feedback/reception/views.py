@@ -19,15 +19,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from .. import clock
 from .. import policy
 from ..domain.codes import normalize_tracking_code
-from ..extensions import db
+from ..extensions import db, file_stores
 from ..labels import status_label
 from ..models import CaseKind
 from ..models.reception import ReceptionVisit
 from ..services import identity as ident
-from ..storage import LocalStorage
-from . import service
+from ..services import reception as service
 from .forms import (
     HANDLING_LABELS,
     HEAD_LABELS,
@@ -38,7 +38,8 @@ from .forms import (
     VisitForm,
 )
 from ..domain.reception import visit_errors
-from .base import (PER_PAGE, _add_errors, _args, _kinds, _labels, _now, _page, _source, _today, _token_ok, allowed, bp)
+from ..console import requires
+from .base import (PER_PAGE, _add_errors, _args, _kinds, _labels, _page, _source, _token_ok, bp)
 from .sessions import check_visit_session, session_choices
 
 
@@ -56,7 +57,7 @@ def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visits():
     form, f = _filters()
     page = _page()
@@ -72,7 +73,7 @@ def visits():
 
 
 @bp.route("/xuat.csv", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visits_export():
     _form, f = _filters()
     labels = {"type": {k: str(v) for k, v in TYPE_LABELS.items()},
@@ -86,14 +87,14 @@ def visits_export():
                          _("Mã hồ sơ"), _("Theo dõi kết quả"), _("Ghi chú")]}
     kinds = {k.code: k.name_vi for k in _kinds()}
     body = stream_with_context(service.export_visits_csv(f, labels, kinds))
-    name = f"so-tiep-cong-dan-{_today():%Y%m%d}.csv"
+    name = f"so-tiep-cong-dan-{clock.today():%Y%m%d}.csv"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 def _fill_kinds(form: VisitForm) -> None:
     form.kind_code.choices = [SelectChoice("", _("— Chọn loại —"))] + [SelectChoice(k.code, k.name_vi) for k in _kinds()]
-    form.session_id.choices = session_choices(_today(), form.session_id.data)
+    form.session_id.choices = session_choices(clock.today(), form.session_id.data)
 
 
 def _check_visit(form: VisitForm):
@@ -105,7 +106,7 @@ def _check_visit(form: VisitForm):
         _add_errors(form, {"kind_code": "kind_unknown"})
     required = tuple(kind.required_fields) if kind is not None and v.get("case_action") == "create" else ()
     _add_errors(form, check_visit_session(v))
-    _add_errors(form, visit_errors(v, _today(), required))
+    _add_errors(form, visit_errors(v, clock.today(), required))
     if form.people_count.raw_data and form.people_count.raw_data[0].strip() == "":
         form.people_count.errors = [str(MESSAGES["people_required"])]
     link_case_id = None
@@ -140,19 +141,19 @@ def _saved_flash(saved: service.VisitSaved) -> None:
 
 
 @bp.route("/moi", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def visit_new():
     form = VisitForm()
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
-        form.visit_date.data = _today()
+        form.visit_date.data = clock.today()
         return _render_visit_form(form)
     ok, v, kind, link_case_id, extra = _check_visit(form)
     if not ok:
         return _render_visit_form(form, status=422, extra=extra)
     cfg = current_app.config
-    saved = service.record_visit(v, actor_id=current_user.id, now=_now(), token=form.token.data,
-                                 link_case_id=link_case_id, kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]),
+    saved = service.record_visit(v, actor_id=current_user.id, now=clock.now(), token=form.token.data,
+                                 link_case_id=link_case_id, kind=kind, storage=file_stores.attachments,
                                  pin_key=cfg["PIN_HMAC_KEY"], tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     _saved_flash(saved)
     return redirect(url_for("reception.visit_detail", visit_id=saved.visit_id), code=303)
@@ -182,13 +183,13 @@ def _render_visit(visit: ReceptionVisit, *, revealed: bool = False, error: str |
 
 
 @bp.get("/<int:visit_id>")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visit_detail(visit_id: int):
     return _render_visit(_visit_or_404(visit_id))
 
 
 @bp.post("/<int:visit_id>/danh-tinh")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visit_reveal(visit_id: int):
     """A protected visitor (a denouncer): the same guarded, audited reveal as a case's sender."""
     visit = _visit_or_404(visit_id)
@@ -205,7 +206,7 @@ def visit_reveal(visit_id: int):
         return _render_visit(visit, status=422, form=form,
                              error=_("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."))
     cfg = current_app.config
-    result = ident.fresh_auth(user, form.password.data or "", form.code.data or "", now=_now(),
+    result = ident.fresh_auth(user, form.password.data or "", form.code.data or "", now=clock.now(),
                               max_failures=cfg["REVEAL_MAX_FAILURES"], lock_minutes=cfg["LOGIN_LOCK_MINUTES"],
                               case_id=visit.case_id, detail=f"visit:{visit.id}")
     if result != "ok":
@@ -215,7 +216,7 @@ def visit_reveal(visit_id: int):
         return _render_visit(_visit_or_404(visit_id), error=_("Mật khẩu hoặc mã xác thực không đúng."),
                              status=422, form=form)
     try:
-        ident.reveal_visit(visit, user, form.reason.data or "", _now())
+        ident.reveal_visit(visit, user, form.reason.data or "", clock.now())
     except ident.RevealRefused:
         db.session.rollback()
         return _render_visit(_visit_or_404(visit_id), status=422, form=form,
@@ -228,7 +229,7 @@ IDENTITY_FIELDS = ("citizen_name", "citizen_address", "cccd")
 
 
 @bp.route("/<int:visit_id>/sua", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def visit_edit(visit_id: int):
     """A protected visit is edited only by who may see its visitor, and its identity fields are
     never shown pre-filled (that would be a reveal without an audit): left blank, they are kept."""
@@ -259,8 +260,8 @@ def visit_edit(visit_id: int):
                 form[name].data = ""
         return _render_visit_form(form, visit, 422, extra, protected=protected)
     cfg = current_app.config
-    saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=_now(), link_case_id=link_case_id,
-                                 kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]), pin_key=cfg["PIN_HMAC_KEY"],
+    saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=clock.now(), link_case_id=link_case_id,
+                                 kind=kind, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"],
                                  token=form.token.data, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     flash(_("Đã lưu thay đổi của lượt tiếp số %(n)s.", n=saved.serial_label), "success")
     if saved.case_code and saved.case_pin:

@@ -84,7 +84,7 @@ def _alert_admins(user, now: datetime) -> None:
     from ..models import User
     from .notify import enqueue
     from flask_babel import lazy_gettext as _l
-    admins = db.session.execute(select(User).where(User.role == "admin", User.active.is_(True),
+    admins = db.session.execute(select(User).where(User.role.in_(policy.ADMIN_ROLES), User.active.is_(True),
                                                    User.email.is_not(None))).scalars().all()
     for admin in admins:
         enqueue(to=admin.email, subject=_l("Cảnh báo: tài khoản %(user)s bị khoá khi xem danh tính người tố cáo",

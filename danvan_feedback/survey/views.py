@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timezone
 
 import segno
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
@@ -16,6 +15,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..clock import now as _now
+from .. import clock
 from .. import policy
 from ..domain.survey_stats import quarter_of
 from ..domain.validation import parse_int
@@ -23,9 +24,8 @@ from ..extensions import db, limiter
 from ..models import Service, Unit
 from ..models.survey import SurveyPoint, SurveyResponse, SurveySpamLog
 from ..services import survey as svc
+from ..console import guard_staff, register
 from ..services import uow
-from ..staff.menu import register
-from ..staff.views import guard_staff
 from ..web import public_url
 from . import queries
 from .forms import (COMMENT_MAX, MESSAGES, CaseRatingForm, PeriodForm, PointForm, SpamForm,
@@ -49,9 +49,6 @@ FACTOR_LABELS = {
 }
 CHANNEL_LABELS = {"web": _l("Trang web"), "qr": _l("Mã QR tại quầy"), "case": _l("Sau giải quyết hồ sơ")}
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _survey_limit() -> str:
@@ -303,7 +300,7 @@ def _require(allowed) -> None:
 def _period():
     form = PeriodForm(request.args)
     form.validate()
-    today = datetime.now(timezone.utc).date()
+    today = clock.today()
     start, end = quarter_of(today)
     if form.tu.data and not form.tu.errors:
         start = form.tu.data

@@ -305,3 +305,57 @@ def test_generated_register_rejects_exactly_the_planted_mistakes(app, tmp_path, 
               "bad_date": "date_impossible", "unknown_unit": "unknown_unit"}
     assert all(expect[what] in first_code[i + 1] for i, what in bad)
     assert plan.accepted == 600 - len(bad) and plan.skipped["totals"] == 1
+
+
+def test_a_citizens_case_then_two_imports_get_their_own_ids_and_whole_chains(app, client, runner, tmp_path):
+    """New letters are written in bulk with ids reserved before their events are sealed (a sequence on
+    PostgreSQL, after the largest id on SQLite): a case filed on the site before, and a second
+    import after the first, keep their own ids, and every chain verifies."""
+    from tests.app.helpers import post_case
+    from tests.factories import complaint
+    assert post_case(client, "khieu_nai", complaint()).status_code == 303
+    with app.app_context():
+        first_id = db.session.execute(select(func.max(Case.id))).scalar_one()
+        assert first_id is not None
+    unit = unit_names(app)[0]
+    rows = small_register(unit)
+    assert runner.invoke(args=["import", "letters", write_xlsx(tmp_path / "a.xlsx", rows)]).exit_code == 0
+    more = [HEAD] + [[100 + i, f"0{i + 1}/05/2024", f"Người {i}", "", "", "", f"Việc {i}", "Kiến nghị", "", "", "", "",
+                      ""] for i in range(5)]
+    result = runner.invoke(args=["import", "letters", write_csv(tmp_path / "b.csv", more)])
+    assert result.exit_code == 0 and "tạo mới 5" in result.output, result.output
+    with app.app_context():
+        ids = list(db.session.execute(select(Case.id).where(Case.channel == "import").order_by(Case.id)).scalars())
+        assert len(ids) == 8 == len(set(ids)) and min(ids) > first_id
+        codes = db.session.execute(select(func.count(func.distinct(Case.tracking_code)))).scalar_one()
+        assert codes == 9
+        for case_id in ids:   # each history starts at its own case: seq 1 … n, case_id sealed in
+            evs = db.session.execute(select(CaseEvent.seq).where(CaseEvent.case_id == case_id)
+                                     .order_by(CaseEvent.seq)).scalars().all()
+            assert evs == list(range(1, len(evs) + 1))
+        assert verify_all() == []
+
+
+def test_imported_cases_are_in_the_full_text_index_and_its_trigger_stays(app, runner, tmp_path):
+    """SQLite fills the FTS5 index of the imported cases in one statement instead of its per-row
+    trigger, which is created again in the same transaction: the index matches the table, and a
+    case filed afterwards is indexed by the trigger as before."""
+    unit = unit_names(app)[0]
+    assert runner.invoke(args=["import", "letters", write_xlsx(tmp_path / "so.xlsx", small_register(unit))]).exit_code == 0
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's full-text index")
+        conn = db.session.connection()
+        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                    "AND name = 'cases_fts_ai'").scalar() == 1
+        conn.exec_driver_sql("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+        hit = conn.exec_driver_sql("SELECT rowid FROM cases_fts WHERE cases_fts MATCH 'kenh'").scalars().all()
+        want = db.session.execute(select(Case.id).where(Case.subject == "Phản ánh ô nhiễm kênh")).scalar_one()
+        assert hit == [want]
+        db.session.rollback()
+    more = [HEAD, [50, "02/05/2024", "Người X", "", "", "", "Việc đê bao", "Kiến nghị", "", "", "", "", ""]]
+    assert runner.invoke(args=["import", "letters", write_csv(tmp_path / "b.csv", more)]).exit_code == 0
+    with app.app_context():
+        conn = db.session.connection()
+        conn.exec_driver_sql("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+        assert len(conn.exec_driver_sql("SELECT rowid FROM cases_fts WHERE cases_fts MATCH 'bao'").scalars().all()) == 1

@@ -7,7 +7,7 @@ import pytest
 
 from PIL import Image
 
-from danvan_feedback.storage import clean_upload
+from danvan_feedback.storage import RejectedFile, clean_upload
 
 
 def _rotated_jpeg(orientation: int) -> bytes:
@@ -90,7 +90,7 @@ def test_strip_jpeg_refuses_what_it_does_not_know_and_the_decoder_decides():
     assert strip_jpeg(b"\xff\xd8\xff\xd9") is None  # no frame, no scan
     sof = raw.index(b"\xff\xc0")
     assert strip_jpeg(raw[:sof] + b"\xff\xc9" + raw[sof + 2:]) is None  # arithmetic coding
-    with pytest.raises(Exception):
+    with pytest.raises(RejectedFile, match="file_broken"):
         clean_upload(raw[: len(raw) // 2], "cut.jpg", 10 * 1024 * 1024)  # the full decode refuses it
 
 
