@@ -133,7 +133,12 @@ def test_login_requires_csrf(client, app):
 
 def test_totp_roles_are_data(client, app):
     with app.app_context():
-        db.session.add(OrgSetting(key="totp_required_roles", value="admin"))
+        db.session.merge(OrgSetting(key="totp_required_roles", value="admin"))
         db.session.commit()
-    make_user(app, "tt", "inspector", totp=False)
-    assert post_login(client, "tt", PASSWORD).headers["Location"].endswith("/can-bo/")
+    try:
+        make_user(app, "tt", "inspector", totp=False)
+        assert post_login(client, "tt", PASSWORD).headers["Location"].endswith("/can-bo/")
+    finally:  # org_settings is reference data, kept between PostgreSQL tests: put the default back
+        with app.app_context():
+            db.session.delete(db.session.get(OrgSetting, "totp_required_roles"))
+            db.session.commit()
