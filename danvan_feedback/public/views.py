@@ -23,6 +23,7 @@ from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, Commune, Service, Unit
 from ..policy import offers_geolocation
 from ..crypto import current_keyring
+from ..services import held as held_files
 from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.tracking import LookupFailed, add_information, lookup
@@ -147,13 +148,14 @@ def _resolve_choices(form: CaseForm, errors: dict,
     return unit_id, service_id, commune_id
 
 
-def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, list[str]]:
-    """Check every uploaded file by content; return the cleaned files and error messages."""
+def _read_files(field_name: str, max_files: int | None = None, already: int = 0) -> tuple[list, list[str]]:
+    """Check every uploaded file by content; return the cleaned files and error messages.
+    ``already``: files this form holds from an earlier try, counted against ``max_files``."""
     cfg = current_app.config
     max_files = max_files or cfg["UPLOAD_MAX_FILES"]
     uploads = [f for f in request.files.getlist(field_name) if f and f.filename]
     errors: list[str] = []
-    if len(uploads) > max_files:
+    if len(uploads) + already > max_files:
         return [], [str(MESSAGES["too_many_files"]) % {"n": max_files}]
     cleaned = []
     budget = PixelBudget()  # decoded pixels for all the images of this submission
@@ -164,6 +166,30 @@ def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, li
         except RejectedFile as exc:
             errors.append(file_error_message(exc.code, exc.filename, cfg["UPLOAD_MAX_FILE_BYTES"]))
     return cleaned, errors
+
+
+def _held_from_form(token: str) -> list[held_files.Held]:
+    """The files this form holds from an earlier try, minus those the citizen asked to remove
+    (deleted now). Nothing is held for a form without a valid token."""
+    if not (8 <= len(token) <= 64 and token.isalnum()):
+        return []
+    kept, dropped = held_files.read_refs(
+        request.form.getlist("held"), token=token, secret=current_app.config["SECRET_KEY"],
+        drop=set(request.form.getlist("drop_held")), limit=current_app.config["UPLOAD_MAX_FILES"])
+    held_files.release(dropped, storage())
+    return kept
+
+
+def _hold_new(files: list, token: str) -> tuple[list[held_files.Held], bool]:
+    """Keep the files of a try that came back with an error (see ``services.held``); (their
+    references, whether some could not be kept)."""
+    if not files:
+        return [], False
+    try:
+        return held_files.hold(files, token=token, secret=current_app.config["SECRET_KEY"], storage=storage()), False
+    except StorageError as exc:
+        log.error("storage error while holding files: errno=%s", exc.errno)
+        return [], True
 
 
 def _kind_or_404(ref: refdata.RefData, kind_code: str):
@@ -200,7 +226,12 @@ def file_case(kind_code: str):
     if not (8 <= len(token) <= 64 and token.isalnum()):
         found["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
     data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
-    files, file_errors = _read_files("attachments")
+    held = _held_from_form(token) if "website" not in found else []
+    files, file_errors = _read_files("attachments", already=len(held))
+    held_data, gone = held_files.load(held, storage())
+    if gone:
+        held = [h for h in held if h not in gone]
+        file_errors.append(str(MESSAGES["held_gone"]) % {"names": ", ".join(h.name for h in gone)})
     cfg = current_app.config
     for _attempt in range(2):
         errors = dict(found)
@@ -223,10 +254,13 @@ def file_case(kind_code: str):
                     form[name].errors = list(form[name].errors) + [message]
             _fill_choices(form)
             show_as_typed(form)
-            chosen = [f for f in request.files.getlist("attachments") if f.filename]
+            # The files of this try that passed the checks are kept for the next one.
+            new_held, not_kept = _hold_new(files, token) if "token" not in found and "website" not in found \
+                else ([], bool(files))
+            held = held_files.touch(held, storage()) + new_held
             return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
                                    extra_errors={k: v for k, v in errors.items() if k in ("token", "location")},
-                                   files_dropped=bool(chosen)), 422
+                                   held=held, files_dropped=not_kept), 422
 
         sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
                               unit_id=unit_id, service_id=service_id, commune_id=commune_id,
@@ -234,20 +268,21 @@ def file_case(kind_code: str):
                               incident_place=form.incident_place.data or None, latitude=lat, longitude=lon,
                               ref_version=ref.version)
         try:
-            receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
-                                  tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+            receipt = submit_case(sub, held_data + files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"],
+                                  now=_now(), tz=cfg["BABEL_DEFAULT_TIMEZONE"])
             break
         except StorageError as exc:  # full disk, I/O error: nothing stored, the form comes back as typed
             log.error("storage error while filing: errno=%s", exc.errno)
             _fill_choices(form)
             return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
                                    extra_errors={"storage": str(MESSAGES["storage_failed"])},
-                                   files_dropped=bool(files)), 503
+                                   held=held, files_dropped=bool(files)), 503
         except refdata.Stale:  # reference data changed since this process's copy: validate again
             ref = refdata.current()
             kind = _kind_or_404(ref, kind_code)
     else:
         raise RuntimeError("reference data kept changing during the submission")
+    held_files.release(held, storage())  # filed with the case (a copy in its transaction)
     held = _held_receipt() or {}
     if receipt.pin is not None or held.get("code") != receipt.code:
         # Sealed (AES-GCM): the session cookie is signed but readable, and must carry no PIN or code.
@@ -281,9 +316,10 @@ def too_many(err):
         message = _("Bạn đã gửi nhiều lần trong thời gian ngắn. Những gì bạn nhập vẫn được giữ nguyên bên dưới; "
                     "vui lòng bấm Gửi lại sau khoảng %(s)s giây.", s=seconds)
         chosen = [f for f in request.files.getlist("attachments") if f.filename]
+        held = held_files.touch(_held_from_form(form.token.data or ""), storage())
         resp = current_app.make_response((render_template(
             "public/case_form.html", form=form, kind=kind, locale=str(get_locale()),
-            extra_errors={"rate": message}, files_dropped=bool(chosen)), 429))
+            extra_errors={"rate": message}, held=held, files_dropped=bool(chosen)), 429))
     resp.headers["Retry-After"] = str(seconds)
     return resp
 
