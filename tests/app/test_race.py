@@ -68,7 +68,8 @@ def test_conflicting_decisions_one_wins_the_other_sees_409(app, runner, tmp_path
         results = []
 
         def one_pair(cid, actions):
-            pages = [x.get(f"/can-bo/ho-so/{cid}")[1] for x in (a, b)]
+            # each opens the page of the action they chose (it carries what they saw: seq)
+            pages = [x.get(f"/can-bo/ho-so/{cid}/xu-ly/{act}")[1] for x, act in ((a, actions[0]), (b, actions[1]))]
             barrier = threading.Barrier(2)
 
             def go(browser, html, action):
