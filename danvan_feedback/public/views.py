@@ -11,6 +11,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import refresh as babel_refresh
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -218,6 +219,8 @@ def file_case(kind_code: str):
         form.token.data = uuid.uuid4().hex
         return render_template("public/case_form.html", form=form, kind=kind, locale=locale)
 
+    if request.form.get("switch_lang") in current_app.config["LANGUAGES"]:
+        return _switch_language(form, kind, request.form["switch_lang"])
     form_ok = form.validate()
     found: dict[str, str] = {}
     if form.website.data:
@@ -289,6 +292,30 @@ def file_case(kind_code: str):
         session["receipt"] = current_keyring().seal(
             {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}, RECEIPT_CONTEXT)
     return redirect(url_for("public.receipt"), code=303)
+
+
+def _switch_language(form: CaseForm, kind, lang: str):
+    """The language button of a form being filled sends the draft: the same form comes back in the
+    other language with everything typed, and the files chosen held (nothing is checked or filed)."""
+    session["lang"] = lang
+    babel_refresh()
+    form.validate()  # for the CSRF check only: the draft's mistakes are not shown now
+    genuine = not form.csrf_token.errors
+    for f in form:
+        f.errors = []
+    token = form.token.data or ""
+    held = _held_from_form(token) if genuine else []
+    files, file_errors = _read_files("attachments", already=len(held))
+    new_held, not_kept = _hold_new(files, token) if genuine and held_files_allowed(token) else ([], bool(files))
+    held = held_files.touch(held, storage()) + new_held
+    _fill_choices(form)
+    show_as_typed(form)
+    return render_template("public/case_form.html", form=form, kind=kind, locale=lang, held=held,
+                           files_dropped=not_kept or bool(file_errors))
+
+
+def held_files_allowed(token: str) -> bool:
+    return 8 <= len(token) <= 64 and token.isalnum() and not request.form.get("website")
 
 
 def retry_after_seconds() -> int:
