@@ -6,12 +6,16 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
 PYTEST_ARGS ?=
+# Test files run on two processes (pytest-xdist; each has its own PostgreSQL database and SQLite files);
+# PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 2
 
-.PHONY: run test install install-dev translations db bench clean help
+.PHONY: run test lint install install-dev translations db bench clean help
 
 help:
 	@echo "make run    - install, migrate, seed demo data on first run, serve on http://$(HOST):$(PORT)"
-	@echo "make test   - install dev dependencies and run the whole test suite"
+	@echo "make test   - install dev dependencies, run the linters (make lint), then the whole test suite"
+	@echo "make lint   - ruff and the import contracts (.importlinter); a second or so"
 	@echo "make bench  - run the benchmarks in bench/ (prints figures)"
 
 $(BIN)/python:
@@ -45,8 +49,13 @@ run: db
 	@echo ""
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# Ruff (rules and reasons: ruff.toml) and the layer contracts (.importlinter): both must pass before the tests run.
+lint: install-dev
+	$(BIN)/ruff check --quiet .
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache --no-logo
+
+test: install-dev lint
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)

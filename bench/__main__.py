@@ -36,8 +36,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m bench",
         description="Benchmarks of danvan_feedback, run against gunicorn on 127.0.0.1 with a fresh "
-                    "database per engine (temporary directory; PostgreSQL databases "
-                    f"{PG_BENCH_DB!r} and {PG_MINIMAL_DB!r} created on {PG_ADMIN_URL} and dropped "
+                    "database per engine (temporary directory; PostgreSQL databases named after "
+                    f"this process, here {PG_BENCH_DB!r} and {PG_MINIMAL_DB!r}, created on "
+                    f"{PG_ADMIN_URL} (BENCH_PG_URL, else TEST_DATABASE_URL) and dropped "
                     "afterwards). Prints (1) page weight of /gui/khieu_nai, / and /tra-cuu: requests, "
                     "raw and gzip bytes, target <= 30 KiB gzip; (2) what citizens send (named "
                     "complaint, denunciation with identity, named report with a 1 MB photo, anonymous "
@@ -48,14 +49,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         epilog="Example: make bench BENCH_ARGS='--only submit --engines sqlite --reps 2'")
     p.add_argument("--engines", type=_engines, default=list(ENGINES), metavar="LIST",
                    help="comma-separated: sqlite,postgresql (default both; PostgreSQL is skipped "
-                        "with the reason printed when 127.0.0.1:5432 does not answer)")
+                        "with the reason printed when its server does not answer)")
     p.add_argument("--concurrency", type=_positive, default=8, metavar="C",
                    help="concurrent clients (threads) per server, each with its own connection and "
                         "cookies (default 8)")
-    p.add_argument("--reps", type=_positive, default=3, metavar="R",
-                   help="repetitions of the interleaved round of kinds (default 3)")
-    p.add_argument("--seconds", type=float, default=4.0, metavar="S",
-                   help="seconds per kind per repetition (default 4; a 1.5 s warm-up per kind comes first)")
+    p.add_argument("--reps", type=_positive, default=6, metavar="R",
+                   help="repetitions of the interleaved round of kinds (default 6: short rounds, so each kind and "
+                        "the minimal app it is paired with see the same load on a shared machine)")
+    p.add_argument("--seconds", type=float, default=2.0, metavar="S",
+                   help="seconds per kind per repetition (default 2; a 1.5 s warm-up per kind comes first)")
     p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import", "triage"),  # reports: issue 5, bench/reports.py
                    help="run only one benchmark; 'inbox' seeds 100,000 cases and times the staff "
                         "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms; "
@@ -152,6 +154,10 @@ def main(argv=None) -> int:
         for r in results:
             heads += [f"{r['engine']} ms", f"{r['engine']} ÷ min"]
         print(table(heads + ["target"], rows, right=set(range(1, len(heads)))))
+        for r in results:
+            if r["figures"].get("crypto_ms"):
+                print(f"{r['engine']}: encryption at rest costs {_rng(r['figures']['crypto_ms'], '{:+.2f}')} ms "
+                      "per named complaint (khieu_nai − khieu_nai_plain; target < +0.5 ms)")
     if args.only is None:
         from . import inbox
         try:

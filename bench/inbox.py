@@ -1,7 +1,7 @@
 """The inspectors' inbox at 100,000 cases: first page, a filtered search and a deep page (p50/p95).
 
 ``python -m bench --only inbox`` (or ``python -m bench.inbox``). Per engine: a fresh database
-(a temporary SQLite file; PostgreSQL database ``danvan_bench_inbox`` on 127.0.0.1, dropped at the
+(a temporary SQLite file; PostgreSQL database ``danvan_bench_inbox_<pid>`` (see bench.server.PG_ADMIN_URL), dropped at the
 end), ``flask db upgrade``, 100,000 cases and their "submitted" events inserted in bulk (SQLAlchemy
 Core, batches of 5,000; not through ``submit_case``), then requests through the Flask test client
 in this process, logged in as an inspector: 5 warm-ups and 50 timed requests per scenario.
@@ -21,9 +21,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from . import form_inputs, table
-from .server import ROOT, SECRET_KEY, Server, _bin, pg_unavailable_reason
+from .server import ROOT, SECRET_KEY, Server, _bin, pg_name, pg_unavailable_reason
 
-PG_DB = "danvan_bench_inbox"
+PG_DB = pg_name("danvan_bench_inbox")  # <name>_<pid>: runs side by side do not collide
 PASSWORD = "mật khẩu benchmark 2026"
 N_CASES = 100_000
 BATCH = 5_000

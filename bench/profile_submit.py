@@ -1,7 +1,7 @@
 """``python -m bench.profile_submit``: where the server's time goes for a public submission.
 
 One process, the Flask test client (no HTTP server, no gunicorn), a fresh migrated database in a
-temporary directory (or a fresh PostgreSQL database ``danvan_bench_profile`` on 127.0.0.1, dropped
+temporary directory (or a fresh PostgreSQL database ``danvan_bench_profile_<pid>`` (see bench.server.PG_ADMIN_URL), dropped
 at the end). Measures N submissions without a profiler (CPU ms per submission), then N more under
 cProfile, and prints the hot spots by own time, by cumulative time and by package.
 """
@@ -21,10 +21,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from . import form_inputs, table
-from .server import SECRET_KEY, pg_create, pg_drop, pg_unavailable_reason
+from .server import SECRET_KEY, pg_create, pg_drop, pg_name, pg_unavailable_reason
 from .submit import web_fields
 
-PG_DB = "danvan_bench_profile"
+PG_DB = pg_name("danvan_bench_profile")  # <name>_<pid>: runs side by side do not collide
 ENTRY_POINTS = [  # (file suffix, function) shown in the cumulative table besides the project's code
     ("flask/app.py", "wsgi_app"), ("flask/app.py", "full_dispatch_request"),
     ("flask/sessions.py", "open_session"), ("flask/sessions.py", "save_session"),
@@ -82,7 +82,17 @@ def main(argv=None) -> int:
                    help="cProfile clock: wall (cheap; on SQLite wall ~ CPU in one process) or cpu "
                         "(excludes waiting for PostgreSQL, but the clock itself inflates many-call "
                         "functions). auto: wall on SQLite, cpu on PostgreSQL")
+    p.add_argument("--sampler", action="store_true",
+                   help="a statistical profile instead of cProfile (bench/sampler.py): the CPU time is "
+                        "charged to the stack a SIGPROF interrupts every 0.5 ms of CPU, so many small "
+                        "calls are not inflated; no call counts")
+    p.add_argument("--plain-identity", action="store_true",
+                   help="replace the identity cryptography (AES-GCM, HMAC blind indexes) by identity "
+                        "functions first (bench/plain_identity.py), to measure what encryption costs")
     args = p.parse_args(argv)
+    if args.plain_identity:
+        from .plain_identity import patch
+        patch()
     if args.engine == "postgresql" and (reason := pg_unavailable_reason()):
         print(f"SKIP postgresql: {reason}")
         return 0
@@ -166,23 +176,39 @@ def main(argv=None) -> int:
             print("  " + line)
         print()
 
-        timer = args.timer if args.timer != "auto" else ("wall" if args.engine == "sqlite" else "cpu")
-        prof = cProfile.Profile(time.process_time if timer == "cpu" else time.perf_counter)
-        prof.enable()
         profiled = 0
-        for i in range(args.n):
-            if time.monotonic() > deadline:
-                break
-            submit(10_000 + i)
-            profiled += 1
-        prof.disable()
-        if os.environ.get("PROFILE_DUMP"):
-            prof.dump_stats(os.environ["PROFILE_DUMP"])
-        st = pstats.Stats(prof)
-        total = st.total_tt
-        rows = list(st.stats.items())  # (file, line, func) -> (cc, nc, tt, ct, callers)
-        print(f"profiled {profiled} submissions, {total:.2f} s under cProfile "
-              f"of {timer} time ({total * 1000 / max(profiled, 1):.2f} ms each, inflated by the profiler)\n")
+        if args.sampler:  # statistical: CPU time charged to the interrupted stack, no per-call cost
+            from .sampler import Sampler
+            with Sampler() as sampler:
+                for i in range(args.n):
+                    if time.monotonic() > deadline:
+                        break
+                    submit(10_000 + i)
+                    profiled += 1
+            total = sampler.total
+            rows = [(k, (0, 0, own, cum, None)) for k, own, cum in sampler.stats()]
+            print(f"sampled {profiled} submissions: {total:.2f} s of CPU time "
+                  f"({total * 1000 / max(profiled, 1):.2f} ms each; Python frames only, calls not counted)\n")
+        else:
+            timer = args.timer if args.timer != "auto" else ("wall" if args.engine == "sqlite" else "cpu")
+            prof = cProfile.Profile(time.process_time if timer == "cpu" else time.perf_counter)
+            prof.enable()
+            for i in range(args.n):
+                if time.monotonic() > deadline:
+                    break
+                submit(10_000 + i)
+                profiled += 1
+            prof.disable()
+            if os.environ.get("PROFILE_DUMP"):
+                prof.dump_stats(os.environ["PROFILE_DUMP"])
+            st = pstats.Stats(prof)
+            total = st.total_tt
+            rows = list(st.stats.items())  # (file, line, func) -> (cc, nc, tt, ct, callers)
+            print(f"profiled {profiled} submissions, {total:.2f} s under cProfile "
+                  f"of {timer} time ({total * 1000 / max(profiled, 1):.2f} ms each, inflated by the profiler)\n")
+
+        def calls(nc: int) -> str:
+            return "-" if args.sampler else f"{nc / profiled:.1f}"
 
         by_pkg = defaultdict(float)
         for (f, _l, fn), (_cc, _nc, tt, _ct, _c) in rows:
@@ -194,7 +220,7 @@ def main(argv=None) -> int:
 
         print("\nTop functions by own time")
         print(table(["function", "calls/sub", "own ms/sub", "%"], [
-            [_where(f, l, fn)[:110], f"{nc / profiled:.1f}", f"{tt * 1000 / profiled:.3f}",
+            [_where(f, l, fn)[:110], calls(nc), f"{tt * 1000 / profiled:.3f}",
              f"{tt / total * 100:.1f}"]
             for (f, l, fn), (_cc, nc, tt, _ct, _c) in sorted(rows, key=lambda r: -r[1][2])[:args.top]],
             right={1, 2, 3}))
@@ -203,7 +229,7 @@ def main(argv=None) -> int:
         interesting = [r for r in rows if "/danvan_feedback/" in r[0][0]
                        or any(r[0][0].endswith(f) and r[0][2] == fn for f, fn in ENTRY_POINTS)]
         print(table(["function", "calls/sub", "cum ms/sub", "%"], [
-            [_where(f, l, fn)[:110], f"{nc / profiled:.1f}", f"{ct * 1000 / profiled:.3f}",
+            [_where(f, l, fn)[:110], calls(nc), f"{ct * 1000 / profiled:.3f}",
              f"{ct / total * 100:.1f}"]
             for (f, l, fn), (_cc, nc, _tt, ct, _c) in sorted(interesting, key=lambda r: -r[1][3])[:args.top * 2]],
             right={1, 2, 3}))

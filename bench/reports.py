@@ -17,9 +17,9 @@ import sys
 import time
 import tracemalloc
 
-from .server import pg_create, pg_drop, pg_unavailable_reason
+from .server import pg_create, pg_drop, pg_name, pg_unavailable_reason
 
-DB_NAME = "danvan_bench_reports"
+DB_NAME = pg_name("danvan_bench_reports")  # <name>_<pid>: runs side by side do not collide
 STATUSES = ("received", "accepted", "in_progress", "resolved", "closed", "transferred", "guided", "stored")
 
 SEED_CASES = """

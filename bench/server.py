@@ -17,9 +17,25 @@ from . import HOST
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "danvan_bench")  # another name when benches run side by side
-PG_MINIMAL_DB = "danvan_bench_minimal"
+
+
+def _admin_url() -> str:
+    """Where the benchmarks create and drop their databases: ``BENCH_PG_URL``, else the tests'
+    ``TEST_DATABASE_URL``, else ``postgres`` on 127.0.0.1:5432 (database ``test``)."""
+    url = (os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_DATABASE_URL")
+           or "postgresql://postgres@127.0.0.1:5432/test")
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def pg_name(base: str) -> str:
+    """A database name of this process (``<base>_<pid>``): benchmarks and test runs side by side on
+    one server never drop each other's database."""
+    return f"{base}_{os.getpid()}"
+
+
+PG_ADMIN_URL = _admin_url()
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB") or pg_name("danvan_bench")
+PG_MINIMAL_DB = PG_BENCH_DB + "_minimal"
 SECRET_KEY = "bench-secret-key-0123456789abcdef01234567"  # 41 chars, testing only
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -35,12 +51,15 @@ def _bin(name: str) -> str:
 
 
 def pg_unavailable_reason(timeout: float = 1.5) -> str | None:
-    """None when something answers on 127.0.0.1:5432 and psycopg can log in; else why not."""
+    """None when the server of PG_ADMIN_URL answers and psycopg can log in; else why not."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(PG_ADMIN_URL)
+    host, port = parts.hostname or HOST, parts.port or 5432
     try:
-        with socket.create_connection((HOST, 5432), timeout=timeout):
+        with socket.create_connection((host, port), timeout=timeout):
             pass
     except OSError as exc:
-        return f"nothing answers on {HOST}:5432 ({exc.__class__.__name__}: {exc})"
+        return f"nothing answers on {host}:{port} ({exc.__class__.__name__}: {exc})"
     try:
         import psycopg
     except ImportError:
@@ -58,7 +77,14 @@ def pg_create(name: str) -> str:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    return pg_url(name)
+
+
+def pg_url(name: str) -> str:
+    """The URL of database ``name`` on the server of PG_ADMIN_URL (same user, host and options)."""
+    from urllib.parse import urlsplit, urlunsplit
+    parts = urlsplit(PG_ADMIN_URL)
+    return urlunsplit(parts._replace(path="/" + name))
 
 
 def pg_drop(name: str) -> None:
@@ -119,11 +145,12 @@ class Server:
     """Use as a context manager: fresh temp dir and database, ``flask db upgrade``, gunicorn."""
 
     def __init__(self, engine: str, workers: int = 2, app: str = "ours"):
-        """``app``: ``ours`` (wsgi:app, migrated with ``flask db upgrade``) or ``minimal``
-        (bench.minimal_app, its own database ``danvan_bench_minimal`` on PostgreSQL)."""
+        """``app``: ``ours`` (wsgi:app, migrated with ``flask db upgrade``), ``plain`` (the same
+        with the identity cryptography replaced by identity functions, bench/plain_identity.py) or
+        ``minimal`` (bench.minimal_app); on PostgreSQL each has its own database."""
         self.engine = engine
         self.app = app
-        self.pg_db = PG_BENCH_DB if app == "ours" else PG_MINIMAL_DB
+        self.pg_db = {"ours": PG_BENCH_DB, "minimal": PG_MINIMAL_DB}.get(app, f"{PG_BENCH_DB}_{app}")
         self.api_key = ""
         self.workers = workers
         self.tmp: Path | None = None
@@ -167,7 +194,7 @@ class Server:
         else:
             self.db_url = pg_create(self.pg_db)
             self.pg_created = True
-        if self.app == "ours":
+        if self.app != "minimal":
             self._run([_bin("flask"), "--app", "wsgi", "db", "upgrade"])
             self.api_key = self._run([_bin("flask"), "--app", "wsgi", "api-keys", "create", "bench"]).strip()
         else:
@@ -178,7 +205,7 @@ class Server:
         self.proc = subprocess.Popen(
             [_bin("gunicorn"), "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
              "--graceful-timeout", "5", "--no-control-socket",
-             "wsgi:app" if self.app == "ours" else "bench.minimal_app:app"],
+             {"ours": "wsgi:app", "plain": "bench.plain_identity:app"}.get(self.app, "bench.minimal_app:app")],
             cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready(120)
@@ -197,7 +224,7 @@ class Server:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
                 c = http.client.HTTPConnection(HOST, self.port, timeout=5)
-                c.request("GET", "/" if self.app == "ours" else "/gui")
+                c.request("GET", "/gui" if self.app == "minimal" else "/")
                 status = c.getresponse().status
                 c.close()
                 if status == 200 and len(children_of(self.proc.pid)) >= self.workers:
@@ -216,7 +243,7 @@ class Server:
         return cpu_seconds(self.proc.pid)
 
     def count_cases(self) -> int:
-        table = "cases" if self.app == "ours" else "letters"
+        table = "letters" if self.app == "minimal" else "cases"
         if self.engine == "sqlite":
             path = self.db_url[len("sqlite:///"):]
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)

@@ -6,6 +6,9 @@ interleaved run), one *segment* of each kind of submission:
 
 * ``minimal``          the minimal app: a named letter, text only (the yardstick);
 * ``khieu_nai``        a named khiếu nại: name, address, CCCD, phone, e-mail, decision, request, consent;
+* ``khieu_nai_plain``  the same, sent to a third server whose identity cryptography (AES-GCM and the
+                       blind indexes' HMAC) is replaced by identity functions (bench/plain_identity.py):
+                       the difference is what encryption at rest costs (issue 9);
 * ``to_cao``           a tố cáo with identity (name, address, CCCD, phone);
 * ``minimal_photo``    the minimal app with one ~1 MB JPEG (written and fsynced, not decoded);
 * ``phan_anh_photo``   a named phản ánh with the same ~1 MB JPEG (decoded, re-encoded, fsynced);
@@ -75,7 +78,7 @@ def web_fields(kind: str, n: int) -> tuple[str, dict, bytes | None]:
     if kind in ("minimal", "minimal_photo"):
         return "/gui", {**NAMED, **COMPLAINT, "subject": COMPLAINT["subject"] + tag, "consent": "y"}, (
             photo_jpeg() if kind == "minimal_photo" else None)
-    if kind == "khieu_nai":
+    if kind in ("khieu_nai", "khieu_nai_plain"):
         return "/gui/khieu_nai", {**NAMED, **COMPLAINT, "subject": COMPLAINT["subject"] + tag,
                                   "submitter_type": "citizen", "consent": "y"}, None
     if kind == "to_cao":
@@ -138,6 +141,7 @@ class Kind:
 KINDS = [
     Kind("minimal", "minimal Flask app, named letter", "minimal"),
     Kind("khieu_nai", "khiếu nại, named (CCCD, phone, e-mail)", "ours"),
+    Kind("khieu_nai_plain", "the same, identity crypto -> identity (bench only)", "plain"),
     Kind("to_cao", "tố cáo with identity", "ours"),
     Kind("minimal_photo", "minimal Flask app, + 1 MB photo", "minimal", photo=True),
     Kind("phan_anh_photo", "phản ánh, named, + 1 MB photo", "ours", photo=True),
@@ -181,7 +185,7 @@ class Client:
         return resp.status, data
 
     def prepare(self) -> None:
-        path = "/gui/khieu_nai" if self.server.app == "ours" else "/gui"
+        path = "/gui" if self.server.app == "minimal" else "/gui/khieu_nai"
         status, body = self.request("GET", path)
         if status != 200:
             raise RuntimeError(f"GET {path} -> {status}: {text_snippet(body)}")
@@ -284,8 +288,9 @@ def run(engine: str, *, concurrency: int, reps: int, seconds: float, warmup_seco
     """One interleaved run on one engine; returns the per-kind figures (also printed)."""
     print(f"\n== Submissions, {engine}: ours and the minimal app, gunicorn -w 2 (sync) each, "
           f"{concurrency} clients, {reps} × {seconds:.0f} s per kind, interleaved ==")
-    with Server(engine) as ours, Server(engine, app="minimal") as minimal:
-        servers = {"ours": ours, "minimal": minimal}
+    with Server(engine) as ours, Server(engine, app="minimal") as minimal, \
+            Server(engine, app="plain") as plain:
+        servers = {"ours": ours, "minimal": minimal, "plain": plain}
         clients = {name: [Client(srv) for _ in range(concurrency)] for name, srv in servers.items()}
         counter = [0]
         segments: list[Segment] = []
@@ -324,7 +329,7 @@ def run(engine: str, *, concurrency: int, reps: int, seconds: float, warmup_seco
         ms = [s.ms for s in segs]
         ok, failed = sum(s.ok for s in segs), sum(s.failed for s in segs)
         rps = [s.ok / s.wall for s in segs if s.wall]
-        r = ratios(kind) if kind.app == "ours" else []
+        r = ratios(kind) if kind.app != "minimal" else []
         target = (TARGET_PHOTO if kind.photo else TARGET_TEXT) if kind.name in ("khieu_nai", "phan_anh_photo") else None
         verdict = "" if target is None or not r else ("OK" if max(r) <= target else
                                                       "median OK" if statistics.median(r) <= target else "OVER")
@@ -340,6 +345,12 @@ def run(engine: str, *, concurrency: int, reps: int, seconds: float, warmup_seco
     other = sum(s.other_cpu for s in measured) / max(sum(s.wall for s in measured), 1e-9)
     print(f"other CPU on the machine during the segments: {other * 100:.0f}% of one core on average "
           f"({os.cpu_count()} CPUs; load from other work makes figures noisier, not larger)")
+    by_rep = {s.rep: s.ms for s in per("khieu_nai_plain")}
+    crypto = [s.ms - by_rep[s.rep] for s in per("khieu_nai") if by_rep.get(s.rep)]
+    figures["crypto_ms"] = crypto
+    if crypto:
+        print(f"encryption at rest (issue 9): khieu_nai − khieu_nai_plain, paired by repetition = "
+              f"{_rng(crypto, '{:+.2f}')} ms CPU per submission (target < +0.5 ms)")
     if any(k.photo for k in KINDS):
         from danvan_feedback.storage import clean_upload
         cost = []
@@ -347,12 +358,13 @@ def run(engine: str, *, concurrency: int, reps: int, seconds: float, warmup_seco
             t = time.process_time()
             clean_upload(photo_jpeg(), "anh.jpg", 10 * 1024 * 1024)
             cost.append((time.process_time() - t) * 1000)
-        print(f"the photo ({len(photo_jpeg()) // 1024} KiB JPEG, 1600×1200): Pillow's check, decode and "
-              f"re-encode (SECURITY.md: uploads) cost {_rng(cost, '{:.1f}')} ms CPU in one process, "
-              "work the minimal app does not do")
+        print(f"the photo ({len(photo_jpeg()) // 1024} KiB JPEG, 1600×1200, upright, no EXIF): its check "
+              f"and metadata-free copy (storage.clean_upload) cost {_rng(cost, '{:.1f}')} ms CPU in one "
+              "process, work the minimal app does not do")
     ok_rows = stored == accepted
-    print(f"rows stored: ours {stored['ours']} cases, minimal {stored['minimal']} letters "
-          f"(accepted {accepted['ours']} / {accepted['minimal']}) -> {'OK' if ok_rows else 'MISMATCH'}")
+    print(f"rows stored: ours {stored['ours']} cases, minimal {stored['minimal']} letters, plain "
+          f"{stored['plain']} cases (accepted {accepted['ours']} / {accepted['minimal']} / "
+          f"{accepted['plain']}) -> {'OK' if ok_rows else 'MISMATCH'}")
     for seg in segments:
         if seg.first_failure:
             print(f"first failure of {seg.kind.name} (rep {seg.rep}): {seg.first_failure[:300]}")

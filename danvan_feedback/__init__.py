@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, file_stores, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -95,19 +95,24 @@ def register_extensions(app: Flask) -> None:
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
     login_manager.init_app(app)
+    file_stores.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import errors  # noqa: F401  (the API's own error handlers, on its bp)
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .public.views import bp as public_bp
-    from .staff.menu import role_label, staff_menu
+    from .console import staff_menu
+    from .labels import role_label
+    from .staff import cases, inbox  # noqa: F401  (the case page and the inbox add their routes to staff's bp)
     from .staff.views import bp as staff_bp
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp, url_prefix="/can-bo")
     from .admin.views import bp as admin_bp
-    from .reception.views import bp as reception_bp
+    from .reception import dialogues, sessions, views  # noqa: F401  (the reception pages add their routes to its bp)
+    from .reception.base import bp as reception_bp
     from .survey.views import bp as survey_bp
     from .survey.views import staff_bp as survey_staff_bp
     app.register_blueprint(survey_bp)

@@ -5,18 +5,15 @@ import hashlib
 import secrets
 import sys
 import time
-from datetime import datetime, timezone
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from .policy import STAFF_ROLES, role_needs_unit
+from . import clock
 from .extensions import db
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def register_commands(app: Flask) -> None:
@@ -42,7 +39,7 @@ def users_cli():
 @users_cli.command("create", help="Create a staff user. The password is read from stdin when stdin "
                    "is not a terminal (one line), else prompted twice.")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "inspector", "unit", "office", "viewer"]))
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
 @click.option("--unit", "unit_code", default=None, help="Unit code (required for role 'unit').")
 @click.option("--full-name", default="", help="Display name.")
 @click.option("--email", default=None, help="Email for notifications.")
@@ -54,8 +51,8 @@ def users_create(username, role, unit_code, full_name, email):
         unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
         if unit is None:
             raise click.UsageError(f"no unit with code {unit_code!r}")
-    elif role == "unit":
-        raise click.UsageError("role 'unit' needs --unit CODE")
+    elif role_needs_unit(role):
+        raise click.UsageError(f"role {role!r} needs --unit CODE")
     if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise click.UsageError(f"user {username!r} already exists")
     if sys.stdin.isatty():
@@ -67,7 +64,7 @@ def users_create(username, role, unit_code, full_name, email):
         raise click.UsageError(problem)
     db.session.add(User(username=username, role=role, unit_id=unit.id if unit else None,
                         full_name=full_name, email=email, password_hash=hash_password(password),
-                        created_at=_now()))
+                        created_at=clock.now()))
     db.session.commit()
     click.echo(f"created {role} {username}")
 
@@ -85,7 +82,7 @@ def api_keys_create(name):
         raise click.UsageError(f"an API key named {name!r} already exists")
     key = "dvk_" + secrets.token_urlsafe(32)
     db.session.add(ApiKey(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(),
-                          prefix=key[:10], created_at=_now()))
+                          prefix=key[:10], created_at=clock.now()))
     db.session.commit()
     click.echo(key)
 
@@ -97,7 +94,7 @@ def api_keys_revoke(name):
     row = db.session.execute(select(ApiKey).where(ApiKey.name == name)).scalar_one_or_none()
     if row is None:
         raise click.UsageError(f"no API key named {name!r}")
-    row.revoked_at = _now()
+    row.revoked_at = clock.now()
     db.session.commit()
     click.echo(f"revoked {name}")
 
@@ -107,16 +104,40 @@ def outbox_cli():
     pass
 
 
-@outbox_cli.command("send", help="Send due emails over SMTP (MAIL_* settings); failures are retried with back-off.")
+@outbox_cli.command("send", help="Send due emails over SMTP (MAIL_* settings); failures are retried with back-off. "
+                                  "With --loop, a database outage is waited out with back-off (a warning is logged).")
 @click.option("--loop", is_flag=True, help="Keep running, polling every --interval seconds.")
 @click.option("--interval", default=10.0, show_default=True, help="Seconds between polls with --loop.")
 @click.option("--limit", default=100, show_default=True, help="At most this many messages per pass.")
 @click.option("--max-passes", default=0, help="With --loop, stop after this many passes (0: never).")
-def outbox_send(loop, interval, limit, max_passes):
-    from .services.outbox import send_pending
-    passes = 0
+@click.option("--max-backoff", default=60.0, show_default=True,
+              help="With --loop, the longest wait between passes while the database cannot be reached.")
+def outbox_send(loop, interval, limit, max_passes, max_backoff):
+    import logging
+
+    from sqlalchemy.exc import DBAPIError
+
+    from .services.outbox import loop_backoff, send_pending
+    log = logging.getLogger("danvan_feedback.outbox")
+    passes = failures = 0
     while True:
-        counts = send_pending(current_app.config, _now(), limit=limit)
+        try:
+            counts = send_pending(current_app.config, clock.now(), limit=limit)
+        except DBAPIError as exc:
+            if not loop:
+                raise
+            failures += 1
+            wait = loop_backoff(failures, interval, max_backoff)
+            log.warning("outbox: database unreachable (%s, %s in a row); next try in %.1f s",
+                        type(getattr(exc, "orig", exc)).__name__, failures, wait)
+            click.echo(f"database unreachable ({type(getattr(exc, 'orig', exc)).__name__}); "
+                       f"next try in {wait:.1f} s", err=True)
+            db.session.remove()
+            time.sleep(wait)
+            continue
+        if failures:
+            log.warning("outbox: database reachable again after %s failed passes", failures)
+            failures = 0
         passes += 1
         click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
         if not loop or (max_passes and passes >= max_passes):
@@ -144,20 +165,17 @@ def attachments_cli():
 def attachments_sweep(older_than):
     from .models import Attachment
     from .models.reception import DialogueSession
-    from .reports import jobs
+    from .extensions import file_stores
     from .reports.models import ReportJob
-    from .storage import LocalStorage
-    cfg = current_app.config
     stores = [
-        ("attachments", cfg["UPLOAD_DIR"], select(Attachment.storage_key)),
-        ("reception minutes", cfg.get("RECEPTION_UPLOAD_DIR") or cfg["UPLOAD_DIR"].rstrip("/\\") + "_doi_thoai",
-         select(DialogueSession.minutes_key)),
-        ("report files", jobs.export_dir(cfg), select(ReportJob.storage_key)),
+        ("attachments", file_stores.attachments, select(Attachment.storage_key)),
+        ("reception minutes", file_stores.minutes, select(DialogueSession.minutes_key)),
+        ("report files", file_stores.exports, select(ReportJob.storage_key)),
     ]
     total = 0
-    for label, root, query in stores:
+    for label, store, query in stores:
         known = {k for k in db.session.execute(query).scalars() if k}
-        removed = LocalStorage(root).sweep(known, older_than)
+        removed = store.sweep(known, older_than)
         total += len(removed)
         click.echo(f"{label}: removed {len(removed)} orphan file(s)")
     click.echo(f"removed {total} orphan file(s)")
@@ -173,10 +191,10 @@ def seed_demo(staff):
     if staff and current_app.config["APP_ENV"] == "production":
         raise click.ClickException("demo staff accounts are refused when APP_ENV=production; "
                                    "create real accounts with 'users create'")
-    created = seed(current_app.config, _now())
+    created = seed(current_app.config, clock.now())
     click.echo(f"demo data: {created} new case(s)")
     if staff:
-        accounts = seed_staff(_now())
+        accounts = seed_staff(clock.now())
         for username, role, password in accounts:
             click.echo(f"demo account {username} ({role}): password {password}")
         if accounts:
@@ -214,7 +232,7 @@ def audit_checkpoint(copy_to):
     from pathlib import Path
 
     from .services.audit import write_checkpoint
-    path = write_checkpoint(current_app.config["AUDIT_CHECKPOINT_DIR"], datetime.now(timezone.utc))
+    path = write_checkpoint(current_app.config["AUDIT_CHECKPOINT_DIR"], clock.now())
     db.session.rollback()
     if copy_to == "-":
         click.echo(path.read_text(encoding="utf-8"))
@@ -237,7 +255,7 @@ def deadlines_cli():
                        "from cron, then `outbox send`. Running it twice a day queues nothing new.")
 def deadlines_digest():
     from .services.digest import build_digest
-    n = build_digest(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    n = build_digest(clock.now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
     click.echo(f"queued {n} digest email(s)")
 
 

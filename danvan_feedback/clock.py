@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
@@ -20,8 +20,9 @@ def org_tz() -> str:
 
 
 def now() -> datetime:
-    """The current instant (aware, UTC), from the injected clock when there is one."""
-    clock = current_app.config.get("CLOCK")
+    """The current instant (aware, UTC), from the injected clock when there is one (outside an app,
+    in a bare script, the system clock)."""
+    clock = current_app.config.get("CLOCK") if has_app_context() else None
     moment = clock() if clock is not None else datetime.now(timezone.utc)
     if moment.tzinfo is None:
         raise ValueError("CLOCK must return an aware datetime")

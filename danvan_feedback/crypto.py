@@ -13,7 +13,6 @@ they keep finding rows between deploying a new key and finishing the rotation.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -89,7 +88,7 @@ class Keyring:
 
     def index(self, kind: str, value: str, key: _Key | None = None) -> str:
         key = key or self.primary
-        return hmac.new(key.mac, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(key.mac, f"{kind}\x1f{value}".encode(), "sha256").hex()
 
     def indexes(self, kind: str, value: str) -> list[str]:
         """The digest under every key (for searching while a rotation is under way)."""

@@ -7,11 +7,10 @@ from sqlalchemy import func, select
 
 import secrets
 
-from .extensions import db
+from .extensions import db, file_stores
 from .models import Case, CaseKind, Service, Unit, User
 from .services.events import append_event
 from .services.intake import Submission, submit_case
-from .storage import LocalStorage
 
 DEMO_SERVICES = [
     ("VP", "DV-VP-01", "Tiếp nhận và trả kết quả hồ sơ hành chính (một cửa)"),
@@ -56,7 +55,7 @@ def seed(cfg: dict, now: datetime) -> int:
     db.session.commit()
     if db.session.execute(select(func.count()).select_from(Case)).scalar_one():
         return 0
-    storage = LocalStorage(cfg["UPLOAD_DIR"])
+    storage = file_stores.attachments
     for i, (kind, subject, content, identity, anonymous, status, reply) in enumerate(DEMO_CASES):
         when = now - timedelta(days=10 - 2 * i)
         consent = bool(identity)

@@ -11,6 +11,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .stores import FileStores
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -34,6 +36,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 @limiter.request_filter
 def _limits_off_for_this_app() -> bool:
     return not current_app.config.get("RATE_LIMITS_ON", True)
+file_stores = FileStores()  # the app's file stores (stores.FileStores), built by the factory
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"

@@ -75,7 +75,23 @@ def actor_words(actor_type: str, name: str | None = None, role: str | None = Non
     """Who did something, in words: "Nguyễn Văn A (Thanh tra viên)", "Công dân", "Hệ thống"."""
     if name:
         if role:
-            from .staff.menu import role_label
             return f"{name} ({role_label(role)})"
         return name
     return str(ACTOR.get(actor_type, ACTOR["staff"] if actor_type else ""))
+
+
+ROLE_LABELS = {
+    "admin": _l("Quản trị hệ thống"), "inspector": _l("Thanh tra, xử lý đơn"),
+    "unit": _l("Cán bộ đơn vị"), "office": _l("Văn phòng, thống kê"), "viewer": _l("Lãnh đạo (chỉ xem)"),
+}
+
+
+def role_label(role: str) -> str:
+    """A role in words; the triage role may carry the organisation's own name (admin settings)."""
+    from .models import OrgSetting
+    from .policy import RESOLVER_ROLES
+    if role in RESOLVER_ROLES:
+        name = OrgSetting.get("triage_role_name", "")
+        if name:
+            return name
+    return str(ROLE_LABELS.get(role, role))

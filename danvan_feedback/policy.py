@@ -9,6 +9,12 @@ from __future__ import annotations
 from typing import Iterable
 
 STAFF_ROLES = ("admin", "inspector", "unit", "office", "viewer")
+# Role groups: this module is the only place that names roles. Code asks the can_* functions; a query
+# that picks users by role (assignee lists, digests, alerts) takes one of these groups.
+ADMIN_ROLES = ("admin",)
+RESOLVER_ROLES = ("inspector",)  # resolve cases: triage, decisions
+CASE_WORKER_ROLES = ("inspector", "unit")  # work on cases: the inbox, assignees, verifiers
+UNIT_BOUND_ROLES = ("unit",)  # see only the cases handled by their own unit; need a unit
 # Kinds whose sender's identity is secret (Law on Denunciations 2018 arts. 8, 9, 47).
 SECRET_IDENTITY_KINDS = frozenset({"to_cao"})
 
@@ -28,27 +34,63 @@ def can_manage_reference_data(user) -> bool:
 
 
 def can_use_inbox(user) -> bool:
-    return is_staff(user) and user.role in ("inspector", "unit")
+    return is_staff(user) and user.role in CASE_WORKER_ROLES
+
+
+def role_needs_unit(role: str) -> bool:
+    return role in UNIT_BOUND_ROLES
+
+
+def is_unit_bound(user) -> bool:
+    """A unit officer: lists and choices narrow to the user's own unit."""
+    return is_staff(user) and user.role in UNIT_BOUND_ROLES
 
 
 def can_triage(user) -> bool:
     """Classify, accept, refuse, transfer, guide, file, merge, assign, extend, record outcomes, close."""
-    return is_staff(user) and user.role == "inspector"
+    return is_staff(user) and user.role in RESOLVER_ROLES
 
 
 def can_view_case(user, case) -> bool:
+    """Inspectors see every case; a unit officer the cases its unit handles. As SQL: ``case_scope``."""
     if not is_staff(user):
         return False
-    if user.role == "inspector":
+    if user.role in RESOLVER_ROLES:
         return True
-    if user.role == "unit":
+    if user.role in UNIT_BOUND_ROLES:
         return user.unit_id is not None and case.handling_unit_id == user.unit_id
+    return False
+
+
+def case_scope(user, unit_column=None):
+    """``can_view_case`` as a SQL clause on ``Case``, for lists and searches (a test checks that the two
+    agree for every role). ``unit_column`` is ``Case.handling_unit_id`` or an equivalent expression
+    (the inbox passes one SQLite will not use an index for)."""
+    from sqlalchemy import false, true
+
+    from .models import Case
+    if not is_staff(user):
+        return false()
+    if user.role in RESOLVER_ROLES:
+        return true()
+    if user.role in UNIT_BOUND_ROLES and user.unit_id is not None:
+        return (Case.handling_unit_id if unit_column is None else unit_column) == user.unit_id
+    return false()
+
+
+def is_responsible_for(user, case) -> bool:
+    """Whose work a case is (the due-date digest): its resolver and assignee among the inspectors,
+    every officer of the unit that handles it."""
+    if user.role in RESOLVER_ROLES:
+        return user.id in (case.resolver_id, case.assignee_id)
+    if user.role in UNIT_BOUND_ROLES:
+        return user.unit_id is not None and user.unit_id == case.handling_unit_id
     return False
 
 
 def can_work_on_case(user, case) -> bool:
     """Notes, drafts, results: the inspectors, and the unit the case is assigned to."""
-    return can_view_case(user, case) and user.role in ("inspector", "unit")
+    return can_view_case(user, case) and user.role in CASE_WORKER_ROLES
 
 
 def is_protected(case) -> bool:

@@ -1,8 +1,12 @@
 """Attachments: decide the type from the content, clean it, and store it durably outside ``static/``.
 
-Images are opened by Pillow restricted to JPEG/PNG/WebP, verified, decoded within pixel budgets
-(JPEG downscaled while decoding), shrunk and re-encoded, which drops EXIF (a photo's GPS position
-can identify a denouncer). PDFs must start with ``%PDF-`` and parse; active content (scripts,
+Images are opened by Pillow restricted to JPEG/PNG/WebP and checked against pixel budgets. A JPEG
+that is already upright and within IMAGE_MAX_SIDE (what a phone or the form's client-side downscale
+sends) keeps its compressed image data: its segments are copied without any metadata (EXIF, GPS,
+XMP, ICC, comments, thumbnails) and without anything after its end marker, which costs about a
+millisecond instead of a decode and a re-encode. Every other image is decoded within the budgets
+(JPEG downscaled while decoding), shrunk and re-encoded, which drops EXIF too (a photo's GPS
+position can identify a denouncer). PDFs must start with ``%PDF-`` and parse; active content (scripts,
 actions, embedded files) is removed by rewriting them.
 Files are written to a temporary name, fsynced, renamed and the directory fsynced before the
 database commit that refers to them; a file no row refers to is an orphan, swept by
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import secrets
 import time
 import warnings
@@ -84,9 +89,76 @@ def safe_display_name(name: str, ext: str) -> str:
     return stem + ext
 
 
+# Markers of a JPEG (ITU T.81, B.1.1.3) that the lossless copy keeps; APPn (E0–EF) and COM (FE)
+# carry metadata and are dropped, Adobe's APP14 excepted (a few bytes that say how to read the
+# colours). SOF0/1/2: baseline, extended and progressive Huffman, the only kinds phones write.
+_JPEG_SOF = {0xC0, 0xC1, 0xC2}
+_JPEG_KEEP = _JPEG_SOF | {0xC4, 0xDB, 0xDD}  # + DHT, DQT, DRI; SOS and EOI are handled apart
+_JPEG_ENTROPY_END = re.compile(rb"\xff(?![\x00\xd0-\xd7\xff])")  # a marker: not stuffing, RSTn or fill
+JFIF_APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"  # 1:1, no thumbnail
+
+
+def strip_jpeg(raw: bytes) -> bytes | None:
+    """The same JPEG without metadata, by copying its segments: SOI, a plain JFIF header, the
+    quantisation and Huffman tables, the frame header, the scans with their compressed data as
+    they are, EOI. Dropped: every APPn segment (EXIF with GPS, XMP, ICC, JFIF thumbnails, maker
+    notes) but Adobe's colour flags, comments, and anything after EOI (a ZIP or a script appended
+    to make a polyglot). The pixels decode exactly as before.
+
+    None when the file is not laid out as expected (arithmetic, lossless or hierarchical coding,
+    a marker where none may be, a segment running past the end, no scan, no EOI): the caller then
+    decodes and re-encodes it. Pure, no decoding: about a millisecond for a megabyte."""
+    n = len(raw)
+    if n < 4 or raw[0] != 0xFF or raw[1] != 0xD8:
+        return None
+    out = [b"\xff\xd8", JFIF_APP0]
+    pos, frame, scans = 2, False, 0
+    while True:
+        if pos >= n or raw[pos] != 0xFF:
+            return None
+        while pos < n and raw[pos] == 0xFF:  # fill bytes before a marker
+            pos += 1
+        if pos >= n:
+            return None
+        marker = raw[pos]
+        pos += 1
+        if marker == 0xD9:  # EOI: the end; what follows is not part of the image
+            break
+        if pos + 2 > n:
+            return None
+        length = (raw[pos] << 8) | raw[pos + 1]
+        end = pos + length
+        if length < 2 or end > n:
+            return None
+        segment = raw[pos - 2:end]
+        if marker == 0xDA:  # SOS: its header, then compressed data up to the next marker
+            if not frame:
+                return None
+            found = _JPEG_ENTROPY_END.search(raw, end)
+            if found is None:
+                return None
+            out.append(b"\xff\xda" + raw[pos:found.start()])
+            scans += 1
+            pos = found.start()
+            continue
+        if marker in _JPEG_KEEP:
+            frame = frame or marker in _JPEG_SOF
+            out.append(b"\xff" + bytes((marker,)) + raw[pos:end])
+        elif marker == 0xEE and raw[pos + 2:pos + 7] == b"Adobe" and length == 14:
+            out.append(segment)
+        elif not (0xE0 <= marker <= 0xEF or marker == 0xFE):  # another SOF kind, DNL, RSTn, TEM, ...
+            return None
+        pos = end
+    if not frame or not scans:
+        return None
+    out.append(b"\xff\xd9")
+    return b"".join(out)
+
+
 def _clean_image(raw: bytes, name: str, budget: PixelBudget) -> CleanFile:
-    """Verify, decode within the pixel budgets (JPEG downscaled while decoding), shrink to
-    IMAGE_MAX_SIDE and re-encode, which also drops EXIF and GPS."""
+    """Verify and check the pixel budgets; then either copy an upright JPEG within IMAGE_MAX_SIDE
+    without its metadata (:func:`strip_jpeg`), or decode (JPEG downscaled while decoding), turn
+    upright, shrink to IMAGE_MAX_SIDE and re-encode, which also drops EXIF and GPS."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -94,11 +166,21 @@ def _clean_image(raw: bytes, name: str, budget: PixelBudget) -> CleanFile:
                 probe.verify()
             img = Image.open(io.BytesIO(raw), formats=list(_IMAGE_TYPES))
             fmt = img.format
+            if (fmt == "JPEG" and max(img.size) <= IMAGE_MAX_SIDE and img.mode in ("RGB", "L")
+                    and img.size[0] * img.size[1] <= IMAGE_FILE_MAX_PIXELS
+                    and img.getexif().get(0x0112, 1) == 1):  # Orientation: already upright
+                stripped = strip_jpeg(raw)
+                if stripped is not None:
+                    if not budget.take(img.size[0] * img.size[1]):  # what a viewer will decode
+                        raise RejectedFile("image_budget", name)
+                    return CleanFile(safe_display_name(name, ".jpg"), "image/jpeg", stripped)
             if fmt == "JPEG":  # the decoder scales by 1/2, 1/4 or 1/8, both sides staying >= IMAGE_DRAFT_SIDE
                 img.draft(img.mode if img.mode in ("RGB", "L") else None, (IMAGE_DRAFT_SIDE, IMAGE_DRAFT_SIDE))
             pixels = img.size[0] * img.size[1]
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise RejectedFile("file_bomb", name) from exc
+        except RejectedFile:
+            raise
         except Exception as exc:  # Pillow raises many kinds for broken input
             raise RejectedFile("file_broken", name) from exc
         if pixels > IMAGE_FILE_MAX_PIXELS:

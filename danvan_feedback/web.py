@@ -19,6 +19,7 @@ from werkzeug.routing import ValidationError as RoutingValidationError
 
 from .domain.validation import INT32_MAX
 from .extensions import db
+from .links import public_url
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +144,21 @@ def _render_error(code: int, **fmt):
     return render_template("errors/error.html", code=code, title=title, text=text % fmt if fmt else text), code
 
 
-def _outcome_unknown() -> bool:
+def outcome_unknown() -> bool:
     """A POST whose commit began: it may have been recorded (a lost reply), or not."""
     return request.method == "POST" and g.get("commit_state") == "started"
+
+
+def database_failed(err: Exception) -> None:
+    """What every handler of a database error does first: roll back, and log the kind (never the SQL)."""
+    db.session.rollback()
+    log.error("database error: %s", type(err).__name__)
+
+
+def unexpected_failed(err: Exception) -> None:
+    """What every handler of an unexpected error does first: roll back, and log the traceback."""
+    db.session.rollback()
+    log.exception("unhandled error")
 
 
 def _render_unknown(code: int):
@@ -170,11 +183,10 @@ def register_errorhandlers(app: Flask) -> None:
                                                                  "max_mb": cfg["IMPORT_MAX_BYTES"] // 1048576})), 413
         return _render_error(413, mb=cfg["UPLOAD_MAX_FILE_BYTES"] // (1024 * 1024), n=cfg["UPLOAD_MAX_FILES"])
 
+    # A blueprint that answers in another format (the API: JSON in the spec's form) registers its own
+    # handlers for these; Flask asks a blueprint's handlers before the app's.
     @app.errorhandler(HTTPException)
     def _http(err):
-        if request.blueprint == "api":
-            from .api.views import api_error
-            return api_error(err.code, err.description)
         if isinstance(err, NulInRequest):
             title, text = _ERRORS["nul"]
             return render_template("errors/error.html", code=400, title=title, text=text), 400
@@ -183,15 +195,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def _db_down(err):
-        db.session.rollback()
-        log.error("database error: %s", type(err).__name__)
-        if request.blueprint == "api":
-            from .api.views import api_error
-            if _outcome_unknown():
-                return api_error(503, "Service temporarily unavailable; the request may have been "
-                                      "recorded: send it again with the same idempotency_key to find out")
-            return api_error(503, "Service temporarily unavailable")
-        if _outcome_unknown():
+        database_failed(err)
+        if outcome_unknown():
             return _render_unknown(503)
         return _render_error(503)
 
@@ -199,25 +204,7 @@ def register_errorhandlers(app: Flask) -> None:
     def _unexpected(err):
         if isinstance(err, HTTPException):
             return _http(err)
-        db.session.rollback()
-        log.exception("unhandled error")
-        if request.blueprint == "api":
-            from .api.views import api_error
-            return api_error(500, "Internal error")
-        if _outcome_unknown():
+        unexpected_failed(err)
+        if outcome_unknown():
             return _render_unknown(500)
         return _render_error(500)
-
-
-DEV_BASE_URL = "http://127.0.0.1:5000"  # what `make run` serves
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute link for emails and posters: PUBLIC_BASE_URL, which production requires. Never
-    the request's Host header (a client chooses it: ``Host: evil.example`` would otherwise put
-    ``http://evil.example/...`` into a receipt e-mail); without the setting, in development, the
-    address ``make run`` serves."""
-    from flask import current_app
-    base = current_app.config["PUBLIC_BASE_URL"] or DEV_BASE_URL
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return base + path

@@ -91,9 +91,11 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
-    # The trigram index exists only where pg_trgm could be created; autogenerate must not drop it.
+    # The trigram index exists only where pg_trgm could be created, and SQLite's full-text index
+    # (cases_fts and its shadow tables) only on SQLite; autogenerate must not drop them.
     conf_args.setdefault("include_object", lambda obj, name, type_, reflected, compare_to: not (
-        type_ == "index" and name == "ix_cases_search_trgm"))
+        (type_ == "index" and name == "ix_cases_search_trgm")
+        or (type_ == "table" and name.startswith("cases_fts"))))
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from .schemas import IDEMPOTENCY_KEY_MAX, LIST_MAX, MAX_IDS
+from .definitions import IDEMPOTENCY_KEY_MAX, LIST_MAX, MAX_IDS
 
 _S = {"type": "string"}
 _S_NULL = {"type": ["string", "null"]}
@@ -157,93 +157,96 @@ _POST_SCHEMA = {
 }
 
 
+_LIST_PARAMS = [FORMAT, JURISDICTION, LOCALE,
+               {"name": "service_request_id", "in": "query", "required": False,
+                "schema": {"type": "string", "pattern": r"[^,\s]", "maxLength": 25 * MAX_IDS},
+                "description": f"comma-separated, at most {MAX_IDS}; overrides the other filters"},
+               {"name": "service_code", "in": "query", "required": False, "schema": _S},
+               *DATE_PARAMS,
+               {"name": "status", "in": "query", "required": False,
+                "schema": {"type": "string", "pattern": "^(open|closed)(,(open|closed))?$"},
+                "description": "open, closed or open,closed"}]
+# The operations, by path (the document's ``paths``).
+_PATHS = {
+    "/discovery.{format}": {"get": {
+        "summary": "Service discovery", "operationId": "discovery",
+        "parameters": [FORMAT, JURISDICTION],
+        "responses": {"200": _ok(_ref("Discovery")), **COMMON_ERRORS}}},
+    "/v2/services.{format}": {"get": {
+        "summary": "Service list (the kinds of submission)", "operationId": "services",
+        "parameters": [FORMAT, JURISDICTION, LOCALE],
+        "responses": {"200": _ok(_array("Service")), **COMMON_ERRORS}}},
+    "/v2/services/{service_code}.{format}": {"get": {
+        "summary": "Service definition", "operationId": "service_definition",
+        "parameters": [{"name": "service_code", "in": "path", "required": True, "schema": _S},
+                       FORMAT, JURISDICTION, LOCALE],
+        "responses": {"200": _ok(_ref("ServiceDefinition")), **COMMON_ERRORS}}},
+    "/v2/requests.{format}": {
+        "get": {
+            "summary": f"Service requests (newest first, at most {LIST_MAX}; default the last 90 days)",
+            "operationId": "requests", "parameters": _LIST_PARAMS,
+            "responses": {"200": _ok(_array("ServiceRequest")), **COMMON_ERRORS}},
+        "post": {
+            "summary": "File a service request (needs an API key)", "operationId": "create_request",
+            "parameters": [FORMAT, JURISDICTION,
+                           {"name": "api_key", "in": "query", "required": False, "schema": _S,
+                            "description": "as some clients send it; the body's api_key comes first"},
+                           {"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {**_S, "maxLength": IDEMPOTENCY_KEY_MAX}}],
+            "requestBody": {"required": True, "content": {
+                "application/x-www-form-urlencoded": {"schema": _POST_SCHEMA},
+                "application/json": {"schema": _POST_SCHEMA},
+                "text/xml": {"schema": {"type": "string",
+                                        "description": "<service_request> with one child per field "
+                                                       "and <attribute><code>value</code></attribute>"}},
+            }},
+            "responses": {"201": _ok(_array("Filed"), "filed"),
+                          "200": _ok(_array("Filed"), "already filed with this idempotency key"),
+                          "400": _err("invalid request"), "403": _err("missing or invalid api_key"),
+                          "404": _err("unknown jurisdiction"), "413": _err("body too large"),
+                          "429": _err("rate limit exceeded")}},
+    },
+    "/v2/requests/{service_request_id}.{format}": {"get": {
+        "summary": "One service request", "operationId": "request",
+        "parameters": [{"name": "service_request_id", "in": "path", "required": True, "schema": _S},
+                       FORMAT, JURISDICTION, LOCALE],
+        "responses": {"200": _ok(_array("ServiceRequest")), **COMMON_ERRORS}}},
+    "/v2/tokens/{token}.{format}": {"get": {
+        "summary": "The service_request_id of a token (ours: the token is the id)", "operationId": "token",
+        "parameters": [{"name": "token", "in": "path", "required": True, "schema": _S},
+                       FORMAT, JURISDICTION],
+        "responses": {"200": _ok(_array("Token")), **COMMON_ERRORS}}},
+    "/v2/servicerequestupdates.{format}": {"get": {
+        "summary": "Public status changes, oldest first (mySociety extension)",
+        "operationId": "updates", "parameters": [FORMAT, JURISDICTION, LOCALE, *DATE_PARAMS],
+        "responses": {"200": _ok(_array("Update")), **COMMON_ERRORS}}},
+    "/v2/media/{ref}.{ext}": {"get": {
+        "summary": "A public photo (never a complaint's or a denunciation's; no EXIF)",
+        "operationId": "media",
+        "parameters": [{"name": "ref", "in": "path", "required": True, "schema": _S},
+                       {"name": "ext", "in": "path", "required": True,
+                        "schema": {"enum": ["jpg", "png", "webp"]}}],
+        "responses": {
+            "200": {"description": "the photo", "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/webp": {"schema": {"type": "string", "format": "binary"}}}},
+            "404": {"description": "not found or not public",
+                    "content": {"application/json": {"schema": _ref("Errors")}}},
+            "429": {"description": "rate limit exceeded",
+                    "content": {"application/json": {"schema": _ref("Errors")}}}}}},
+    "/v2/openapi.json": {"get": {
+        "summary": "This document", "operationId": "openapi",
+        "responses": {"200": {"description": "OpenAPI 3.1",
+                              "content": {"application/json": {"schema": {"type": "object"}}}},
+                      "429": {"description": "rate limit exceeded",
+                              "content": {"application/json": {"schema": _ref("Errors")}}}}}},
+}
+
+
 def openapi_document(base_url: str) -> dict:
     """The document; ``base_url`` is this endpoint's /open311/v2 address."""
     root = base_url.rsplit("/v2", 1)[0]
-    list_params = [FORMAT, JURISDICTION, LOCALE,
-                   {"name": "service_request_id", "in": "query", "required": False,
-                    "schema": {"type": "string", "pattern": r"[^,\s]", "maxLength": 25 * MAX_IDS},
-                    "description": f"comma-separated, at most {MAX_IDS}; overrides the other filters"},
-                   {"name": "service_code", "in": "query", "required": False, "schema": _S},
-                   *DATE_PARAMS,
-                   {"name": "status", "in": "query", "required": False,
-                    "schema": {"type": "string", "pattern": "^(open|closed)(,(open|closed))?$"},
-                    "description": "open, closed or open,closed"}]
-    paths = {
-        "/discovery.{format}": {"get": {
-            "summary": "Service discovery", "operationId": "discovery",
-            "parameters": [FORMAT, JURISDICTION],
-            "responses": {"200": _ok(_ref("Discovery")), **COMMON_ERRORS}}},
-        "/v2/services.{format}": {"get": {
-            "summary": "Service list (the kinds of submission)", "operationId": "services",
-            "parameters": [FORMAT, JURISDICTION, LOCALE],
-            "responses": {"200": _ok(_array("Service")), **COMMON_ERRORS}}},
-        "/v2/services/{service_code}.{format}": {"get": {
-            "summary": "Service definition", "operationId": "service_definition",
-            "parameters": [{"name": "service_code", "in": "path", "required": True, "schema": _S},
-                           FORMAT, JURISDICTION, LOCALE],
-            "responses": {"200": _ok(_ref("ServiceDefinition")), **COMMON_ERRORS}}},
-        "/v2/requests.{format}": {
-            "get": {
-                "summary": f"Service requests (newest first, at most {LIST_MAX}; default the last 90 days)",
-                "operationId": "requests", "parameters": list_params,
-                "responses": {"200": _ok(_array("ServiceRequest")), **COMMON_ERRORS}},
-            "post": {
-                "summary": "File a service request (needs an API key)", "operationId": "create_request",
-                "parameters": [FORMAT, JURISDICTION,
-                               {"name": "api_key", "in": "query", "required": False, "schema": _S,
-                                "description": "as some clients send it; the body's api_key comes first"},
-                               {"name": "Idempotency-Key", "in": "header", "required": False,
-                                "schema": {**_S, "maxLength": IDEMPOTENCY_KEY_MAX}}],
-                "requestBody": {"required": True, "content": {
-                    "application/x-www-form-urlencoded": {"schema": _POST_SCHEMA},
-                    "application/json": {"schema": _POST_SCHEMA},
-                    "text/xml": {"schema": {"type": "string",
-                                            "description": "<service_request> with one child per field "
-                                                           "and <attribute><code>value</code></attribute>"}},
-                }},
-                "responses": {"201": _ok(_array("Filed"), "filed"),
-                              "200": _ok(_array("Filed"), "already filed with this idempotency key"),
-                              "400": _err("invalid request"), "403": _err("missing or invalid api_key"),
-                              "404": _err("unknown jurisdiction"), "413": _err("body too large"),
-                              "429": _err("rate limit exceeded")}},
-        },
-        "/v2/requests/{service_request_id}.{format}": {"get": {
-            "summary": "One service request", "operationId": "request",
-            "parameters": [{"name": "service_request_id", "in": "path", "required": True, "schema": _S},
-                           FORMAT, JURISDICTION, LOCALE],
-            "responses": {"200": _ok(_array("ServiceRequest")), **COMMON_ERRORS}}},
-        "/v2/tokens/{token}.{format}": {"get": {
-            "summary": "The service_request_id of a token (ours: the token is the id)", "operationId": "token",
-            "parameters": [{"name": "token", "in": "path", "required": True, "schema": _S},
-                           FORMAT, JURISDICTION],
-            "responses": {"200": _ok(_array("Token")), **COMMON_ERRORS}}},
-        "/v2/servicerequestupdates.{format}": {"get": {
-            "summary": "Public status changes, oldest first (mySociety extension)",
-            "operationId": "updates", "parameters": [FORMAT, JURISDICTION, LOCALE, *DATE_PARAMS],
-            "responses": {"200": _ok(_array("Update")), **COMMON_ERRORS}}},
-        "/v2/media/{ref}.{ext}": {"get": {
-            "summary": "A public photo (never a complaint's or a denunciation's; no EXIF)",
-            "operationId": "media",
-            "parameters": [{"name": "ref", "in": "path", "required": True, "schema": _S},
-                           {"name": "ext", "in": "path", "required": True,
-                            "schema": {"enum": ["jpg", "png", "webp"]}}],
-            "responses": {
-                "200": {"description": "the photo", "content": {
-                    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-                    "image/png": {"schema": {"type": "string", "format": "binary"}},
-                    "image/webp": {"schema": {"type": "string", "format": "binary"}}}},
-                "404": {"description": "not found or not public",
-                        "content": {"application/json": {"schema": _ref("Errors")}}},
-                "429": {"description": "rate limit exceeded",
-                        "content": {"application/json": {"schema": _ref("Errors")}}}}}},
-        "/v2/openapi.json": {"get": {
-            "summary": "This document", "operationId": "openapi",
-            "responses": {"200": {"description": "OpenAPI 3.1",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}},
-                          "429": {"description": "rate limit exceeded",
-                                  "content": {"application/json": {"schema": _ref("Errors")}}}}}},
-    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "Open311 GeoReport v2", "version": "2",
@@ -251,6 +254,6 @@ def openapi_document(base_url: str) -> dict:
                                  "and public photos. XML (the spec's required format) or JSON, chosen by "
                                  "the extension; errors are the spec's list of {code, description}.")},
         "servers": [{"url": root}],
-        "paths": paths,
+        "paths": deepcopy(_PATHS),
         "components": {"schemas": deepcopy(SCHEMAS)},
     }

@@ -1,35 +1,23 @@
-"""Open311 GeoReport v2 shapes: service definitions, reading a POSTed request, list filters, and
-the JSON of a request.
-
-What a submission requires is decided by ``domain.validation`` (the rules the web form uses); this
-module only maps Open311 names to ours, reads loosely typed form or JSON bodies strictly, and turns
-the domain's error codes into English descriptions for partner developers. Nothing here writes.
-"""
+"""Open311 GeoReport v2: reading a POSTed request. What a submission requires is decided by
+``domain.validation`` (the web form's rules); this module maps Open311 names to ours, reads loosely
+typed form or JSON bodies strictly, and turns the domain's error codes into English descriptions for
+partner developers. Nothing here writes. (Service definitions: ``definitions``; lists: ``listing``.)"""
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, NumberRange
 
-from ..domain import status as st
 from ..domain.validation import (IDENTITY_FIELDS, Invalid, KindPolicy, clean_cccd, clean_phone,
-                                 clean_tax_code, clean_text, fold_diacritics, submission_errors)
+                                 clean_tax_code, clean_text, submission_errors)
 from ..public.forms import CaseForm
+from .definitions import ATTRIBUTES, IDEMPOTENCY_KEY_MAX, kind_attributes
 from .formats import XML_BODY_MAX, XmlBodyError, read_xml_body
-
-# Kinds whose cases the API never shows (denunciations: Law on Denunciations 2018 arts. 8, 47).
-# ``open311_id`` is never set for them either; this is the second lock on the same door.
-HIDDEN_KINDS = frozenset({"to_cao"})
-LIST_MAX = 1000
-LIST_DEFAULT_DAYS = 90
-MAX_IDS = 200
-IDEMPOTENCY_KEY_MAX = 200
 
 
 class ApiBadRequest(Exception):
@@ -91,159 +79,6 @@ MESSAGES_EN = {
 def describe(name: str, code: str) -> str:
     return f"{API_NAME.get(name, name)}: {MESSAGES_EN.get(code, code)}"
 
-
-# ---------------------------------------------------------------- service definitions
-
-def _loc(locale: str, vi: str, en: str) -> str:
-    return en if locale == "en" else vi
-
-
-_BOOL_VALUES = {"vi": [{"key": "true", "name": "Có"}, {"key": "false", "name": "Không"}],
-                "en": [{"key": "true", "name": "Yes"}, {"key": "false", "name": "No"}]}
-
-# code -> (datatype, datatype_description, description vi, description en)
-_ATTRS: dict[str, tuple[str, str | None, str, str]] = {
-    "subject": ("string", "max 200 characters",
-                "Tiêu đề ngắn; nếu bỏ trống, lấy 100 ký tự đầu của nội dung (description).",
-                "Short title; when empty, the first 100 characters of description are used."),
-    "submitter_type": ("singlevaluelist", None,
-                       "Người gửi là cá nhân hay doanh nghiệp, tổ chức (mặc định: cá nhân).",
-                       "Whether a person or a business/organisation files it (default: citizen)."),
-    "anonymous": ("singlevaluelist", "true or false",
-                  "Gửi ẩn danh: thông tin cá nhân gửi kèm sẽ không được lưu.",
-                  "File anonymously: any personal data sent with it is not stored."),
-    "info_only_ack": ("singlevaluelist", "true or false",
-                      "Bắt buộc khi tố cáo ẩn danh: người gửi xác nhận đã hiểu tố cáo ẩn danh chỉ được "
-                      "lưu làm thông tin, không được giải quyết theo Luật Tố cáo (Điều 25).",
-                      "Required for an anonymous denunciation: the citizen acknowledges it is kept as "
-                      "information only, not handled under the Law on Denunciations (art. 25)."),
-    "cccd": ("string", "12 digits",
-             "Số căn cước công dân (CCCD) của người gửi.",
-             "The citizen's identity card number (CCCD)."),
-    "complained_decision": ("text", "max 5000 characters",
-                            "Quyết định hoặc hành vi hành chính bị khiếu nại.",
-                            "The administrative decision or act complained about."),
-    "request_text": ("text", "max 5000 characters",
-                     "Yêu cầu của người khiếu nại.",
-                     "What the complainant asks for."),
-    "company_name": ("string", "max 300 characters",
-                     "Tên doanh nghiệp, tổ chức (bắt buộc khi submitter_type là business).",
-                     "Name of the business or organisation (required when submitter_type is business)."),
-    "tax_code": ("string", "10 digits, or 10 digits-3 digits for a branch",
-                 "Mã số thuế (bắt buộc khi submitter_type là business).",
-                 "Enterprise tax code (required when submitter_type is business)."),
-    "is_group": ("singlevaluelist", "true or false",
-                 "Đơn của nhiều người (đông người).",
-                 "Filed jointly by several people."),
-    "group_size": ("number", "whole number, 2 or more",
-                   "Số người cùng ký đơn (bắt buộc khi is_group là true).",
-                   "How many people signed (required when is_group is true)."),
-    "representative": ("string", "max 200 characters",
-                       "Người đại diện (bắt buộc khi is_group là true và không ẩn danh).",
-                       "The group's representative (required when is_group is true and not anonymous)."),
-    "consent": ("singlevaluelist", "true or false",
-                "Người gửi đã đọc thông báo xử lý dữ liệu cá nhân và đồng ý; bắt buộc khi có thông tin cá nhân.",
-                "The citizen has read and agreed to the personal data notice; required whenever personal "
-                "data is given."),
-    "contact_address": ("string", "max 300 characters",
-                        "Địa chỉ liên hệ của người gửi (thông tin cá nhân). Nơi xảy ra sự việc là "
-                        "address_string / lat, long.",
-                        "The citizen's contact address (personal data). Where the matter is goes in "
-                        "address_string / lat, long."),
-    "idempotency_key": ("string", f"max {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
-                        "Khoá chống gửi trùng: gửi lại cùng khoá chỉ tạo một hồ sơ (có thể dùng header "
-                        "Idempotency-Key).",
-                        "Retrying with the same key files one case, not two (the Idempotency-Key header "
-                        "works too)."),
-}
-BOOLEAN_ATTRS = ("anonymous", "info_only_ack", "is_group", "consent")
-
-
-def kind_attributes(kind) -> list[str]:
-    """The attribute codes a kind takes: what its web form shows (templates/public/case_form.html)."""
-    req = kind.required_fields
-    codes = ["subject", "submitter_type"]
-    if kind.anonymous != "refused":
-        codes.append("anonymous")
-    if kind.anonymous == "info_only":
-        codes.append("info_only_ack")
-    codes.append("contact_address")
-    if "cccd" in req:
-        codes.append("cccd")
-    if kind.code == "khieu_nai" or "complained_decision" in req:
-        codes += ["complained_decision", "request_text"]
-    codes += ["company_name", "tax_code"]
-    if kind.code != "gop_y":
-        codes += ["is_group", "group_size", "representative"]
-    codes += ["consent", "idempotency_key"]
-    return codes
-
-
-def _standard_fields_notice(kind, locale: str) -> str:
-    req = kind.required_fields
-    need = []
-    if "full_name" in req:
-        need.append("last_name/first_name")
-    if "address" in req:
-        need.append("attribute[contact_address]")
-    if "contact" in req:
-        need.append("phone " + _loc(locale, "hoặc", "or") + " email")
-    need_text = ", ".join(need) if need else _loc(locale, "không có", "none")
-    text = _loc(
-        locale,
-        "Trường chuẩn Open311: description là nội dung (bắt buộc); last_name là họ, first_name là tên "
-        "(ghép thành họ và tên theo thứ tự tiếng Việt); lat, long (WGS84), address_string và "
-        "address_id là nơi xảy ra sự việc (không bắt buộc, được công khai cùng trạng thái); địa chỉ "
-        "liên hệ là attribute[contact_address]. "
-        f"Bắt buộc khi không ẩn danh: {need_text}.",
-        "Standard Open311 fields: description is the content (required); last_name is the family name "
-        "and first_name the given name (joined in Vietnamese order); lat, long (WGS84), address_string "
-        "and address_id say where the matter is (optional, shown publicly with the status); the "
-        f"contact address is attribute[contact_address]. Required unless anonymous: {need_text}.")
-    if kind.anonymous == "allowed":
-        text += " " + _loc(locale, "Không ghi họ tên thì đơn là ẩn danh (thông tin cá nhân không được lưu).",
-                           "Without a name the request is anonymous (no personal data is kept).")
-    if kind.legal_basis:
-        text += " " + _loc(locale, "Căn cứ: ", "Legal basis: ") + kind.legal_basis
-    return text
-
-
-def service_definition(kind, locale: str) -> dict:
-    req = set(kind.required_fields)
-    attrs = [{"variable": False, "code": "notice", "datatype": "string", "required": False,
-              "datatype_description": None, "order": 1,
-              "description": _standard_fields_notice(kind, locale), "values": []}]
-    for order, code in enumerate(kind_attributes(kind), start=2):
-        datatype, dt_desc, vi, en = _ATTRS[code]
-        if code == "submitter_type":
-            values = [{"key": "citizen", "name": _loc(locale, "Cá nhân", "Citizen")},
-                      {"key": "business", "name": _loc(locale, "Doanh nghiệp, tổ chức", "Business or organisation")}]
-        elif code in BOOLEAN_ATTRS:
-            values = _BOOL_VALUES[locale]
-        else:
-            values = []
-        required = ("address" if code == "contact_address" else code) in req or (
-            code == "consent" and kind.anonymous == "refused")
-        attrs.append({"variable": True, "code": code, "datatype": datatype, "required": required,
-                      "datatype_description": dt_desc, "order": order,
-                      "description": _loc(locale, vi, en), "values": values})
-    return {"service_code": kind.code, "attributes": attrs}
-
-
-def service_group(kind, locale: str) -> str:
-    """Kinds handled under the Laws on Complaints and Denunciations (anonymity restricted) form one
-    group; suggestions, reports and recommendations the other."""
-    if kind.anonymous == "allowed":
-        return _loc(locale, "Góp ý, phản ánh, kiến nghị", "Feedback, reports and recommendations")
-    return _loc(locale, "Khiếu nại, tố cáo", "Complaints and denunciations")
-
-
-def service_entry(kind, locale: str) -> dict:
-    words = [kind.name_vi.lower(), fold_diacritics(kind.name_vi), kind.name_en.lower(), kind.code]
-    keywords = ", ".join(dict.fromkeys(words))
-    return {"service_code": kind.code, "service_name": kind.name(locale),
-            "description": kind.summary(locale), "metadata": True, "type": "realtime",
-            "keywords": keywords, "group": service_group(kind, locale)}
 
 
 # ---------------------------------------------------------------- reading a POST
@@ -447,8 +282,12 @@ class _Reader:
             return value
 
 
-def parse_request(fields: dict, kind, *, today: date) -> Parsed:
-    """Check a POSTed request for ``kind`` with the web form's rules; problems are in ``errors``."""
+def _attr(code: str) -> str:
+    return f"attribute[{code}]"
+
+
+def _reader_for(fields: dict, kind) -> _Reader:
+    """A reader of ``fields`` without the attributes ``kind`` does not have (each one an error)."""
     # ``anonymous`` is read for every kind so that an anonymous complaint gets the legal answer
     # from the domain rules rather than "unknown attribute".
     allowed = set(kind_attributes(kind)) | {"anonymous"}
@@ -460,17 +299,18 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
                 refused[key] = f"{code[:60]}: not an attribute of service {kind.code}"
     r = _Reader({k: v for k, v in fields.items() if k not in refused})
     r.errors.update({f"attr:{k}": d for k, d in refused.items()})
+    return r
 
-    def attr(code: str) -> str:
-        return f"attribute[{code}]"
 
+def _read_place_and_name(r: _Reader, fields: dict) -> tuple[str, str, str, float | None, float | None, str]:
+    """(full name, content, subject, lat, long, address_id), with their own errors."""
     last, first = r.text("last_name", "full_name"), r.text("first_name", "full_name")
     full_name = " ".join(p for p in (last, first) if p)
     if MAX_LEN.get("full_name") and len(full_name) > MAX_LEN["full_name"]:
         r.errors.setdefault("full_name", f"first_name: last_name and first_name together at most "
                                          f"{MAX_LEN['full_name']} characters")
     content = r.text("description", "content")
-    subject = r.text(attr("subject"), "subject") or " ".join(content.split())[:100].strip()
+    subject = r.text(_attr("subject"), "subject") or " ".join(content.split())[:100].strip()
     # Where the matter is (the spec's location): public, not personal data.
     lat, lon = r.coordinate("lat", -90, 90), r.coordinate("long", -180, 180)
     if (fields.get("lat") in (None, "")) != (fields.get("long") in (None, "")) and not (
@@ -482,37 +322,46 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
     media_url = fields.get("media_url")
     if media_url is not None and not isinstance(media_url, str):
         r.fail("media_url", "string")
-    anonymous_given = fields.get(attr("anonymous")) not in (None, "")
-    data = {
+    return full_name, content, subject, lat, lon, address_id
+
+
+def _read_data(r: _Reader, fields: dict, *, today: date, anonymous_given: bool) -> dict:
+    """The submission in the domain's names, as the web form would give it."""
+    full_name, content, subject, lat, lon, address_id = _read_place_and_name(r, fields)
+    return {
         "full_name": full_name,
-        "address": r.text(attr("contact_address"), "address"),
+        "address": r.text(_attr("contact_address"), "address"),
         "incident_place": r.text("address_string", "incident_place"),
         "address_id": address_id,
         "latitude": lat, "longitude": lon,
         "phone": r.cleaned("phone", r.text("phone", "phone"), clean_phone),
         "email": r.text("email", "email"),
-        "cccd": r.cleaned("cccd", r.text(attr("cccd"), "cccd"), lambda v: clean_cccd(v, today)),
-        "company_name": r.text(attr("company_name"), "company_name"),
-        "tax_code": r.cleaned("tax_code", r.text(attr("tax_code"), "tax_code"), clean_tax_code),
-        "representative": r.text(attr("representative"), "representative"),
+        "cccd": r.cleaned("cccd", r.text(_attr("cccd"), "cccd"), lambda v: clean_cccd(v, today)),
+        "company_name": r.text(_attr("company_name"), "company_name"),
+        "tax_code": r.cleaned("tax_code", r.text(_attr("tax_code"), "tax_code"), clean_tax_code),
+        "representative": r.text(_attr("representative"), "representative"),
         "subject": subject,
         "content": content,
-        "complained_decision": r.text(attr("complained_decision"), "complained_decision"),
-        "request_text": r.text(attr("request_text"), "request_text"),
-        "submitter_type": r.text(attr("submitter_type"), "submitter_type") or "citizen",
-        "anonymous": r.boolean(attr("anonymous"), "anonymous") if anonymous_given else False,
-        "info_only_ack": r.boolean(attr("info_only_ack"), "info_only_ack"),
-        "consent": r.boolean(attr("consent"), "consent"),
-        "is_group": r.boolean(attr("is_group"), "is_group"),
-        "group_size": r.integer(attr("group_size"), "group_size"),
+        "complained_decision": r.text(_attr("complained_decision"), "complained_decision"),
+        "request_text": r.text(_attr("request_text"), "request_text"),
+        "submitter_type": r.text(_attr("submitter_type"), "submitter_type") or "citizen",
+        "anonymous": r.boolean(_attr("anonymous"), "anonymous") if anonymous_given else False,
+        "info_only_ack": r.boolean(_attr("info_only_ack"), "info_only_ack"),
+        "consent": r.boolean(_attr("consent"), "consent"),
+        "is_group": r.boolean(_attr("is_group"), "is_group"),
+        "group_size": r.integer(_attr("group_size"), "group_size"),
     }
+
+
+def _check_sender(r: _Reader, data: dict, kind, *, anonymous_given: bool) -> None:
+    """Anonymity, e-mail and submitter type."""
     # A kind that may be anonymous is anonymous when the client gives no name and no personal data:
     # clients of the spec do not know our ``anonymous`` attribute.
     personal = any(data.get(f) for f in IDENTITY_FIELDS)
     implicit_anonymous = kind.anonymous == "allowed" and not anonymous_given
     if implicit_anonymous and not personal:
         data["anonymous"] = True
-    elif implicit_anonymous and not full_name and "full_name" in kind.required_fields:
+    elif implicit_anonymous and not data["full_name"] and "full_name" in kind.required_fields:
         r.errors.setdefault("full_name", "first_name: required when personal data is given (a request "
                                          "with no name and no personal data is filed anonymously)")
     if data["email"] and "email" not in r.errors:
@@ -524,10 +373,18 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
         r.fail("submitter_type", "submitter_type")
         data["submitter_type"] = "citizen"
 
-    idem = fields.get(attr("idempotency_key"))
+
+def parse_request(fields: dict, kind, *, today: date) -> Parsed:
+    """Check a POSTed request for ``kind`` with the web form's rules; problems are in ``errors``."""
+    r = _reader_for(fields, kind)
+    anonymous_given = fields.get(_attr("anonymous")) not in (None, "")
+    data = _read_data(r, fields, today=today, anonymous_given=anonymous_given)
+    _check_sender(r, data, kind, anonymous_given=anonymous_given)
+
+    idem = fields.get(_attr("idempotency_key"))
     if idem is not None and not (isinstance(idem, str) and 0 < len(idem) <= IDEMPOTENCY_KEY_MAX
                                  and idem.isascii() and idem.isprintable()):
-        r.errors.setdefault("idempotency_key", f"idempotency_key: {_ATTRS['idempotency_key'][1]}")
+        r.errors.setdefault("idempotency_key", f"idempotency_key: {ATTRIBUTES['idempotency_key'][1]}")
         idem = None
 
     locale_raw = fields.get("locale")
@@ -535,140 +392,8 @@ def parse_request(fields: dict, kind, *, today: date) -> Parsed:
 
     policy = KindPolicy(kind.code, kind.anonymous, tuple(kind.required_fields))
     for name, code in submission_errors(policy, data).items():
-        if name == "subject" and not fields.get(attr("subject")) and not content:
+        if name == "subject" and not fields.get(_attr("subject")) and not data["content"]:
             continue  # the subject comes from the description, whose error says it all
         if name not in r.errors:
             r.fail(name, code)
     return Parsed(data=data, idempotency_key=idem or None, locale=locale, errors=list(r.errors.values()))
-
-
-# ---------------------------------------------------------------- listing
-
-@dataclass
-class Filters:
-    ids: list[str] | None
-    service_code: str | None
-    start: datetime | None
-    end: datetime | None
-    statuses: set[str] | None  # case statuses to include; None: all
-
-
-def _parse_moment(raw: str, name: str, tz: str, end: bool) -> datetime:
-    s = raw.strip()
-    try:
-        moment = datetime.fromisoformat(s)
-    except ValueError:
-        raise ApiBadRequest(f"{name}: not an ISO 8601 date-time (e.g. 2025-03-01T00:00:00+07:00)") from None
-    if not 1970 <= moment.year <= 2999:
-        raise ApiBadRequest(f"{name}: must be between the years 1970 and 2999")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(tz))
-    if end and len(s) <= 10 and moment.time() == time(0):  # a bare date: the whole day
-        moment = moment + timedelta(days=1) - timedelta(microseconds=1)
-    return moment
-
-
-def parse_filters(args, *, tz: str, now: datetime) -> Filters:
-    errors = []
-    ids = None
-    raw_ids = args.get("service_request_id")
-    if raw_ids is not None:
-        ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
-        if not ids:
-            errors.append("service_request_id: empty")
-        elif len(ids) > MAX_IDS:
-            errors.append(f"service_request_id: at most {MAX_IDS} ids")
-    start = end = None
-    try:
-        if args.get("start_date"):
-            start = _parse_moment(args["start_date"], "start_date", tz, end=False)
-    except ApiBadRequest as exc:
-        errors += exc.descriptions
-    try:
-        if args.get("end_date"):
-            end = _parse_moment(args["end_date"], "end_date", tz, end=True)
-    except ApiBadRequest as exc:
-        errors += exc.descriptions
-    statuses = None
-    if args.get("status"):
-        wanted = {s.strip().lower() for s in args["status"].split(",") if s.strip()}
-        if not wanted or not wanted <= {"open", "closed"}:
-            errors.append("status: must be open, closed or open,closed")
-        else:
-            statuses = set()
-            if "open" in wanted:
-                statuses |= set(st.OPEN)
-            if "closed" in wanted:
-                statuses |= set(st.ALL) - set(st.OPEN)
-    if start and end and start > end:
-        errors.append("start_date: after end_date")
-    if errors:
-        raise ApiBadRequest(*errors)
-    if ids is not None:
-        # The spec: service_request_id overrides every other argument (still checked above).
-        return Filters(ids=ids, service_code=None, start=None, end=None, statuses=None)
-    if start is None and end is None:
-        start = now - timedelta(days=LIST_DEFAULT_DAYS)
-    elif start is None:
-        start = end - timedelta(days=LIST_DEFAULT_DAYS)
-    service_code = (args.get("service_code") or "").strip() or None
-    return Filters(ids=None, service_code=service_code, start=start, end=end, statuses=statuses)
-
-
-def parse_update_filters(args, *, tz: str, now: datetime) -> tuple[datetime, datetime | None]:
-    """``start_date``/``end_date`` of servicerequestupdates: by default the last 90 days."""
-    errors = []
-    start = end = None
-    for name in ("start_date", "end_date"):
-        if args.get(name):
-            try:
-                moment = _parse_moment(args[name], name, tz, end=name == "end_date")
-            except ApiBadRequest as exc:
-                errors += exc.descriptions
-                continue
-            if name == "start_date":
-                start = moment
-            else:
-                end = moment
-    if start and end and start > end:
-        errors.append("start_date: after end_date")
-    if errors:
-        raise ApiBadRequest(*errors)
-    if start is None:
-        start = (end or now) - timedelta(days=LIST_DEFAULT_DAYS)
-    return start, end
-
-
-# ---------------------------------------------------------------- a request as JSON
-
-def iso(moment: datetime | None, tz: str) -> str | None:
-    return moment.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if moment else None
-
-
-def expected_at(case, tz: str) -> datetime | None:
-    """The legal deadline in force, as the end of its day in the organisation's time zone."""
-    if case.due_on is None:
-        return None
-    return datetime.combine(case.due_on, time(23, 59, 59), tzinfo=ZoneInfo(tz))
-
-
-def request_json(case, kind, unit_name: str | None, status_notes: str, *, locale: str, tz: str,
-                 commune_name: str | None = None, media_url: str | None = None) -> dict:
-    """What the API tells about a case: its state, its clock and where the matter is. Nothing from
-    its identity or its content: a partner portal shows this to anyone holding the opaque id."""
-    return {
-        "service_request_id": case.open311_id,
-        "status": "open" if case.status in st.OPEN else "closed",
-        "status_notes": status_notes,
-        "service_name": kind.name(locale),
-        "service_code": kind.code,
-        "agency_responsible": unit_name,
-        "requested_datetime": iso(case.received_at, tz),
-        "updated_datetime": iso(case.updated_at, tz),
-        "expected_datetime": iso(expected_at(case, tz), tz),
-        "address": case.incident_place or commune_name,
-        "address_id": case.address_id,
-        "lat": case.latitude,
-        "long": case.longitude,
-        "media_url": media_url,
-    }

@@ -14,26 +14,25 @@ import hmac
 import logging
 import re
 import uuid
-from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, jsonify, request, send_file
 from flask_babel import force_locale
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
-from werkzeug.exceptions import HTTPException
+from sqlalchemy import or_, select
 
-from ..extensions import db, limiter
+from .. import clock
+from ..extensions import db, file_stores, limiter
 from ..labels import status_label
-from ..models import ApiKey, Attachment, Case, CaseEvent, CaseKind, Commune, OrgSetting, Unit
+from ..models import ApiKey, Case, CaseEvent, CaseKind, OrgSetting
 from ..services import refdata
 from ..services.intake import local_date, submission_from, submit_case
-from ..storage import LocalStorage
-from ..web import public_url
+from ..links import public_url
 from ..domain import status as st
 from .formats import FORMATS, render
 from .openapi import openapi_document
-from .schemas import (HIDDEN_KINDS, LIST_MAX, ApiBadRequest, ApiTooLarge, iso, parse_filters, parse_request,
-                      parse_update_filters, read_body, request_json, service_definition, service_entry)
+from . import reads
+from .definitions import LIST_MAX, service_definition, service_entry
+from .listing import iso, parse_filters, parse_update_filters, request_json
+from .schemas import ApiBadRequest, ApiTooLarge, parse_request, read_body
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 API_CHANGESET = "2026-12-01T00:00:00Z"
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 UPDATES_SPEC_URL = "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Proposed-differences-to-Open311"
-MEDIA_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
 def _fmt_of_path() -> str:
@@ -67,10 +65,6 @@ def _api_limit() -> str:
 # One budget per client across the whole API (not one per endpoint).
 api_limit = limiter.shared_limit(_api_limit, scope="open311",
                                  error_message="Too many requests; retry after the Retry-After delay")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _tz() -> str:
@@ -222,7 +216,7 @@ def _create_request(fmt: str):
     if kind is None:
         return api_error(400, "service_code: no active service with this code", fmt)
     cfg = current_app.config
-    now = _now()
+    now = clock.now()
     header_key = request.headers.get("Idempotency-Key")
     if header_key is not None and "attribute[idempotency_key]" not in fields:
         fields["attribute[idempotency_key]"] = header_key
@@ -235,7 +229,7 @@ def _create_request(fmt: str):
                           incident_place=data["incident_place"] or None, latitude=data["latitude"],
                           longitude=data["longitude"], address_id=data["address_id"] or None)
     key_name = key.name  # read before the commit expires it (no reload after)
-    receipt = submit_case(sub, [], storage=LocalStorage(cfg["UPLOAD_DIR"]),
+    receipt = submit_case(sub, [], storage=file_stores.attachments,
                           pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     log.info("open311: case %s %s via API key %r", receipt.case_id,
              "already filed" if receipt.duplicate else "filed", key_name)
@@ -253,73 +247,21 @@ def _create_request(fmt: str):
 
 # ---------------------------------------------------------------- reading requests
 
-def _ever_hidden():
-    """A case that was ever of a hidden kind (a denunciation, even reclassified since)."""
-    ev = aliased(CaseEvent)
-    return (exists().where(ev.case_id == Case.id, ev.kind_code.in_(sorted(HIDDEN_KINDS)))
-            .correlate(Case))
-
-
-def _visible_where():
-    return and_(Case.open311_id.is_not(None), Case.kind_code.not_in(sorted(HIDDEN_KINDS)),
-                Case.protected.is_(False), CaseKind.anonymous != "info_only", ~_ever_hidden())
-
-
-def _visible():
-    """Cases the API may show: with an opaque id, and never of a hidden kind (denunciations)."""
-    return (select(Case, CaseKind, Unit.name, Commune.name)
-            .join(CaseKind, CaseKind.code == Case.kind_code)
-            .outerjoin(Unit, Unit.id == func.coalesce(Case.handling_unit_id, Case.unit_id))  # the unit handling it, else the one named
-            .outerjoin(Commune, Commune.id == Case.commune_id)
-            .where(_visible_where()))
-
-
-def _media_ref(att_id: int) -> str:
-    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), f"open311-media:{att_id}".encode(),
-                   hashlib.sha256).hexdigest()[:32]
-    return f"{att_id}-{mac}"
-
-
-def _public_photos(case_ids: list[int]) -> dict[int, Attachment]:
-    """The first photo filed with each case, for the kinds whose photos are public (suggestions,
-    reports, recommendations: never a complaint's, never a denunciation's). Photos were re-encoded
-    at upload, so they carry no EXIF."""
-    if not case_ids:
-        return {}
-    rows = db.session.execute(
-        select(Attachment).join(Case, Case.id == Attachment.case_id)
-        .join(CaseKind, CaseKind.code == Case.kind_code)
-        .where(Attachment.case_id.in_(case_ids), Attachment.event_id.is_(None),
-               Attachment.content_type.in_(sorted(MEDIA_TYPES)), CaseKind.anonymous == "allowed",
-               _visible_where())
-        .order_by(Attachment.case_id, Attachment.id)).scalars()
-    out: dict[int, Attachment] = {}
-    for att in rows:
-        out.setdefault(att.case_id, att)
-    return out
-
-
-def _media_url(att: Attachment | None) -> str | None:
-    if att is None:
-        return None
-    return public_url("api.media", ref=_media_ref(att.id), ext=MEDIA_TYPES[att.content_type])
-
-
 def _rows_json(rows, locale: str) -> list[dict]:
     tz = _tz()
-    photos = _public_photos([case.id for case, *_rest in rows])
+    photos = reads.public_photos([case.id for case, *_rest in rows])
     with force_locale(locale):
         return [request_json(case, kind, unit_name, status_label(case.status), locale=locale, tz=tz,
-                             commune_name=commune_name, media_url=_media_url(photos.get(case.id)))
+                             commune_name=commune_name, media_url=reads.media_url(photos.get(case.id)))
                 for case, kind, unit_name, commune_name in rows]
 
 
 def _list_requests(fmt: str):
     try:
-        f = parse_filters(request.args, tz=_tz(), now=_now())
+        f = parse_filters(request.args, tz=_tz(), now=clock.now())
     except ApiBadRequest as exc:
         return api_errors(400, exc.descriptions, fmt)
-    q = _visible()
+    q = reads.visible()
     if f.ids is not None:
         q = q.where(Case.open311_id.in_(f.ids))
     else:
@@ -340,7 +282,7 @@ def _list_requests(fmt: str):
 def request_one(service_request_id: str, fmt: str):
     if bad := _check(fmt):
         return bad
-    row = db.session.execute(_visible().where(Case.open311_id == service_request_id)).first()
+    row = db.session.execute(reads.visible().where(Case.open311_id == service_request_id)).first()
     if row is None:
         return api_error(404, "No service request with this service_request_id", fmt)
     return render(fmt, _rows_json([row], _locale()), root="service_requests", item="request")
@@ -353,7 +295,7 @@ def token(token: str, fmt: str):
     if bad := _check(fmt):
         return bad
     row = db.session.execute(select(Case.open311_id).join(CaseKind, CaseKind.code == Case.kind_code)
-                             .where(_visible_where(), Case.open311_id == token)).first()
+                             .where(reads.visible_where(), Case.open311_id == token)).first()
     if row is None:
         return api_error(404, "No service request with this token", fmt)
     return render(fmt, [{"service_request_id": row.open311_id, "token": token}],
@@ -370,13 +312,13 @@ def updates(fmt: str):
     if bad := _check(fmt):
         return bad
     try:
-        start, end = parse_update_filters(request.args, tz=_tz(), now=_now())
+        start, end = parse_update_filters(request.args, tz=_tz(), now=clock.now())
     except ApiBadRequest as exc:
         return api_errors(400, exc.descriptions, fmt)
     q = (select(CaseEvent, Case.open311_id)
          .join(Case, Case.id == CaseEvent.case_id)
          .join(CaseKind, CaseKind.code == Case.kind_code)
-         .where(_visible_where(), CaseEvent.is_public.is_(True), CaseEvent.to_status.is_not(None),
+         .where(reads.visible_where(), CaseEvent.is_public.is_(True), CaseEvent.to_status.is_not(None),
                 or_(CaseEvent.from_status.is_(None), CaseEvent.from_status != CaseEvent.to_status),
                 CaseEvent.created_at >= start))
     if end is not None:
@@ -405,13 +347,13 @@ def media(ref: str, ext: str):
     """A public photo, by an unguessable reference; checked again at each request, so a case that
     became protected stops serving its photos at once."""
     m = _MEDIA_REF.fullmatch(ref)
-    if m is None or not hmac.compare_digest(_media_ref(int(m.group(1))), ref):
+    if m is None or not hmac.compare_digest(reads.media_ref(int(m.group(1))), ref):
         return api_error(404, "Not found", "json")
-    att = _public_photos_by_id(int(m.group(1)))
-    if att is None or MEDIA_TYPES.get(att.content_type) != ext:
+    att = reads.public_photo_by_id(int(m.group(1)))
+    if att is None or reads.MEDIA_TYPES.get(att.content_type) != ext:
         return api_error(404, "Not found", "json")
     try:
-        fh = LocalStorage(current_app.config["UPLOAD_DIR"]).open(att.storage_key)
+        fh = file_stores.attachments.open(att.storage_key)
     except FileNotFoundError:
         return api_error(404, "Not found", "json")
     resp = send_file(fh, mimetype=att.content_type, max_age=0)
@@ -420,45 +362,9 @@ def media(ref: str, ext: str):
     return resp
 
 
-def _public_photos_by_id(att_id: int) -> Attachment | None:
-    """The photo, if it is the public photo of its case (the one its case's media_url names)."""
-    att = db.session.get(Attachment, att_id)
-    if att is None or att.event_id is not None:
-        return None
-    public = _public_photos([att.case_id]).get(att.case_id)
-    return public if public is not None and public.id == att.id else None
-
-
 # ---------------------------------------------------------------- the API's own description
 
 @bp.get("/v2/openapi.json")
 @api_limit
 def openapi():
     return jsonify(openapi_document(public_url("api.root_v2").rstrip("/")))
-
-
-# ---------------------------------------------------------------- anything else under /open311
-
-@bp.errorhandler(413)
-def _too_large(err):
-    """The app's 413 page is HTML; a partner gets a spec error."""
-    return api_error(413, "Request body too large")
-
-
-@bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/v2/", defaults={"rest": "v2/"}, endpoint="root_v2", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@api_limit
-def unknown(rest: str):
-    """Spec errors, not HTML pages, for paths and methods the API does not have."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    for method in ("GET", "POST"):
-        if method == request.method:
-            continue
-        try:
-            endpoint, _args = adapter.match(method=method)
-        except HTTPException:
-            continue
-        if endpoint not in ("api.unknown", "api.root_v2"):
-            return api_error(405, "Method not allowed")
-    return api_error(404, "Not found")

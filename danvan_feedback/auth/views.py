@@ -1,7 +1,7 @@
 """Staff login (password, then TOTP), logout that invalidates the session, password change."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import segno
 from flask import (Blueprint, current_app, flash, g, redirect, render_template, request, session,
@@ -9,20 +9,18 @@ from flask import (Blueprint, current_app, flash, g, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import clock
 from ..extensions import db, limiter, login_manager
 from ..models import OrgSetting, User
 from ..passwords import hash_password, verify_password
 from ..services import uow
 from ..web import safe_next
 from .forms import LoginForm, PasswordChangeForm, TotpForm
-from .service import check_password, new_totp_secret, provisioning_uri, totp_required, verify_totp
+from ..services.auth import check_password, new_totp_secret, provisioning_uri, totp_required, verify_totp
 
 bp = Blueprint("auth", __name__)
 PENDING_TTL = timedelta(minutes=5)
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @login_manager.user_loader
@@ -43,7 +41,7 @@ def _login_limit() -> str:
 
 
 def _finish_login(user: User):
-    now = _now()
+    now = clock.now()
     session.pop("pending_2fa", None)
     session.pop("totp_setup", None)
     next_url = safe_next(session.pop("login_next", None))
@@ -76,12 +74,12 @@ def login():
     if not form.validate():
         return render_template("auth/login.html", form=form), 422
     cfg = current_app.config
-    user = check_password(form.username.data, form.password.data, now=_now(),
+    user = check_password(form.username.data, form.password.data, now=clock.now(),
                           max_failures=cfg["LOGIN_MAX_FAILURES"], lock_minutes=cfg["LOGIN_LOCK_MINUTES"])
     if user is None:
         return _refused(form)
     if totp_required(user):
-        session["pending_2fa"] = {"uid": user.id, "v": user.session_version, "at": _now().isoformat()}
+        session["pending_2fa"] = {"uid": user.id, "v": user.session_version, "at": clock.now().isoformat()}
         if not user.totp_secret:
             return redirect(url_for("auth.totp_setup"))
         return redirect(url_for("auth.totp"))
@@ -90,7 +88,7 @@ def login():
 
 def _pending_user() -> User | None:
     pending = session.get("pending_2fa")
-    if not pending or _now() - datetime.fromisoformat(pending["at"]) > PENDING_TTL:
+    if not pending or clock.now() - datetime.fromisoformat(pending["at"]) > PENDING_TTL:
         session.pop("pending_2fa", None)
         return None
     user = db.session.get(User, pending["uid"])
@@ -115,7 +113,7 @@ def totp():
     if step is None:
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = _now() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            user.locked_until = clock.now() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
             user.failed_logins = 0
             session.pop("pending_2fa", None)
         db.session.commit()
@@ -163,7 +161,7 @@ def logout():
 
 @bp.route("/can-bo/mat-khau", methods=["GET", "POST"])
 def change_password():
-    from ..staff.views import guard_staff
+    from ..console import guard_staff
     refused = guard_staff()
     if refused is not None:
         return refused
@@ -174,11 +172,11 @@ def change_password():
             form.current.errors = [_("Mật khẩu hiện tại không đúng.")]
             return render_template("auth/password.html", form=form), 422
         user.password_hash = hash_password(form.new.data)
-        user.password_changed_at = _now()
+        user.password_changed_at = clock.now()
         user.session_version += 1  # other sessions of this user end
         db.session.commit()
         login_user(user, remember=False)
-        session["auth_at"] = session["last_seen"] = _now().isoformat()
+        session["auth_at"] = session["last_seen"] = clock.now().isoformat()
         flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
         return redirect(url_for("staff.home"))
     return render_template("auth/password.html", form=form), 422 if request.method == "POST" else 200

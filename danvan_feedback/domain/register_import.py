@@ -44,11 +44,17 @@ class ImportProblem(ValueError):
 
 # -- text ------------------------------------------------------------------------------------------
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def fold(text: Any) -> str:
     """"Ngày nhận đơn" → "ngay nhan don": no diacritics, lower case, words separated by one space."""
-    s = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", s).split())
+    s = str(text)
+    if not s.isascii():   # plain ASCII has nothing to take off (most cells of a big register)
+        s = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return " ".join(_NOT_WORD.sub(" ", s.lower()).split())
 
 
 def is_blank(value: Any) -> bool:
@@ -70,8 +76,10 @@ def text_of(value: Any) -> str:
         value = int(value)
     if isinstance(value, (datetime, date)):
         return value.strftime("%d/%m/%Y")
-    s = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", str(value))
-    return unicodedata.normalize("NFC", s).strip()
+    s = str(value)
+    if s.isascii() and s.isprintable():   # no control character, already NFC
+        return s.strip()
+    return unicodedata.normalize("NFC", _CONTROL.sub("", s)).strip()
 
 
 # -- fields and header guessing --------------------------------------------------------------------
@@ -282,6 +290,10 @@ def parse_date(value: Any) -> date | None:
     return d
 
 
+_EXPONENT = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
+_SEPARATORS = re.compile(r"[\s.\-]")
+
+
 def _digits(value: Any) -> str:
     """The digits of a number cell or text; a float from Excel (7.5e10) loses no digit."""
     if isinstance(value, bool):
@@ -293,14 +305,14 @@ def _digits(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     s = str(value).strip().lstrip("'")
-    if re.fullmatch(r"\d+(?:\.\d+)?[eE]\+?\d+", s):  # "7.5190001234E+10" typed back as text
+    if _EXPONENT.fullmatch(s):  # "7.5190001234E+10" typed back as text
         try:
             return str(int(float(s)))
         except (OverflowError, ValueError):
             return ""
     if s.endswith(".0") and s[:-2].isdigit():
         s = s[:-2]
-    return re.sub(r"[\s.\-]", "", s)
+    return _SEPARATORS.sub("", s)
 
 
 def repair_cccd(value: Any) -> str | None:
@@ -495,7 +507,7 @@ def row_role(cells: Sequence[Any], mapping: dict[str, int], kind: str) -> str:
     date_cell = cells[mapping[date_field]] if date_field in mapping and mapping[date_field] < len(cells) else None
     kind_cell = cells[mapping["kind"]] if "kind" in mapping and mapping["kind"] < len(cells) else None
     if not is_blank(date_cell) and not is_blank(kind_cell) and not (
-            isinstance(date_cell, str) and _TOTALS.match(fold(date_cell[:12]))):
+            isinstance(date_cell, str) and not date_cell[:1].isdigit() and _TOTALS.match(fold(date_cell[:12]))):
         return "record"   # the common case, decided cheaply
     filled = [v for v in cells if not is_blank(v)]
     if not filled:
@@ -518,10 +530,13 @@ def row_key(kind: str, ref: str, day: date | None, *parts: str) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()[:40]
 
 
+_DIGEST_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))   # what json.dumps(…) used
+
+
 def digest(record: dict) -> str:
     """A fingerprint of a row's values, to tell an unchanged row from a corrected one."""
-    payload = json.dumps({k: (v.isoformat() if isinstance(v, date) else v) for k, v in sorted(record.items())
-                          if k not in ("line", "key", "digest")}, ensure_ascii=False, separators=(",", ":"))
+    payload = _DIGEST_JSON.encode({k: (v.isoformat() if isinstance(v, date) else v)
+                                   for k, v in sorted(record.items()) if k not in ("line", "key", "digest")})
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -532,18 +547,22 @@ def _cached(fn, cache: dict, value: Any):
         hash(k)
     except TypeError:
         return fn(value)
-    if k not in cache:
+    hit = cache.get(k)
+    if hit is None:
         try:
-            cache[k] = (True, fn(value))
+            hit = cache[k] = (True, fn(value))
         except CellError as exc:
-            cache[k] = (False, exc)
-    ok, out = cache[k]
+            # the problem, not the exception: a raised exception keeps its traceback, whose frames
+            # keep every chunk of rows it was raised through alive (hundreds of MB on a big file)
+            hit = cache[k] = (False, (exc.code, exc.params))
+    ok, out = hit
     if not ok:
-        raise out
+        raise CellError(out[0], **out[1])
     return out
 
 
 NO_CONTENT = "(Sổ cũ không ghi nội dung)"
+UNCACHED = frozenset({"cccd", "phone"})
 
 
 class RowValidator:
@@ -595,6 +614,8 @@ class RowValidator:
         if value is None or value == "":
             return None
         try:
+            if name in UNCACHED:   # a different value on nearly every row: remembering costs memory
+                return fn(value)
             return _cached(fn, self.caches.setdefault(name, {}), value)
         except CellError as exc:
             errs.append(Problem(line, self._col(name), exc.code, exc.params))

@@ -25,173 +25,15 @@ whatever happens later (signed-off periods are frozen besides: ``reports.signoff
 """
 from __future__ import annotations
 
-import re
-import uuid
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, bindparam, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import text
 
+from .report_sql import (EVENT_AT, FACTS, FEEDBACK_KINDS, IN_PERIOD, Window, bind_params, facts_source, local_day,
+                         materialised, period_text, sql_list, window)  # noqa: F401  (reports call rq.window, rq.materialised)
 from .triage import MATTER_STATES
-
-OPEN = ("received", "accepted", "in_progress", "waiting_citizen")
-DONE = ("resolved", "closed")
-# The processing decisions of a letter (domain brief §6; TT 06/2025 form 02/XLD).
-DECISIONS = ("accept", "refuse", "transfer", "guide", "store", "merge")
-FEEDBACK_KINDS = ("gop_y", "phan_anh", "kien_nghi")
-# The instant an event takes effect. When decisions carry an effective date of their own, this is
-# the one place to read it from.
-EVENT_AT = "created_at"
-
-
-@dataclass(frozen=True)
-class Window:
-    since: datetime   # UTC, included
-    until: datetime   # UTC, excluded
-    tz: str
-    start: date       # local first day
-    end: date         # local last day
-
-
-def window(start: date, end: date, tz: str) -> Window:
-    """Local days ``[start, end]`` as UTC instants."""
-    zone = ZoneInfo(tz)
-    since = datetime(start.year, start.month, start.day, tzinfo=zone).astimezone(timezone.utc)
-    nxt = end + timedelta(days=1)
-    until = datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone).astimezone(timezone.utc)
-    return Window(since, until, tz, start, end)
-
-
-def _q(items) -> str:
-    return ", ".join(f"'{i}'" for i in items)
-
-
-def _offset_hours(w: Window) -> float:
-    return ZoneInfo(w.tz).utcoffset(datetime(w.start.year, w.start.month, w.start.day)).total_seconds() / 3600
-
-
-def local_day(col: str, dialect: str, w: Window, fmt: str = "day") -> str:
-    """SQL for the local calendar day (``YYYY-MM-DD``) or month (``YYYY-MM``) of a UTC column.
-
-    PostgreSQL converts with the real time zone; SQLite with the zone's offset at the period's start
-    (Asia/Ho_Chi_Minh has had no daylight saving since 1975)."""
-    if dialect == "postgresql":
-        return f"to_char(({col}) AT TIME ZONE :tz, '{'YYYY-MM-DD' if fmt == 'day' else 'YYYY-MM'}')"
-    mod = f"{_offset_hours(w):+g} hours"
-    return f"strftime('{'%Y-%m-%d' if fmt == 'day' else '%Y-%m'}', {col}, '{mod}')"
-
-
-def _params(w: Window) -> dict:
-    return {"s": w.since, "e": w.until, "tz": w.tz}
-
-
-def _text(sql: str, w: Window):
-    """``text(sql)`` with ``:s`` and ``:e`` typed as instants (when the statement uses them)."""
-    binds = [bindparam(n, type_=DateTime(timezone=True)) for n in ("s", "e") if re.search(rf":{n}\b", sql)]
-    return text(sql).bindparams(*binds)
-
-
-def _tag(value: str) -> str:
-    """``seq`` as 9 digits followed by ``value``: ``MAX``/``MIN`` of it picks the value of the
-    latest/earliest event (``SUBSTR(…, 10)`` reads it back), in one GROUP BY without a window."""
-    return f"CAST(seq + 100000000 AS TEXT) || {value}"
-
-
-_IN = f"{EVENT_AT} >= :s AND {EVENT_AT} < :e"    # dated in the period
-_BEFORE_S, _BEFORE_E = f"{EVENT_AT} < :s", f"{EVENT_AT} < :e"
-
-# One row per case with what the report needs from its events, in one GROUP BY over the events:
-# - status_s / status_e: its status at the period's start / end; kind_e: its kind at the end;
-# - decided_at / decision: the first processing decision (each letter is processed once);
-# - acc_s / acc_p: accepted (thụ lý) before the start / in the period; reopened_p: reopened in it;
-# - resolved_at / outcome_p: the last resolution (record_outcome) in the period and its outcome;
-# - urged: urged (đôn đốc) in the period; agency_replies: replies received from the agency the
-#   letter was transferred to (action ``agency_reply``) in the period;
-# - ext_e: extensions of the resolution deadline decided before the end; paused_e: a pause (request
-#   for the citizen's documents) before the end; grp_before/grp_after: marked as a group before /
-#   after the end.
-FACTS = f"""
-WITH ev AS (
-  SELECT case_id,
-    SUBSTR(MAX(CASE WHEN {_BEFORE_S} THEN {_tag('to_status')} END), 10) AS status_s,
-    SUBSTR(MAX(CASE WHEN {_BEFORE_E} THEN {_tag('to_status')} END), 10) AS status_e,
-    SUBSTR(MAX(CASE WHEN {_BEFORE_E} AND kind_code IS NOT NULL THEN {_tag('kind_code')} END), 10) AS kind_e,
-    MIN(CASE WHEN action IN ({{decisions}}) THEN {EVENT_AT} END) AS decided_at,
-    SUBSTR(MIN(CASE WHEN action IN ({{decisions}}) THEN {_tag('action')} END), 10) AS decision,
-    MAX(CASE WHEN action = 'accept' AND {_BEFORE_S} THEN 1 ELSE 0 END) AS acc_s,
-    MAX(CASE WHEN action = 'accept' AND {_IN} THEN 1 ELSE 0 END) AS acc_p,
-    MAX(CASE WHEN action = 'reopen' AND {_IN} THEN 1 ELSE 0 END) AS reopened_p,
-    MAX(CASE WHEN action = 'record_outcome' AND {_IN} THEN {EVENT_AT} END) AS resolved_at,
-    SUBSTR(MAX(CASE WHEN action = 'record_outcome' AND {_IN} THEN {_tag("COALESCE(outcome, '')")} END), 10)
-      AS outcome_p,
-    MAX(CASE WHEN action = 'urge' AND {_IN} THEN 1 ELSE 0 END) AS urged,
-    SUM(CASE WHEN action = 'agency_reply' AND {_IN} THEN 1 ELSE 0 END) AS agency_replies,
-    SUM(CASE WHEN action = 'extend' AND {_BEFORE_E} AND from_status <> 'received' THEN 1 ELSE 0 END) AS ext_e,
-    MAX(CASE WHEN action = 'request_info' AND {_BEFORE_E} THEN 1 ELSE 0 END) AS paused_e,
-    MAX(CASE WHEN action = 'mark_group' AND {_BEFORE_E} THEN 1 ELSE 0 END) AS grp_before,
-    MAX(CASE WHEN action = 'mark_group' AND {EVENT_AT} >= :e THEN 1 ELSE 0 END) AS grp_after
-  FROM case_events GROUP BY case_id
-), facts AS (
-  SELECT c.id, COALESCE(ev.kind_e, c.kind_code) AS kind_code,
-    CASE WHEN c.is_group AND (ev.grp_before = 1 OR ev.grp_after = 0) THEN 1 ELSE 0 END AS is_group,
-    CASE WHEN c.is_anonymous THEN 1 ELSE 0 END AS is_anonymous, c.handling_unit_id, c.received_at,
-    c.attempt, c.is_remote, c.accepted_on,
-    COALESCE(c.matter_state, CASE WHEN c.kind_code = 'khieu_nai' AND c.attempt = 2 THEN 'resolved_once'
-                                  ELSE 'not_yet' END) AS matter_state,
-    CASE WHEN c.received_at >= :s AND c.received_at < :e THEN 1 ELSE 0 END AS is_new,
-    CASE WHEN c.received_at < :e AND (c.received_at >= :s OR ev.decided_at IS NULL OR ev.decided_at >= :s)
-      THEN 1 ELSE 0 END AS in_xld,
-    CASE WHEN ev.decided_at >= :s AND ev.decided_at < :e THEN 1 ELSE 0 END AS processed,
-    ev.decision, ev.status_s, ev.status_e,
-    CASE WHEN ev.status_s IN ({{open_}}) THEN 1 ELSE 0 END AS open_s,
-    CASE WHEN ev.status_e IN ({{open_}}) THEN 1 ELSE 0 END AS open_e, ev.acc_s, ev.acc_p,
-    CASE WHEN ev.acc_s = 1 OR ev.acc_p = 1 THEN 1 ELSE 0 END AS acc_e, ev.reopened_p,
-    ev.resolved_at,
-    -- events written before they recorded an outcome: the case's outcome stands in
-    CASE WHEN ev.resolved_at IS NOT NULL THEN COALESCE(NULLIF(ev.outcome_p, ''), c.outcome) END AS outcome,
-    ev.urged, ev.agency_replies, ev.ext_e, ev.paused_e
-  FROM cases c
-  JOIN ev ON ev.case_id = c.id
-  WHERE (c.received_at < :e AND (c.received_at >= :s OR ev.decided_at IS NULL OR ev.decided_at >= :s
-                                 OR ev.status_s IN ({{open_}}) OR ev.reopened_p = 1))
-     OR ev.urged = 1 OR ev.agency_replies > 0
-)
-""".replace("{decisions}", ", ".join(f"'{d}'" for d in DECISIONS)).replace(
-    "{open_}", ", ".join(f"'{o}'" for o in OPEN))
-
-
-@contextmanager
-def materialised(conn, w: Window) -> Iterator[str]:
-    """Compute the period's per-case history (``FACTS``) once into a temporary table and yield its
-    name, to pass as ``facts=`` to :func:`summary`, :func:`deadline_rows`, :func:`headline`,
-    :func:`by_key` and :func:`by_month`, which then only aggregate it. The table lives on this
-    connection (SQLite and PostgreSQL alike) and is dropped on leaving the block."""
-    name = f"report_facts_{uuid.uuid4().hex[:16]}"
-    conn.execute(_text(f"CREATE TEMPORARY TABLE {name} AS {FACTS} SELECT * FROM facts", w), _params(w))
-    if conn.dialect.name == "postgresql":
-        # Temporary tables get no statistics from autovacuum: without them PostgreSQL guesses a few
-        # hundred thousand groups and sorts the whole table on disk instead of hashing.
-        conn.execute(text(f"ANALYZE {name}"))
-    try:
-        yield name
-    finally:
-        # In an aborted PostgreSQL transaction the DROP fails; its rollback removes the table anyway.
-        with suppress(SQLAlchemyError):
-            conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
-
-
-def _source(facts: str | None) -> tuple[str, str]:
-    """(SQL prefix, table name) to read the facts from: the ``FACTS`` CTE, or a table made by
-    :func:`materialised`."""
-    if facts is None:
-        return FACTS, "facts"
-    if not facts.replace("_", "").isalnum():
-        raise ValueError(facts)
-    return "", facts
 
 
 # Boolean SQL conditions on ``facts`` rows, reused by the tables.
@@ -234,7 +76,7 @@ def _xld_columns() -> dict[str, str]:
       transferred to (events ``agency_reply``).
     """
     kn, tc = "kind_code = 'khieu_nai'", "kind_code = 'to_cao'"
-    fb = f"kind_code IN ({_q(FEEDBACK_KINDS)})"
+    fb = f"kind_code IN ({sql_list(FEEDBACK_KINDS)})"
     new = "in_xld = 1 AND is_new = 1"
     eligible = "processed = 1 AND decision NOT IN ('store', 'merge')"
     jur = f"{eligible} AND decision IN ('accept', 'refuse')"
@@ -302,14 +144,14 @@ def summary(conn, w: Window, facts: str | None = None) -> dict[str, int]:
         for i, sql in enumerate(cols.values()))
     keys = ("kind_code, is_new, in_xld, processed, decision, is_group, is_anonymous, matter_state, "
             "open_s, open_e, acc_s, acc_p, acc_e, reopened_p, urged, outcome")
-    pre, src = _source(facts)
+    pre, src = facts_source(facts)
     sql = pre + f"""
 SELECT {select_list} FROM (
   SELECT {keys}, CASE WHEN resolved_at IS NOT NULL THEN 1 END AS resolved_at, COUNT(*) AS n,
     SUM(agency_replies) AS agency_replies
   FROM {src} GROUP BY {keys}, CASE WHEN resolved_at IS NOT NULL THEN 1 END
 ) g"""
-    row = conn.execute(_text(sql, w), _params(w)).one()
+    row = conn.execute(period_text(sql, w), bind_params(w)).one()
     return {name: int(row[i] or 0) for i, name in enumerate(names)}
 
 
@@ -320,7 +162,7 @@ def deadline_rows(conn, w: Window, dialect: str, facts: str | None = None) -> li
     open at the end. A case paused before the end is a row of its own (``case_id``): the days it
     was paused up to the end are counted by :func:`paused_days_at_end`."""
     day = local_day("resolved_at", dialect, w)
-    pre, src = _source(facts)
+    pre, src = facts_source(facts)
     sql = pre + f"""
 SELECT kind_code, accepted_on, attempt, ext_e, is_remote, CASE WHEN paused_e = 1 THEN id END AS case_id,
   CASE WHEN {RESOLVED} THEN {day} END AS resolved_day,
@@ -332,7 +174,7 @@ GROUP BY kind_code, accepted_on, attempt, ext_e, is_remote, CASE WHEN paused_e =
   CASE WHEN {RESOLVED} THEN {day} END, CASE WHEN {OPEN_END} THEN 1 ELSE 0 END
 """
     out = []
-    for r in conn.execute(_text(sql, w), _params(w)):
+    for r in conn.execute(period_text(sql, w), bind_params(w)):
         m = dict(r._mapping)
         if isinstance(m["accepted_on"], str):
             m["accepted_on"] = date.fromisoformat(m["accepted_on"])
@@ -353,10 +195,10 @@ def pause_spans(conn, w: Window, case_ids: list[int]) -> dict[int, list[tuple[da
     after_end = w.end + timedelta(days=1)
     for i in range(0, len(case_ids), 500):
         chunk = case_ids[i:i + 500]
-        rows = conn.execute(_text(
+        rows = conn.execute(period_text(
             f"SELECT case_id, action, to_status, {EVENT_AT} AS at FROM case_events "
             f"WHERE case_id IN ({', '.join(str(int(c)) for c in chunk)}) AND {EVENT_AT} < :e "
-            "ORDER BY case_id, seq", w), _params(w)).all()
+            "ORDER BY case_id, seq", w), bind_params(w)).all()
         by_case: dict[int, list] = {}
         for r in rows:
             by_case.setdefault(r.case_id, []).append(r)
@@ -458,7 +300,7 @@ def reception(conn, w: Window) -> dict[str, int]:
         "head_delegated": _sum(f"{head} AND COALESCE(head_mode, 'delegated') = 'delegated'"),
         "kn": _sum("kind_code = 'khieu_nai'"),
         "tc": _sum("kind_code = 'to_cao'"),
-        "pakn": _sum(f"kind_code IN ({_q(FEEDBACK_KINDS)})"),
+        "pakn": _sum(f"kind_code IN ({sql_list(FEEDBACK_KINDS)})"),
         "accepted": _sum("handling = 'accepted'"),
         "guided": _sum("handling = 'guided'"),
         "transferred": _sum("handling = 'transferred'"),
@@ -488,14 +330,14 @@ def by_month(conn, w: Window, dialect: str, facts: str | None = None) -> list[di
     "Each resolution counts in its own month"; periods of Decree 09/2019/NĐ-CP art. 12)."""
     rm = local_day("received_at", dialect, w, "month")
     sm = local_day(EVENT_AT, dialect, w, "month")
-    pre, src = _source(facts)
+    pre, src = facts_source(facts)
     sql = pre + f"""
 SELECT month, SUM(received) AS received, SUM(resolved) AS resolved FROM (
   SELECT {rm} AS month, 1 AS received, 0 AS resolved FROM {src} WHERE is_new = 1
   UNION ALL
-  SELECT {sm} AS month, 0, 1 FROM case_events WHERE action = 'record_outcome' AND {_IN}
+  SELECT {sm} AS month, 0, 1 FROM case_events WHERE action = 'record_outcome' AND {IN_PERIOD}
 ) t GROUP BY month ORDER BY month"""
-    return [dict(r._mapping) for r in conn.execute(_text(sql, w), _params(w))]
+    return [dict(r._mapping) for r in conn.execute(period_text(sql, w), bind_params(w))]
 
 
 def by_key(conn, w: Window, key: str, facts: str | None = None) -> list[dict]:
@@ -505,22 +347,22 @@ def by_key(conn, w: Window, key: str, facts: str | None = None) -> list[dict]:
     forms 03/GQKN and 04/GQTC, TT 06/2025/TT-TTCP, applied to every kind)."""
     if key not in ("kind_code", "handling_unit_id"):
         raise ValueError(key)
-    pre, src = _source(facts)
+    pre, src = facts_source(facts)
     sql = pre + f"""
 SELECT {key} AS k, {_sum('is_new = 1')} AS received, {_sum(RESOLVED)} AS resolved,
   {_sum(OPEN_END)} AS open_end
 FROM {src} GROUP BY {key} ORDER BY {key}"""
-    return [dict(r._mapping) for r in conn.execute(_text(sql, w), _params(w))]
+    return [dict(r._mapping) for r in conn.execute(period_text(sql, w), bind_params(w))]
 
 
 def headline(conn, w: Window, facts: str | None = None) -> dict[str, int]:
     """Received, accepted and resolved in the period, and being resolved at its end (all kinds)."""
-    pre, src = _source(facts)
+    pre, src = facts_source(facts)
     sql = pre + f"""
 SELECT {_sum('is_new = 1')} AS received, {_sum('acc_p = 1')} AS accepted, {_sum(RESOLVED)} AS resolved,
   {_sum(OPEN_END)} AS open_end
 FROM {src}"""
-    r = conn.execute(_text(sql, w), _params(w)).one()
+    r = conn.execute(period_text(sql, w), bind_params(w)).one()
     return {k: int(v or 0) for k, v in r._mapping.items()}
 
 
@@ -542,7 +384,7 @@ SELECT f.id, f.kind_code, {rd} AS received_day, f.handling_unit_id, f.status_s, 
 FROM facts f JOIN cases c ON c.id = f.id
 WHERE f.in_xld = 1 OR (f.acc_s = 1 AND (f.open_s = 1 OR f.reopened_p = 1))
 ORDER BY f.id"""
-    result = conn.execute(_text(sql, w), _params(w),
+    result = conn.execute(period_text(sql, w), bind_params(w),
                           execution_options={"stream_results": True, "yield_per": chunk})
     while True:
         rows = result.fetchmany(chunk)
@@ -553,6 +395,6 @@ ORDER BY f.id"""
 
 def plain_group_by(conn, w: Window) -> list[tuple]:
     """The benchmark's yardstick: a plain GROUP BY over the same cases (current status, no history)."""
-    return list(conn.execute(_text(
+    return list(conn.execute(period_text(
         "SELECT kind_code, status, COUNT(*) FROM cases WHERE received_at >= :s AND received_at < :e "
-        "GROUP BY kind_code, status", w), _params(w)))
+        "GROUP BY kind_code, status", w), bind_params(w)))

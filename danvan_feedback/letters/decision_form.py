@@ -7,9 +7,9 @@ from datetime import date
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import file_stores
 from ..services import decisions
 from ..services.triage import Ctx, TriageError
-from ..storage import LocalStorage
 
 ERRORS = {
     "before_previous": _l("Ngày có hiệu lực không thể trước sự kiện trước đó của hồ sơ (%(d)s)."),
@@ -52,4 +52,4 @@ def finish(action: str, event, case, *, entered: Ctx, signed_file) -> str | None
     if action not in decisions.DECISION_ACTIONS or event is None:
         return None
     return decisions.after_decision(event, case, entered=entered, signed_file=signed_file,
-                                    storage=LocalStorage(current_app.config["UPLOAD_DIR"]))
+                                    storage=file_stores.attachments)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import documents as docs
 from .. import policy
 from ..domain import clocks as ck
-from ..domain.report_queries import DECISIONS
+from ..domain.report_sql import DECISIONS
 from ..extensions import db
 from ..models import AgencyReply, Case, CaseEvent, CaseKind, IssuedDocument
 from ..services import letters as svc

@@ -20,28 +20,28 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from .. import clock
 from .. import documents as docs
 from .. import policy
 from ..domain.letters import received_date_errors
 from ..domain.validation import KindPolicy, submission_errors
 from ..crypto import current_keyring
-from ..extensions import db
+from ..extensions import db, file_stores
 from ..models import Case, CaseKind, IssuedDocument
 from ..public.forms import MESSAGES as PUBLIC_MESSAGES
 from ..public.views import _fill_choices, _read_files, _resolve_choices
 from ..services import letters as svc
 from ..services.intake import local_date, submission_from, submit_case
-from ..staff import menu
-from ..staff.views import guard_staff
-from ..storage import LocalStorage
+from .. import console
+from ..console import guard_blueprint, requires
 from .forms import CHANNELS, SIGNATORIES, AgencyReplyForm, IssueForm, LetterForm
 
 bp = Blueprint("letters", __name__)
-bp.before_request(guard_staff)
+guard_blueprint(bp)
 
-menu.register("letters.register", _l("Vào sổ đơn"), policy.can_register_letters,
+console.register("letters.register", _l("Vào sổ đơn"), policy.can_register_letters,
               _l("Đơn nhận qua bưu điện, nộp trực tiếp, thư điện tử, điện thoại: vào sổ, in giấy biên nhận."), 15)
-menu.register("letters.awaiting_reply", _l("Đơn đã chuyển chờ phúc đáp"), policy.can_triage,
+console.register("letters.awaiting_reply", _l("Đơn đã chuyển chờ phúc đáp"), policy.can_triage,
               _l("Đơn đã chuyển cơ quan khác mà chưa có văn bản phúc đáp: danh sách cần đôn đốc."), 16)
 
 MESSAGES = {
@@ -69,25 +69,13 @@ MESSAGES = {
 NOT_FOR_LETTERS = {"anonymous_refused", "info_only_ack_required", "consent_required"}
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _tz() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
 def _today():
-    return local_date(_now(), _tz())
+    return local_date(clock.now(), _tz())
 
-
-def storage() -> LocalStorage:
-    return LocalStorage(current_app.config["UPLOAD_DIR"])
-
-
-def doc_storage() -> LocalStorage:
-    """Issued documents are kept apart from case attachments (the attachment sweep knows only those)."""
-    return LocalStorage(current_app.config["UPLOAD_DIR"].rstrip("/\\") + "_van_ban")
 
 
 def _msg(code: str, **params) -> str:
@@ -109,30 +97,15 @@ def _render_form(form: LetterForm, status: int = 200, extra: dict | None = None,
                            backdate=cfg["LETTER_BACKDATE_DAYS"], today=_today()), status
 
 
-@bp.route("/vao-so-don", methods=["GET", "POST"])
-def register():
-    if not policy.can_register_letters(current_user):
-        abort(403)
-    form = LetterForm()
-    if request.method == "GET":
-        form.token.data = uuid.uuid4().hex
-        form.received_on.data = _today()
-        return _render_form(form)
-
-    form_ok = form.validate()
+def _letter_errors(form: LetterForm, kind, cfg) -> tuple[dict[str, str], dict]:
+    """The problems of a letter form beyond its fields' own ({field: message}), and its data."""
     errors: dict[str, str] = {}
-    extra: dict[str, str] = {}
-    token = form.token.data or ""
-    if not (8 <= len(token) <= 64 and token.isalnum()):
-        extra["token"] = _msg("token")
-    kind = db.session.get(CaseKind, form.kind_code.data or "")
     if kind is None or not kind.active:
         errors["kind_code"] = _msg("unknown_kind")
     if form.channel.data not in CHANNELS:
         errors["channel"] = _msg("unknown_channel")
     if form.signatories.data not in SIGNATORIES:
         errors["signatories"] = _msg("unknown_signatories")
-    cfg = current_app.config
     for name, code in received_date_errors(form.received_on.data, form.sender_doc_date.data, today=_today(),
                                            backdate_days=cfg["LETTER_BACKDATE_DAYS"]).items():
         errors[name] = _msg(code, n=cfg["LETTER_BACKDATE_DAYS"])
@@ -144,6 +117,52 @@ def register():
         for name, code in submission_errors(rules, {**data, "consent": True}).items():
             if code not in NOT_FOR_LETTERS and not form[name].errors:
                 errors[name] = str(PUBLIC_MESSAGES[code])
+    return errors, data
+
+
+def _received_at(received_on, now: datetime) -> datetime:
+    """Now, for a letter received today; else the start of the day it came, in the organisation's
+    time zone."""
+    if received_on == local_date(now, _tz()):
+        return now
+    from zoneinfo import ZoneInfo
+    return datetime(received_on.year, received_on.month, received_on.day,
+                    tzinfo=ZoneInfo(_tz())).astimezone(timezone.utc)
+
+
+def _issue_receipt(case: Case, receipt, now: datetime, cfg) -> None:
+    """The receipt (biên nhận) of a newly registered letter, and its PIN held for the slip."""
+    try:
+        svc.issue_document(case.id, "bien_nhan", actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
+                           storage=file_stores.documents, number=None, issued_on=None,
+                           signer=current_user.full_name or current_user.username,
+                           template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url(),
+                           show_identity=True)
+        db.session.commit()
+    except svc.LetterError:
+        db.session.rollback()  # the letter is registered; the receipt can be issued from the case
+    # sealed: the session cookie is signed but readable, and carries no PIN
+    session["letter_receipt"] = current_keyring().seal(
+        {"case_id": case.id, "pin": receipt.pin, "at": now.isoformat()}, "session.letter_receipt")
+
+
+@bp.route("/vao-so-don", methods=["GET", "POST"])
+@requires(policy.can_register_letters)
+def register():
+    form = LetterForm()
+    if request.method == "GET":
+        form.token.data = uuid.uuid4().hex
+        form.received_on.data = _today()
+        return _render_form(form)
+
+    form_ok = form.validate()
+    extra: dict[str, str] = {}
+    token = form.token.data or ""
+    if not (8 <= len(token) <= 64 and token.isalnum()):
+        extra["token"] = _msg("token")
+    kind = db.session.get(CaseKind, form.kind_code.data or "")
+    cfg = current_app.config
+    errors, data = _letter_errors(form, kind, cfg)
     unit_id, service_id, commune_id = _resolve_choices(form, errors)
     files, file_errors = _read_files("attachments", cfg["LETTER_MAX_FILES"])
     if file_errors:
@@ -155,14 +174,7 @@ def register():
         chosen = [f for f in request.files.getlist("attachments") if f.filename]
         return _render_form(form, 422, extra, files_dropped=bool(chosen))
 
-    received_on = form.received_on.data
-    now = _now()
-    if received_on == local_date(now, _tz()):
-        received_at = now
-    else:  # the start of the day it came, in the organisation's time zone
-        from zoneinfo import ZoneInfo
-        received_at = datetime(received_on.year, received_on.month, received_on.day,
-                               tzinfo=ZoneInfo(_tz())).astimezone(timezone.utc)
+    now = clock.now()
     sub = submission_from(kind.code, kind.anonymous, {**data, "consent": False}, token=token,
                           channel=form.channel.data, locale="vi", unit_id=unit_id, service_id=service_id,
                           commune_id=commune_id, incident_date=form.incident_date.data,
@@ -170,25 +182,14 @@ def register():
     sub.anonymous = data["anonymous"]
     if sub.anonymous:
         sub.identity = {}
-    sub.received_at = received_at
+    sub.received_at = _received_at(form.received_on.data, now)
     sub.sender_doc_no = form.sender_doc_no.data or None
     sub.sender_doc_date = form.sender_doc_date.data
     sub.registered_by_id = current_user.id
-    receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=_tz())
+    receipt = submit_case(sub, files, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=_tz())
     case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
     if not receipt.duplicate:
-        try:
-            svc.issue_document(case.id, "bien_nhan", actor=current_user._get_current_object(), now=_now(), tz=_tz(),
-                               storage=doc_storage(), number=None, issued_on=None,
-                               signer=current_user.full_name or current_user.username,
-                               template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url(),
-                               show_identity=True)
-            db.session.commit()
-        except svc.LetterError:
-            db.session.rollback()  # the letter is registered; the receipt can be issued from the case
-        # sealed: the session cookie is signed but readable, and carries no PIN
-        session["letter_receipt"] = current_keyring().seal(
-            {"case_id": case.id, "pin": receipt.pin, "at": now.isoformat()}, "session.letter_receipt")
+        _issue_receipt(case, receipt, now, cfg)
     flash(_("Đã vào sổ đơn, mã tra cứu %(code)s.", code=receipt.code), "success")
     return redirect(url_for("letters.slip", case_id=case.id), code=303)
 
@@ -202,7 +203,7 @@ def _held_pin(case_id: int) -> str | None:
     held = current_keyring().unseal(session.get("letter_receipt"), "session.letter_receipt") or {}
     if not isinstance(held, dict) or held.get("case_id") != case_id or not held.get("pin"):
         return None
-    if _now() - datetime.fromisoformat(held["at"]) > timedelta(minutes=current_app.config["RECEIPT_VISIBLE_MINUTES"]):
+    if clock.now() - datetime.fromisoformat(held["at"]) > timedelta(minutes=current_app.config["RECEIPT_VISIBLE_MINUTES"]):
         session.pop("letter_receipt", None)
         return None
     return held["pin"]
@@ -224,6 +225,7 @@ def slip(case_id: int):
                              .order_by(IssuedDocument.id.desc()).limit(1)).scalar_one_or_none()
     values = svc.doc_values(case, tz=_tz(), show_identity=True, track_url=_track_url())
     return render_template("letters/slip.html", case=case, doc=doc, pin=_held_pin(case.id), values=values,
+                           can_open_case=policy.can_view_case(current_user, case),
                            channel=CHANNELS.get(case.channel, case.channel), today=_today(),
                            org_name=values["co_quan"], heading=svc.heading(doc.doc_no if doc else "……",
                                                                            doc.issued_on if doc else _today(),
@@ -240,7 +242,7 @@ def document_file(doc_id: int):
             (doc.doc_type == "bien_nhan" and policy.can_view_letter_receipt(current_user, case))):
         abort(404)
     try:
-        fh = doc_storage().open(doc.storage_key)
+        fh = file_stores.documents.open(doc.storage_key)
     except (FileNotFoundError, ValueError):
         abort(404)
     resp = send_file(fh, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -272,8 +274,8 @@ def issue(case_id: int):
                            error=(first.errors[0] if first else _msg(err.code)), values=values)
     cfg = current_app.config
     try:
-        issued = svc.issue_document(case_id, doc_type, actor=current_user._get_current_object(), now=_now(), tz=_tz(),
-                                    storage=doc_storage(), number=form.number.data, issued_on=form.issued_on.data,
+        issued = svc.issue_document(case_id, doc_type, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
+                                    storage=file_stores.documents, number=form.number.data, issued_on=form.issued_on.data,
                                     signer=form.signer.data or "", agency=form.agency.data or "", note=form.note.data or "",
                                     template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url())
         db.session.commit()
@@ -301,8 +303,8 @@ def agency_reply(case_id: int):
         values["_action"] = "agency_reply"
         return render_case(_load(case_id), status_code=422, error=" ".join(file_errors), values=values)
     try:
-        svc.record_agency_reply(case_id, actor=current_user._get_current_object(), now=_now(), tz=_tz(),
-                                storage=storage(), agency=form.agency.data or "", doc_no=form.doc_no.data or "",
+        svc.record_agency_reply(case_id, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
+                                storage=file_stores.attachments, agency=form.agency.data or "", doc_no=form.doc_no.data or "",
                                 doc_date=form.doc_date.data, summary=form.summary.data or "",
                                 file=files[0] if files else None)
         db.session.commit()
@@ -313,9 +315,8 @@ def agency_reply(case_id: int):
 
 
 @bp.get("/don-chuyen-cho-phuc-dap")
+@requires(policy.can_triage)
 def awaiting_reply():
-    if not policy.can_triage(current_user):
-        abort(403)
     days = current_app.config["AGENCY_REPLY_DAYS"]
     rows = svc.awaiting_reply(today=_today(), days=days)
     return render_template("letters/awaiting_reply.html", rows=rows, days=days)

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 from .base import utcnow
 from .org import CaseKind, Commune, DeadlineRule, HolidayOverride, OrgSetting, ReplyTemplate, Service, Unit
-from .case import Attachment, Case, CaseEvent, CaseIdentity, CaseVerifier
+from .case import Attachment, Case, CaseEvent, CaseIdentity, CaseVerifier, ReceiptHold
 from .audit import AuditRecord
 from . import reception, survey  # noqa: F401  (their tables register themselves)
 from .letters import AgencyReply, IssuedDocument
@@ -11,7 +11,7 @@ from .imports import ImportJob, ImportMapping
 
 __all__ = [
     "utcnow", "CaseKind", "Commune", "DeadlineRule", "HolidayOverride", "OrgSetting", "Service",
-    "Unit", "ReplyTemplate", "Attachment", "Case", "CaseEvent", "CaseIdentity", "CaseVerifier", "AuditRecord", "OutboxMessage", "ApiKey", "User",
+    "Unit", "ReplyTemplate", "Attachment", "Case", "CaseEvent", "CaseIdentity", "CaseVerifier", "ReceiptHold", "AuditRecord", "OutboxMessage", "ApiKey", "User",
     "AgencyReply", "IssuedDocument",
     "ImportJob", "ImportMapping",
 ]

@@ -4,9 +4,12 @@ from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, TypeDecorator
 
+from ..clock import now
+
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Column defaults take the app's clock (``clock.now``), like everything else."""
+    return now()
 
 
 class UTCDateTime(TypeDecorator):

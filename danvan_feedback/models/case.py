@@ -224,3 +224,17 @@ def _set_blind_indexes(_mapper, _connection, target: CaseIdentity) -> None:
     for column, value in blind_indexes(current_keyring(), phone=target.phone, cccd=target.cccd,
                                        full_name=target.full_name).items():
         setattr(target, column, value)
+
+
+class ReceiptHold(db.Model):
+    """The PIN of a receipt, kept for a few minutes so that the same browser session retrying the same
+    form (a reply lost on the way) sees the same receipt again, PIN included; the session cookie
+    carries no PIN. ``id`` is a keyed digest of the session's receipt id and the form token; the PIN
+    is encrypted at rest like an identity (AES-256-GCM, identity keys, ``identity rotate-key``).
+    Expired rows are deleted by the next submission."""
+
+    __tablename__ = "receipt_holds"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    pin: Mapped[str] = mapped_column(EncryptedText("receipt_holds.pin"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -27,6 +28,7 @@ from ..crypto import current_keyring
 from ..services import held as held_files
 from ..services import refdata
 from ..services.intake import submission_from, submit_case
+from ..services.receipts import hold_id, held_pin
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import LocalStorage, PixelBudget, RejectedFile, StorageError, clean_upload
 from ..web import safe_next
@@ -217,6 +219,7 @@ def file_case(kind_code: str):
     if not posting:
         _fill_choices(form)
         form.token.data = uuid.uuid4().hex
+        session.setdefault("rid", secrets.token_hex(16))  # names this browser session's receipt holds
         return render_template("public/case_form.html", form=form, kind=kind, locale=locale)
 
     if request.form.get("switch_lang") in current_app.config["LANGUAGES"]:
@@ -270,9 +273,12 @@ def file_case(kind_code: str):
                               incident_date=form.incident_date.data,
                               incident_place=form.incident_place.data or None, latitude=lat, longitude=lon,
                               ref_version=ref.version)
+        rid = session.get("rid")
+        hold = ((hold_id(cfg["SECRET_KEY"], rid, token),
+                 _now() + timedelta(minutes=cfg["RECEIPT_VISIBLE_MINUTES"])) if isinstance(rid, str) and rid else None)
         try:
             receipt = submit_case(sub, held_data + files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"],
-                                  now=_now(), tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+                                  now=_now(), tz=cfg["BABEL_DEFAULT_TIMEZONE"], hold=hold)
             break
         except StorageError as exc:  # full disk, I/O error: nothing stored, the form comes back as typed
             log.error("storage error while filing: errno=%s", exc.errno)
@@ -287,10 +293,14 @@ def file_case(kind_code: str):
         raise RuntimeError("reference data kept changing during the submission")
     held_files.release(held, storage())  # filed with the case (a copy in its transaction)
     held = _held_receipt() or {}
-    if receipt.pin is not None or held.get("code") != receipt.code:
-        # Sealed (AES-GCM): the session cookie is signed but readable, and must carry no PIN or code.
+    hid = hold[0] if hold else None
+    # A new case, or a retry of the same form (its reply lost) from the same session while the hold
+    # lasts: the receipt with its PIN. The cookie carries the code and the hold's id, sealed; the PIN
+    # stays in the database (receipt_holds).
+    with_pin = receipt.pin is not None or (receipt.case_id is not None and held_pin(hid, receipt.case_id, _now()))
+    if with_pin or held.get("code") != receipt.code:
         session["receipt"] = current_keyring().seal(
-            {"code": receipt.code, "pin": receipt.pin, "at": _now().isoformat()}, RECEIPT_CONTEXT)
+            {"code": receipt.code, "hold": hid if with_pin else None, "at": _now().isoformat()}, RECEIPT_CONTEXT)
     return redirect(url_for("public.receipt"), code=303)
 
 
@@ -368,7 +378,7 @@ def receipt():
         session.pop("receipt", None)
         return redirect(url_for("public.track"))
     _remember_tracked(case.tracking_code)
-    return render_template("public/receipt.html", case=case, pin=held.get("pin"),
+    return render_template("public/receipt.html", case=case, pin=held_pin(held.get("hold"), case.id, _now()),
                            status=status_label(case.status))
 
 

@@ -1,8 +1,7 @@
 """Forms of the reception log and the dialogue sessions. Format checks here; what a visit needs is
-decided by ``reception.rules`` so the rules stay in one place."""
+decided by ``domain.reception`` so the rules stay in one place."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from .. import clock
 from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_text
 from ..public.forms import MESSAGES as PUBLIC_MESSAGES
 from ..public.forms import TOO_LONG
@@ -131,7 +131,7 @@ class VisitForm(FlaskForm):
     def validate_cccd(self, field):
         if field.data:
             try:
-                field.data = clean_cccd(field.data, date.today())
+                field.data = clean_cccd(field.data, clock.today())
             except Invalid as exc:
                 raise ValidationError(str(MESSAGES[exc.code])) from None
 

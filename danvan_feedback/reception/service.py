@@ -26,7 +26,7 @@ from ..services.events import append_event
 from ..services.intake import search_text as intake_search_text
 from ..services.intake import submission_from, submit_case
 from ..storage import CleanFile, LocalStorage
-from .rules import (
+from ..domain.reception import (
     SECRET_CELL,
     csv_cell,
     dialogue_search_text,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,14 +15,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from .. import clock
 from .. import policy
 from ..extensions import db
 from ..models.reception import ReceptionSession, ReceptionVisit
-from ..staff import menu
-from .forms import HEAD_LABELS, MESSAGES, TYPE_LABELS, SessionForm
-from .views import _add_errors, _now, _today, _token_ok, allowed, bp
+from .. import console
+from .forms import HEAD_LABELS, TYPE_LABELS, SessionForm
+from ..console import requires
+from .base import _add_errors, _token_ok, bp
 
-menu.register("reception.sessions", _l("Buổi tiếp của Thủ trưởng"), policy.can_view_reception_log,
+console.register("reception.sessions", _l("Buổi tiếp của Thủ trưởng"), policy.can_view_reception_log,
               _l("Các buổi tiếp định kỳ, đột xuất của Thủ trưởng (trực tiếp hoặc ủy quyền); lượt tiếp thuộc buổi tiếp."), 42)
 
 
@@ -71,7 +73,7 @@ def session_counts(conn, start: date, end: date) -> dict[str, int]:
 
 
 @bp.get("/buoi-tiep")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def sessions():
     rows = db.session.execute(
         select(ReceptionSession, func.count(ReceptionVisit.id)).outerjoin(
@@ -83,22 +85,22 @@ def sessions():
 
 
 def _render(form, status=200, extra=None):
-    return render_template("reception/session_form.html", form=form, extra_errors=extra or {}, today=_today()), status
+    return render_template("reception/session_form.html", form=form, extra_errors=extra or {}, today=clock.today()), status
 
 
 @bp.route("/buoi-tiep/moi", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def session_new():
     form = SessionForm()
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
-        form.held_on.data = _today()
+        form.held_on.data = clock.today()
         return _render(form)
     ok = form.validate()
     errors: dict[str, str] = {}
     if form.held_on.data is None:
         errors["held_on"] = "date_required"
-    elif form.held_on.data > _today():
+    elif form.held_on.data > clock.today():
         errors["held_on"] = "date_future"
     if form.reception_type.data not in ("periodic", "unscheduled"):
         errors["reception_type"] = "choice_required"
@@ -117,7 +119,7 @@ def session_new():
     s = ReceptionSession(held_on=form.held_on.data, reception_type=form.reception_type.data,
                          head_mode=form.head_mode.data, chair=form.chair.data, location=form.location.data or None,
                          notes=form.notes.data or None, submission_token=form.token.data,
-                         created_by_id=current_user.id, created_at=_now())
+                         created_by_id=current_user.id, created_at=clock.now())
     db.session.add(s)
     try:
         db.session.commit()

@@ -1,17 +1,10 @@
-"""Citizen reception log (sổ tiếp công dân) and dialogue sessions (đối thoại).
-
-Inspectors record and edit; admin, office and viewer read the lists (never the ID numbers). Forms
-check their own CSRF token (FlaskForm), so a stale or missing token re-renders the form with what
-was typed instead of a bare error page; every POST here validates a FlaskForm.
-"""
+"""Citizen reception log (sổ tiếp công dân): record, list, export, reveal, edit. The blueprint and
+the shared helpers are in ``base``; dialogues in ``dialogues``; the head's sessions in ``sessions``."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
-from functools import wraps
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -19,125 +12,35 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
+from .. import clock
 from .. import policy
 from ..domain.codes import normalize_tracking_code
-from ..extensions import csrf, db
+from ..extensions import db, file_stores
 from ..labels import status_label
 from ..models import CaseKind
-from ..models.reception import DialogueSession, ReceptionVisit
-from ..public.forms import file_error_message
+from ..models.reception import ReceptionVisit
 from ..services import identity as ident
-from ..services.intake import local_date
-from ..staff import menu
-from ..staff.views import guard_staff
-from ..storage import LocalStorage, RejectedFile, clean_upload
 from . import service
 from .forms import (
-    CASE_ACTION_LABELS,
     HANDLING_LABELS,
     HEAD_LABELS,
     MESSAGES,
     TYPE_LABELS,
-    DialogueFilterForm,
-    DialogueForm,
     RevealForm,
     VisitFilterForm,
     VisitForm,
 )
-from .rules import dialogue_errors, parse_codes, visit_errors
-
-bp = Blueprint("reception", __name__)
-bp.before_request(guard_staff)  # every page here needs a recent staff login
-csrf.exempt(bp)  # see the module docstring: each form validates its CSRF token itself
-
-
-@bp.context_processor
-def _case_code_visibility():
-    """A protected case's code only for those who may view that case."""
-    return {"code_visible": lambda c: not policy.is_protected(c) or policy.can_view_case(current_user, c)}
-
-menu.register("reception.visits", _l("Sổ tiếp công dân"), policy.can_view_reception_log,
-              _l("Ghi và tra cứu các lượt tiếp công dân; tạo hoặc liên kết hồ sơ; xuất CSV."), 40)
-menu.register("reception.dialogues", _l("Đối thoại"), policy.can_view_reception_log,
-              _l("Các buổi đối thoại với công dân, doanh nghiệp: nội dung, cam kết, biên bản."), 41)
-
-PER_PAGE = 50
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _today() -> date:
-    return local_date(_now(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def _storage() -> LocalStorage:
-    """Minutes are kept apart from case attachments: the attachment sweep knows only those."""
-    cfg = current_app.config
-    return LocalStorage(cfg.get("RECEPTION_UPLOAD_DIR") or cfg["UPLOAD_DIR"].rstrip("/\\") + "_doi_thoai")
-
-
-def allowed(check):
-    def deco(fn):
-        @wraps(fn)
-        def wrapper(*args, **kwargs):
-            if not check(current_user):
-                abort(403)
-            return fn(*args, **kwargs)
-        return wrapper
-    return deco
-
-
-def _page() -> int:
-    raw = _source().get("trang", "1")
-    return max(1, min(int(raw), 100000)) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 1
-
-
-def _kinds() -> list[CaseKind]:
-    return list(db.session.execute(select(CaseKind).order_by(CaseKind.sort_order)).scalars())
-
-
-def _labels() -> dict:
-    return {"type": TYPE_LABELS, "head": HEAD_LABELS, "handling": HANDLING_LABELS,
-            "case_action": CASE_ACTION_LABELS}
-
-
-def _add_errors(form, codes: dict[str, str], **fmt) -> None:
-    for name, code in codes.items():
-        field = form[name]
-        if not field.errors:
-            field.errors = list(field.errors) + [str(MESSAGES[code]) % fmt if fmt else str(MESSAGES[code])]
-
-
-def _token_ok(token: str | None) -> bool:
-    return bool(token) and 8 <= len(token) <= 64 and token.isalnum()
-
-
-# The reception log -------------------------------------------------------------------------------
-
-def _source() -> MultiDict:
-    """Filters as query parameters; the search words (a name, perhaps) only in a POST body, so
-    they never reach an address bar, a history or an access log."""
-    if request.method == "POST":
-        return MultiDict((k, v) for k, v in request.form.items(multi=True) if k != "csrf_token")
-    return MultiDict((k, v) for k, v in request.args.items(multi=True) if k != "q")
-
-
-def _args() -> dict:
-    """What links to other pages of the list carry: never the search words."""
-    return {k: v for k, v in _source().items() if k not in ("trang", "q") and v}
+from ..domain.reception import visit_errors
+from ..console import requires
+from .base import (PER_PAGE, _add_errors, _args, _kinds, _labels, _page, _source, _token_ok, bp)
+from .sessions import check_visit_session, session_choices
 
 
 def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
@@ -154,7 +57,7 @@ def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visits():
     form, f = _filters()
     page = _page()
@@ -170,7 +73,7 @@ def visits():
 
 
 @bp.route("/xuat.csv", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visits_export():
     _form, f = _filters()
     labels = {"type": {k: str(v) for k, v in TYPE_LABELS.items()},
@@ -184,15 +87,14 @@ def visits_export():
                          _("Mã hồ sơ"), _("Theo dõi kết quả"), _("Ghi chú")]}
     kinds = {k.code: k.name_vi for k in _kinds()}
     body = stream_with_context(service.export_visits_csv(f, labels, kinds))
-    name = f"so-tiep-cong-dan-{_today():%Y%m%d}.csv"
+    name = f"so-tiep-cong-dan-{clock.today():%Y%m%d}.csv"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 def _fill_kinds(form: VisitForm) -> None:
     form.kind_code.choices = [SelectChoice("", _("— Chọn loại —"))] + [SelectChoice(k.code, k.name_vi) for k in _kinds()]
-    from .sessions import session_choices
-    form.session_id.choices = session_choices(_today(), form.session_id.data)
+    form.session_id.choices = session_choices(clock.today(), form.session_id.data)
 
 
 def _check_visit(form: VisitForm):
@@ -203,9 +105,8 @@ def _check_visit(form: VisitForm):
     if v.get("kind_code") and kind is None:
         _add_errors(form, {"kind_code": "kind_unknown"})
     required = tuple(kind.required_fields) if kind is not None and v.get("case_action") == "create" else ()
-    from .sessions import check_visit_session  # a visit in a head's session takes its head mode
     _add_errors(form, check_visit_session(v))
-    _add_errors(form, visit_errors(v, _today(), required))
+    _add_errors(form, visit_errors(v, clock.today(), required))
     if form.people_count.raw_data and form.people_count.raw_data[0].strip() == "":
         form.people_count.errors = [str(MESSAGES["people_required"])]
     link_case_id = None
@@ -240,19 +141,19 @@ def _saved_flash(saved: service.VisitSaved) -> None:
 
 
 @bp.route("/moi", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def visit_new():
     form = VisitForm()
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
-        form.visit_date.data = _today()
+        form.visit_date.data = clock.today()
         return _render_visit_form(form)
     ok, v, kind, link_case_id, extra = _check_visit(form)
     if not ok:
         return _render_visit_form(form, status=422, extra=extra)
     cfg = current_app.config
-    saved = service.record_visit(v, actor_id=current_user.id, now=_now(), token=form.token.data,
-                                 link_case_id=link_case_id, kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]),
+    saved = service.record_visit(v, actor_id=current_user.id, now=clock.now(), token=form.token.data,
+                                 link_case_id=link_case_id, kind=kind, storage=file_stores.attachments,
                                  pin_key=cfg["PIN_HMAC_KEY"], tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     _saved_flash(saved)
     return redirect(url_for("reception.visit_detail", visit_id=saved.visit_id), code=303)
@@ -282,13 +183,13 @@ def _render_visit(visit: ReceptionVisit, *, revealed: bool = False, error: str |
 
 
 @bp.get("/<int:visit_id>")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visit_detail(visit_id: int):
     return _render_visit(_visit_or_404(visit_id))
 
 
 @bp.post("/<int:visit_id>/danh-tinh")
-@allowed(policy.can_view_reception_log)
+@requires(policy.can_view_reception_log)
 def visit_reveal(visit_id: int):
     """A protected visitor (a denouncer): the same guarded, audited reveal as a case's sender."""
     visit = _visit_or_404(visit_id)
@@ -305,7 +206,7 @@ def visit_reveal(visit_id: int):
         return _render_visit(visit, status=422, form=form,
                              error=_("Vui lòng ghi rõ lý do xem danh tính (ít nhất 5 ký tự)."))
     cfg = current_app.config
-    result = ident.fresh_auth(user, form.password.data or "", form.code.data or "", now=_now(),
+    result = ident.fresh_auth(user, form.password.data or "", form.code.data or "", now=clock.now(),
                               max_failures=cfg["REVEAL_MAX_FAILURES"], lock_minutes=cfg["LOGIN_LOCK_MINUTES"],
                               case_id=visit.case_id, detail=f"visit:{visit.id}")
     if result != "ok":
@@ -315,7 +216,7 @@ def visit_reveal(visit_id: int):
         return _render_visit(_visit_or_404(visit_id), error=_("Mật khẩu hoặc mã xác thực không đúng."),
                              status=422, form=form)
     try:
-        ident.reveal_visit(visit, user, form.reason.data or "", _now())
+        ident.reveal_visit(visit, user, form.reason.data or "", clock.now())
     except ident.RevealRefused:
         db.session.rollback()
         return _render_visit(_visit_or_404(visit_id), status=422, form=form,
@@ -328,7 +229,7 @@ IDENTITY_FIELDS = ("citizen_name", "citizen_address", "cccd")
 
 
 @bp.route("/<int:visit_id>/sua", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
+@requires(policy.can_log_reception)
 def visit_edit(visit_id: int):
     """A protected visit is edited only by who may see its visitor, and its identity fields are
     never shown pre-filled (that would be a reveal without an audit): left blank, they are kept."""
@@ -359,145 +260,11 @@ def visit_edit(visit_id: int):
                 form[name].data = ""
         return _render_visit_form(form, visit, 422, extra, protected=protected)
     cfg = current_app.config
-    saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=_now(), link_case_id=link_case_id,
-                                 kind=kind, storage=LocalStorage(cfg["UPLOAD_DIR"]), pin_key=cfg["PIN_HMAC_KEY"],
+    saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=clock.now(), link_case_id=link_case_id,
+                                 kind=kind, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"],
                                  token=form.token.data, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
     flash(_("Đã lưu thay đổi của lượt tiếp số %(n)s.", n=saved.serial_label), "success")
     if saved.case_code and saved.case_pin:
         flash(_("Đã tạo hồ sơ %(code)s. Mã PIN để công dân tra cứu: %(pin)s — ghi vào phiếu hẹn; mã PIN chỉ hiện một lần.",
                 code=saved.case_code, pin=saved.case_pin), "warn")
     return redirect(url_for("reception.visit_detail", visit_id=visit.id), code=303)
-
-
-# Dialogue sessions -------------------------------------------------------------------------------
-
-@bp.route("/doi-thoai", methods=["GET", "POST"])
-@allowed(policy.can_view_reception_log)
-def dialogues():
-    form = DialogueFilterForm(formdata=_source())
-    form.validate()
-    page = _page()
-    rows, total = service.list_dialogues(
-        (form.q.data or "")[:200], None if form.date_from.errors else form.date_from.data,
-        None if form.date_to.errors else form.date_to.data, page, PER_PAGE)
-    args = _args()
-    return render_template("reception/dialogues.html", form=form, rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), args=args,
-                           can_edit=policy.can_log_reception(current_user))
-
-
-def _read_minutes(form: DialogueForm):
-    up = request.files.get(form.minutes.name)
-    if not up or not up.filename:
-        return None
-    limit = current_app.config["UPLOAD_MAX_FILE_BYTES"]
-    raw = up.stream.read(limit + 1)
-    try:
-        return clean_upload(raw, up.filename, limit)
-    except RejectedFile as exc:
-        form.minutes.errors = list(form.minutes.errors) + [
-            file_error_message(exc.code, exc.filename, limit, MESSAGES)]
-        return None
-
-
-def _check_dialogue(form: DialogueForm):
-    form_ok = form.validate()
-    v = form.values()
-    _add_errors(form, dialogue_errors(v, _today()))
-    codes, unreadable = parse_codes(form.case_codes.data or "")
-    case_ids = {}
-    if unreadable:
-        form.case_codes.errors = list(form.case_codes.errors) + [
-            str(MESSAGES["codes_format"]) % {"codes": ", ".join(unreadable)}]
-    elif codes:
-        found = service.cases_by_code(codes)
-        missing = [c for c in codes if c not in found]
-        if missing:
-            form.case_codes.errors = list(form.case_codes.errors) + [
-                str(MESSAGES["codes_unknown"]) % {"codes": ", ".join(missing)}]
-        case_ids = {c: found[c] for c in codes if c in found}
-    minutes = _read_minutes(form)
-    extra = {}
-    if not _token_ok(form.token.data):
-        extra["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
-    ok = form_ok and not any(f.errors for f in form) and not extra
-    return ok, v, case_ids, minutes, extra
-
-
-def _render_dialogue_form(form, dialogue=None, status=200, extra=None):
-    file_again = request.method == "POST" and bool(request.files.get("minutes") and request.files["minutes"].filename)
-    return render_template("reception/dialogue_form.html", form=form, dialogue=dialogue, extra_errors=extra or {},
-                           file_again=file_again), status
-
-
-@bp.route("/doi-thoai/moi", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
-def dialogue_new():
-    form = DialogueForm()
-    if request.method == "GET":
-        form.token.data = uuid.uuid4().hex
-        form.held_on.data = _today()
-        return _render_dialogue_form(form)
-    ok, v, case_ids, minutes, extra = _check_dialogue(form)
-    if not ok:
-        return _render_dialogue_form(form, status=422, extra=extra)
-    dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id,
-                                                   now=_now(), token=form.token.data)
-    if duplicate:
-        flash(_("Buổi đối thoại này đã được ghi trước đó; không ghi thêm lần nữa."), "info")
-    else:
-        flash(_("Đã ghi buổi đối thoại."), "success")
-    return redirect(url_for("reception.dialogue_detail", dialogue_id=dialogue_id), code=303)
-
-
-def _dialogue_or_404(dialogue_id: int) -> DialogueSession:
-    d = db.session.get(DialogueSession, dialogue_id)
-    if d is None:
-        abort(404)
-    return d
-
-
-@bp.get("/doi-thoai/<int:dialogue_id>")
-@allowed(policy.can_view_reception_log)
-def dialogue_detail(dialogue_id: int):
-    d = _dialogue_or_404(dialogue_id)
-    return render_template("reception/dialogue_detail.html", d=d, status_label=status_label,
-                           can_edit=policy.can_log_reception(current_user))
-
-
-@bp.route("/doi-thoai/<int:dialogue_id>/sua", methods=["GET", "POST"])
-@allowed(policy.can_log_reception)
-def dialogue_edit(dialogue_id: int):
-    d = _dialogue_or_404(dialogue_id)
-    if request.method == "GET":
-        form = DialogueForm(obj=d)
-        form.case_codes.data = "\n".join(c.tracking_code for c in d.cases)
-        form.token.data = uuid.uuid4().hex
-        return _render_dialogue_form(form, d)
-    form = DialogueForm()
-    ok, v, case_ids, minutes, extra = _check_dialogue(form)
-    if not ok:
-        return _render_dialogue_form(form, d, 422, extra)
-    service.save_dialogue(v, case_ids, minutes, storage=_storage(), actor_id=current_user.id, now=_now(),
-                          dialogue_id=d.id)
-    flash(_("Đã lưu thay đổi của buổi đối thoại."), "success")
-    return redirect(url_for("reception.dialogue_detail", dialogue_id=dialogue_id), code=303)
-
-
-@bp.get("/doi-thoai/<int:dialogue_id>/bien-ban")
-@allowed(policy.can_view_reception_log)
-def dialogue_minutes(dialogue_id: int):
-    d = _dialogue_or_404(dialogue_id)
-    if not d.minutes_key:
-        abort(404)
-    try:
-        fh = _storage().open(d.minutes_key)
-    except FileNotFoundError:
-        abort(404)
-    resp = send_file(fh, mimetype=d.minutes_type, as_attachment=True, download_name=d.minutes_name, max_age=0)
-    resp.headers["Content-Security-Policy"] = "sandbox"
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
-
-
-from . import sessions  # noqa: E402,F401  (reception sessions of the head register on bp; issue 12)

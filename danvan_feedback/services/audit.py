@@ -28,6 +28,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select, text
 
+from .. import clock
 from ..extensions import db
 from ..models import AuditRecord, Case, CaseEvent
 from .events import GENESIS, HASH_VERSION, case_digest, current_key, keyed_hash, keys, verify_chain
@@ -238,7 +239,7 @@ def verify_checkpoints(folder: Path, cases: dict, events: dict, records: list, k
 def record_forced_migration(revision: str, detail: str, now: datetime | None = None) -> Path:
     """A migration forced to drop hashed data leaves a signed note in the checkpoint folder (outside
     the database, which the migration is changing); ``audit verify`` lists these notes."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     folder = Path(current_app.config["AUDIT_CHECKPOINT_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     kid, key = current_key()

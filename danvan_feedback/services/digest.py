@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import policy
 from ..domain import deadlines as dl
 from ..domain import status as st
 from ..extensions import db
@@ -40,13 +41,11 @@ def build_digest(now: datetime, tz: str) -> int:
     soon = int(OrgSetting.get("due_soon_days", "3") or 3)
     rows = due_rows(now, tz, soon)
     users = db.session.execute(select(User).where(User.active.is_(True), User.email.is_not(None),
-                                                  User.role.in_(("inspector", "unit")))).scalars().all()
+                                                  User.role.in_(policy.CASE_WORKER_ROLES))).scalars().all()
     per_user: dict[int, list] = defaultdict(list)
     for r, left in rows:
         for u in users:
-            mine = (u.role == "inspector" and u.id in (r.resolver_id, r.assignee_id)) or (
-                u.role == "unit" and u.unit_id is not None and u.unit_id == r.handling_unit_id)
-            if mine:
+            if policy.is_responsible_for(u, r):
                 per_user[u.id].append({"code": r.tracking_code, "subject": r.subject[:80], "kind": r.name_vi,
                                        "status": status_label(r.status), "due_on": r.due_on, "left": left,
                                        "id": r.id})

@@ -70,21 +70,37 @@ def current_key() -> tuple[str, bytes]:
 
 
 def _plain(value):
+    if isinstance(value, date):   # a datetime too
+        return _plain_day(value)
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _plain_day(value: date) -> str:
+    """ISO text of a date, or of a datetime in UTC (equal datetimes are the same instant, so one
+    cache entry serves any time zone); remembered, as histories share their days."""
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    return value.isoformat()
+
+
+# the encoder json.dumps(..., ensure_ascii=False, sort_keys=True, separators=(",", ":")) builds on
+# every call, built once (the same bytes; the bulk import seals a quarter of a million events)
+_CANON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def canonical(version: int, prev: str, fields: dict) -> bytes:
     body = {"v": version, "prev": prev}
-    body.update({k: _plain(v) for k, v in fields.items() if v is not None})
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    for k, v in fields.items():
+        if v is None:
+            continue
+        t = type(v)
+        body[k] = v if t is str or t is int or t is bool else _plain(v)
+    return _CANON.encode(body).encode()
 
 
 def keyed_hash(key: bytes, version: int, prev: str, fields: dict) -> str:
-    return hmac.new(key, canonical(version, prev, fields), hashlib.sha256).hexdigest()
+    return hmac.digest(key, canonical(version, prev, fields), "sha256").hex()
 
 
 def legacy_hash(prev_hash: str, case_id: int, seq: int, actor_type: str, actor_id: int | None,
@@ -108,10 +124,11 @@ event_hash = legacy_hash  # the old name
 def case_digest(case) -> str:
     """SHA-256 of the case's facts (a ``Case`` or a dict of its columns); every event seals the
     digest as it stood after it, so a fact changed outside an event is drift."""
-    get = case.get if isinstance(case, dict) else (lambda name: getattr(case, name))
-    facts = {name: _plain(get(name)) for name in CASE_FACTS}
-    return hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True,
-                                     separators=(",", ":")).encode()).hexdigest()
+    if isinstance(case, dict):
+        facts = {name: _plain(case.get(name)) for name in CASE_FACTS}
+    else:
+        facts = {name: _plain(getattr(case, name)) for name in CASE_FACTS}
+    return hashlib.sha256(_CANON.encode(facts).encode()).hexdigest()
 
 
 def _fields(ev: CaseEvent) -> dict:
@@ -179,12 +196,24 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
     return event
 
 
-def seal(row: dict) -> dict:
+_HASHED_SET = frozenset(HASHED)
+
+
+def seal(row: dict, signer: tuple[str, bytes] | None = None) -> dict:
     """For bulk inserts of events as dicts of columns (``prev_hash`` set): add ``hash_version``,
-    ``key_id`` and the keyed ``hash``; returns the row. Missing hashed columns count as NULL."""
-    kid, key = current_key()
-    row.update(hash_version=HASH_VERSION, key_id=kid)
-    row["hash"] = keyed_hash(key, HASH_VERSION, row["prev_hash"], {name: row.get(name) for name in HASHED})
+    ``key_id`` and the keyed ``hash``; returns the row. Missing hashed columns count as NULL.
+    ``signer``: ``current_key()``, looked up once by a caller sealing many rows. The same hash as
+    ``keyed_hash(key, HASH_VERSION, prev, {name: row.get(name) for name in HASHED})``, made without
+    the intermediate dict (a register import seals a quarter of a million events)."""
+    kid, key = signer or current_key()
+    row["hash_version"], row["key_id"] = HASH_VERSION, kid
+    body = {"v": HASH_VERSION, "prev": row["prev_hash"]}
+    for k, v in row.items():
+        if v is None or k not in _HASHED_SET:
+            continue
+        t = type(v)
+        body[k] = v if t is str or t is int or t is bool else _plain(v)
+    row["hash"] = hmac.digest(key, _CANON.encode(body).encode(), "sha256").hex()
     return row
 
 

@@ -68,7 +68,7 @@ def fresh_auth(user, password: str, code: str, *, now: datetime, max_failures: i
     """Re-authenticate through the sign-in service before a reveal. A failure leaves an audit record;
     the lock that follows a few failures also alerts the administrators by e-mail (outbox). Flushes,
     the caller commits whatever the answer."""
-    from ..auth.service import reauthenticate
+    from .auth import reauthenticate
     result = reauthenticate(user, password, code, now=now, max_failures=max_failures,
                             lock_minutes=lock_minutes)
     if result == "ok":
@@ -84,7 +84,7 @@ def _alert_admins(user, now: datetime) -> None:
     from ..models import User
     from .notify import enqueue
     from flask_babel import lazy_gettext as _l
-    admins = db.session.execute(select(User).where(User.role == "admin", User.active.is_(True),
+    admins = db.session.execute(select(User).where(User.role.in_(policy.ADMIN_ROLES), User.active.is_(True),
                                                    User.email.is_not(None))).scalars().all()
     for admin in admins:
         enqueue(to=admin.email, subject=_l("Cảnh báo: tài khoản %(user)s bị khoá khi xem danh tính người tố cáo",

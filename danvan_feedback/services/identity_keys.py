@@ -20,6 +20,7 @@ ENCRYPTED = {
                                     "tax_code", "representative")),
     "reception_visits": ("id", ("citizen_name", "citizen_address", "cccd")),
     "outbox": ("id", ("to_addr",)),
+    "receipt_holds": ("id", ("pin",)),
 }
 
 

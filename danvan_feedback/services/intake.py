@@ -24,6 +24,7 @@ from .uow import run_write
 from .events import append_event
 from . import refdata
 from .notify import enqueue
+from .receipts import insert_hold
 from .rows import insert_row
 
 CODE_ATTEMPTS = 5
@@ -166,13 +167,16 @@ def find_by_token(token: str) -> Case | None:
 
 
 def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorage, pin_key: str,
-                now: datetime, tz: str) -> Receipt:
+                now: datetime, tz: str, hold: tuple[str, datetime] | None = None) -> Receipt:
     """Store the files durably, then commit the case, its identity, files, first event and the
     receipt email in one transaction. Only then may the caller show the code.
 
     A token already used (a double tap, a retried POST) returns the existing case's code; the unique
     constraint detects it, so the common path costs no extra query. On any failure the files
     written here are deleted and the error propagates: nothing is acknowledged.
+
+    ``hold`` (a hold id and its expiry, see :mod:`.receipts`) keeps the new PIN server-side, in the
+    same transaction, so a retry from the same browser session can show it again.
     """
     keys = storage.put_all([f.data for f in files])  # all or none (a full disk leaves no file)
 
@@ -189,14 +193,14 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
                        case_id=existing.id)
 
     try:
-        return run_write(lambda: _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz),
+        return run_write(lambda: _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz, hold=hold),
                          attempts=CODE_ATTEMPTS, on_integrity=same_token, cleanup=drop_files)
     except IntegrityError:
         raise RuntimeError("could not draw a unique tracking code") from None
 
 
 def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key: str,
-            now: datetime, tz: str) -> Receipt:
+            now: datetime, tz: str, hold: tuple[str, datetime] | None = None) -> Receipt:
     code, pin = new_tracking_code(), new_pin()
     received = sub.received_at or now
     ref = refdata.check(sub.ref_version)
@@ -245,4 +249,6 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
                          "locale": sub.locale, "pin": pin if registered else None},
                 purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id, render_later=True,
                 insert_now=True)
+    if hold is not None:
+        insert_hold(hold[0], case.id, pin, now=now, until=hold[1])
     return Receipt(code, pin, open311_id=case.open311_id, case_id=case.id)

@@ -16,7 +16,6 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import date
 
 from flask import g, has_app_context
 from sqlalchemy import event, select, update

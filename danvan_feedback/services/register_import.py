@@ -28,7 +28,7 @@ from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..domain import deadlines as dl
 from ..domain import register_import as ri
@@ -41,14 +41,15 @@ from ..models.case import blind_indexes
 from ..models.reception import ReceptionVisit
 from ..reception.rules import visit_search_text
 from ..register_files import frame_rows, open_register
+from . import bulk
 from .audit import append_audit
 from .db import begin_write
-from .events import GENESIS, append_event, case_digest, seal
+from .events import GENESIS, append_event, case_digest, current_key, seal
 from .intake import load_calendar, search_text
 
 CHANNEL = "import"        # "nhập từ sổ cũ"
 ACTOR = "import"
-BATCH = 5000
+BATCH = 2000
 MAX_PROBLEMS = 100_000    # kept in the plan; beyond this only counted
 EVENT_HOUR = time(8, 0)   # an event of a day in the register is put at 08:00 local time
 SECRET_KINDS = SECRET_IDENTITY_KINDS
@@ -267,8 +268,18 @@ class _Clocks:
         self.cal = load_calendar(start, 365 * 12)
         self.anon_info_only = set(db.session.execute(
             select(CaseKind.code).where(CaseKind.anonymous == "info_only")).scalars())
+        self.memo: dict[tuple, tuple[date | None, str | None]] = {}
 
     def due(self, rec: dict, status: str) -> tuple[date | None, str | None]:
+        """The clock a case is left with; remembered per (kind, day, variant): a register repeats them."""
+        k = (status, rec["kind_code"], rec["anonymous"], rec["received"], rec["decision_date"], rec["attempt"],
+             rec["complexity"])
+        hit = self.memo.get(k)
+        if hit is None:
+            hit = self.memo[k] = self._due(rec, status)
+        return hit
+
+    def _due(self, rec: dict, status: str) -> tuple[date | None, str | None]:
         try:
             if status == "received":
                 if rec["anonymous"] and rec["kind_code"] in self.anon_info_only:
@@ -316,11 +327,13 @@ def _note(rec: dict) -> str:
     return f"Nhập từ sổ cũ, dòng {rec['line']}" + (f", số {rec['ref']}" if rec.get("ref") else "")
 
 
-def _event_rows(case_id: int, rec: dict, tz: ZoneInfo, case_values: dict) -> list[dict]:
+def _event_rows(case_id: int, rec: dict, tz: ZoneInfo, case_values: dict, steps: list | None = None,
+                signer: tuple[str, bytes] | None = None) -> list[dict]:
     """The imported history, sealed with the key like any event; the last event records the clock
     the case is left with, and every event the digest of the case's facts (services/events.py)."""
     rows, prev, status = [], GENESIS, None
-    steps = ri.letter_history(rec)
+    steps = steps if steps is not None else ri.letter_history(rec)
+    signer = signer or current_key()
     digest = case_digest(case_values)
     for seq, step in enumerate(steps, start=1):
         at = _instant(step.day, tz)
@@ -332,44 +345,70 @@ def _event_rows(case_id: int, rec: dict, tz: ZoneInfo, case_values: dict) -> lis
                     "is_public": False, "kind_code": kind, "outcome": step.outcome, "created_at": at,
                     "due_on": case_values["due_on"] if last else None,
                     "due_rule_code": case_values["due_rule_code"] if last else None,
-                    "case_digest": digest, "prev_hash": prev})
+                    "case_digest": digest, "prev_hash": prev}, signer)
         rows.append(row)
         prev, status = row["hash"], step.to_status
     return rows
 
 
-def tracking_codes(n: int) -> list[str]:
-    """``n`` tracking codes in the format of ``domain.codes.new_tracking_code``, drawn from one
-    ``secrets`` buffer (the 32-letter alphabet takes 5 bits of a byte, uniformly). A collision with an
-    existing code is caught by the unique constraint like any other."""
-    if len(ALPHABET) != 32:
-        from ..domain.codes import new_tracking_code
-        return [new_tracking_code() for _ in range(n)]
-    raw = secrets.token_bytes(n * CODE_LEN)
-    body = "".join(ALPHABET[b & 31] for b in raw)
-    return [f"{PREFIX}-{body[i:i + 4]}-{body[i + 4:i + CODE_LEN]}" for i in range(0, n * CODE_LEN, CODE_LEN)]
+def tracking_codes(n: int, taken: set[str] | None = None) -> list[str]:
+    """``n`` distinct tracking codes in the format of ``domain.codes.new_tracking_code``, drawn from
+    one ``secrets`` buffer (the 32-letter alphabet takes 5 bits of a byte, uniformly), none of them
+    in ``taken`` (the codes this import has given already; it is updated). A clash with a code
+    already in the database is checked by the caller, and the unique constraint is the last guard."""
+    taken = taken if taken is not None else set()
+    out: list[str] = []
+    while len(out) < n:
+        want = n - len(out)
+        if len(ALPHABET) != 32:
+            from ..domain.codes import new_tracking_code
+            fresh = [new_tracking_code() for _ in range(want)]
+        else:
+            raw = secrets.token_bytes(want * CODE_LEN)
+            body = "".join(ALPHABET[b & 31] for b in raw)
+            fresh = [f"{PREFIX}-{body[i:i + 4]}-{body[i + 4:i + CODE_LEN]}" for i in range(0, want * CODE_LEN, CODE_LEN)]
+        for code in fresh:
+            if code not in taken:
+                taken.add(code)
+                out.append(code)
+    return out
 
 
-def _insert_letters(recs: list[dict], now: datetime, tz: ZoneInfo, clocks: _Clocks) -> int:
-    """New cases, their identities and events in three multi-row INSERTs (executemany on the tables
-    of the models: column types apply, no per-row round trip), the ids read back by row key."""
-    values = []
-    for rec, code in zip(recs, tracking_codes(len(recs))):
-        status = ri.letter_history(rec)[-1].to_status
-        values.append(_case_values(rec, status, now, tz, clocks, code))
-    db.session.execute(insert(Case.__table__), values)
-    by_key = {k: i for k, (i, _d) in _existing(Case, [r["key"] for r in recs]).items()}
-    identities = [{"case_id": by_key[r["key"]], **{f: None for f in IDENTITY_COLUMNS}, **r["identity"]}
-                  for r in recs if r["identity"]]
+def _free_codes(n: int, taken: set[str]) -> list[str]:
+    """``n`` tracking codes used neither by this import nor by a case in the database."""
+    codes = tracking_codes(n, taken)
+    while True:
+        used = set()
+        for i in range(0, len(codes), 900):
+            used.update(db.session.execute(select(Case.tracking_code)
+                                           .where(Case.tracking_code.in_(codes[i:i + 900]))).scalars())
+        if not used:
+            return codes
+        codes = [c for c in codes if c not in used] + tracking_codes(len(used), taken)
+
+
+def _insert_letters(recs: list[dict], now: datetime, tz: ZoneInfo, clocks: _Clocks, taken: set[str]) -> int:
+    """New cases, their identities and their sealed events, written in bulk (``services.bulk``: COPY
+    on PostgreSQL, one prepared INSERT on SQLite). The cases' ids are reserved first, so the events
+    are sealed with them before anything is written; nothing is read back."""
+    ids = bulk.reserve_ids(Case.__table__, len(recs))
     ring = current_keyring()  # a bulk insert skips the ORM hook that sets the blind indexes
-    for row in identities:
-        row.update(blind_indexes(ring, phone=row["phone"], cccd=row["cccd"], full_name=row["full_name"]))
-    if identities:
-        db.session.execute(insert(CaseIdentity.__table__), identities)
-    by_values = {v["import_key"]: v for v in values}
-    events = [e for r in recs for e in _event_rows(by_key[r["key"]], r, tz, by_values[r["key"]])]
-    if events:
-        db.session.execute(insert(CaseEvent.__table__), events)
+    signer = current_key()
+    cases, identities, events = [], [], []
+    for rec, code, case_id in zip(recs, _free_codes(len(recs), taken), ids):
+        steps = ri.letter_history(rec)
+        values = _case_values(rec, steps[-1].to_status, now, tz, clocks, code)
+        values["id"] = case_id
+        cases.append(values)
+        ident = rec["identity"]
+        if ident:
+            row = {"case_id": case_id, **dict.fromkeys(IDENTITY_COLUMNS), **ident}
+            row.update(blind_indexes(ring, phone=row["phone"], cccd=row["cccd"], full_name=row["full_name"]))
+            identities.append(row)
+        events.extend(_event_rows(case_id, rec, tz, values, steps, signer))
+    bulk.insert_many(Case.__table__, cases)
+    bulk.insert_many(CaseIdentity.__table__, identities)
+    bulk.insert_many(CaseEvent.__table__, events)
     return len(events)
 
 
@@ -460,7 +499,7 @@ def _insert_visits(recs: list[dict], actor_id: int | None, now: datetime) -> Non
             serial = max(taken[y], default=0) + 1
         taken[y].add(serial)
         values.append(_visit_values(r, serial, actor_id, now))
-    db.session.execute(insert(ReceptionVisit.__table__), values)
+    bulk.insert_many(ReceptionVisit.__table__, values)
 
 
 VISIT_UPDATABLE = ("visit_date", "reception_type", "head_mode", "citizen_name", "citizen_address", "cccd", "content",
@@ -493,6 +532,7 @@ def apply(plan: Plan, *, actor_id: int | None, now: datetime, tz: str,
     total = max(1, plan.new + plan.changed)
     done = 0
     clocks = _Clocks(date(1975, 1, 1)) if plan.register == "letters" else None
+    taken: set[str] = set()   # tracking codes given by this import
     model = Case if plan.register == "letters" else ReceptionVisit
     try:
         for chunk in _spooled(plan):
@@ -512,7 +552,7 @@ def apply(plan: Plan, *, actor_id: int | None, now: datetime, tz: str,
                         changed.append(r)
                 if plan.register == "letters":
                     if new:
-                        result.events += _insert_letters(new, now, zone, clocks)
+                        result.events += _insert_letters(new, now, zone, clocks, taken)
                     for r in changed:
                         result.events += _update_letter(r, actor_id=actor_id, now=now, tz=zone, clocks=clocks)
                 else:

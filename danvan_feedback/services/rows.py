@@ -14,6 +14,12 @@ def _insert_stmt(table):
     return insert(table)
 
 
+@lru_cache(maxsize=32)
+def _columns(mapper) -> tuple[tuple[str, str], ...]:
+    """(attribute key, column key) of every column attribute of ``mapper``, looked up once."""
+    return tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
+
+
 def insert_row(obj) -> None:
     """INSERT the row of a new (transient) ORM object now, with Core, in the session's transaction,
     and set its generated primary key on it.
@@ -26,8 +32,8 @@ def insert_row(obj) -> None:
     if state.session_id is not None:
         db.session.expunge(obj)
     mapper = state.mapper
-    values = {attr.columns[0].key: state.dict[attr.key] for attr in mapper.column_attrs
-              if attr.key in state.dict}
+    given = state.dict
+    values = {column: given[key] for key, column in _columns(mapper) if key in given}
     result = db.session.connection().execute(_insert_stmt(mapper.local_table), values)
     pk = mapper.primary_key
     if len(pk) == 1 and pk[0].key not in values:

@@ -331,7 +331,7 @@ def invite_after_resolution(case: Case, now: datetime) -> OutboxMessage | None:
     mid = message_id("survey-invite", case.tracking_code)
     if db.session.execute(select(exists().where(OutboxMessage.message_id == mid))).scalar():
         return None
-    from ..web import public_url
+    from ..links import public_url
     return enqueue(to=email, subject=_l("Mời bạn đánh giá việc giải quyết hồ sơ %(code)s", code=case.tracking_code),
                    template="survey_invite",
                    context={"case": case, "url": public_url("survey.rate_case", code=case.tracking_code),

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-from flask import abort, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import clock
 from .. import labels, policy
 from ..domain import status as st
 from ..domain.calendar import WorkCalendar
@@ -18,8 +19,9 @@ from ..domain.deadlines import days_left
 from ..extensions import db
 from ..models import HolidayOverride, OrgSetting
 from ..services.intake import local_date
+from . import inbox_params as ip
 from . import inbox_query as iq
-from .menu import register
+from ..console import register, requires
 from .views import bp
 
 register("staff.inbox", _l("Hộp thư đơn"), policy.can_use_inbox, _l("Phân loại, theo dõi hạn xử lý"), order=10)
@@ -62,9 +64,9 @@ class Row:
 
 def _due_soon_days() -> int:
     try:
-        n = int(OrgSetting.get("due_soon_days", str(iq.DEFAULT_DUE_SOON)))
+        n = int(OrgSetting.get("due_soon_days", str(ip.DEFAULT_DUE_SOON)))
     except ValueError:
-        return iq.DEFAULT_DUE_SOON
+        return ip.DEFAULT_DUE_SOON
     return min(max(n, 0), 60)
 
 
@@ -130,19 +132,18 @@ class RowMaker:
 
 
 @bp.route("/hop-thu", methods=["GET", "POST"])
+@requires(policy.can_use_inbox)
 def inbox():
     """Filters come as query parameters, but the search words (which may be a name, a phone or an
     ID number) only in a POST body, so they never reach an address bar, a history or an access log."""
-    if not policy.can_use_inbox(current_user):
-        abort(403)
     locale = str(get_locale())
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    today = local_date(datetime.now(timezone.utc), tz)
+    today = local_date(clock.now(), tz)
     cal = _calendar(today)
     soon_until = cal.add_working_days(today, _due_soon_days())
-    choices = iq.load_choices(current_user, locale)
+    choices = ip.load_choices(current_user, locale)
     source = request.form if request.method == "POST" else {k: v for k, v in request.args.items() if k != "q"}
-    params, messages = iq.parse_params(source, choices, has_unit=current_user.unit_id is not None)
+    params, messages = ip.parse_params(source, choices, has_unit=current_user.unit_id is not None)
     if request.method == "GET" and request.args.get("q"):
         messages.append(_("Từ khóa tìm kiếm không được gửi trong địa chỉ trang; hãy nhập vào ô tìm kiếm."))
     page = iq.fetch_page(current_user, params, today=today, soon_until=soon_until, tz=tz, locale=locale)
@@ -150,10 +151,10 @@ def inbox():
         messages.append(_("Liên kết trang không hợp lệ; đang hiển thị trang đầu."))
     make = RowMaker(cal, today, soon_until, tz)
     rows = [make(r) for r in page.rows]
-    views = [(v, str(VIEW_LABELS[v])) for v in iq.VIEWS if v != "unit" or current_user.unit_id is not None]
+    views = [(v, str(VIEW_LABELS[v])) for v in ip.VIEWS if v != "unit" or current_user.unit_id is not None]
     return render_template(
         "staff/inbox.html", rows=rows, page=page, params=params, messages=list(dict.fromkeys(messages)),
         choices=choices, views=views, view_label=str(VIEW_LABELS[params.view]),
         channels=[(c, str(CHANNEL_LABELS[c])) for c in choices.channels],
         statuses=[(c, make.status[c]) for c in choices.statuses], subject_chars=SUBJECT_CHARS,
-        slug_of_view=iq.SLUG_OF_VIEW, is_unit=current_user.role == "unit", max_q=iq.MAX_Q)
+        slug_of_view=ip.SLUG_OF_VIEW, is_unit=policy.is_unit_bound(current_user), max_q=ip.MAX_Q)

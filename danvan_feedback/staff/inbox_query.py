@@ -17,41 +17,26 @@ subject > content), one bounded list of the best ``SEARCH_LIMIT`` (see ``_ranked
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, or_, select, true
+from sqlalchemy import and_, case, false, func, literal_column, or_, select, table, text, true, union
 from sqlalchemy.orm import aliased
 
+from .. import policy
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
 from ..domain.validation import fold_diacritics
 from ..extensions import db
 from ..crypto import cccd_key, current_keyring, phone_key
-from ..models import Case, CaseIdentity, CaseKind, CaseVerifier, Unit, User
+from ..models import Case, CaseIdentity, CaseKind, CaseVerifier, Unit
 from ..models.case import name_key
 from ..policy import SECRET_IDENTITY_KINDS
 from ..services.intake import SEARCH_END, SEARCH_MARKERS
 
-PAGE_SIZE = 25
-SEARCH_LIMIT = 50
-MAX_Q = 200
-MAX_WORDS = 8
-COUNT_CAP = 100
-DEFAULT_DUE_SOON = 3
-
-# Saved views (the ``xem`` parameter): URL value -> internal code.
-VIEWS = ("open", "new", "mine", "unit", "due_soon", "overdue", "waiting", "closed", "all")
-VIEW_SLUGS = {"dang-mo": "open", "moi": "new", "cua-toi": "mine", "don-vi": "unit",
-              "sap-den-han": "due_soon", "qua-han": "overdue", "cho-cong-dan": "waiting",
-              "da-dong": "closed", "tat-ca": "all"}
-SLUG_OF_VIEW = {v: k for k, v in VIEW_SLUGS.items()}
-DEFAULT_VIEW = "open"
-SORTS = {"han": "deadline", "moi-nhan": "received"}
-SLUG_OF_SORT = {v: k for k, v in SORTS.items()}
-CHANNELS = ("web", "api", "reception", "post", "email", "phone")
+from .inbox_params import (COUNT_CAP, MAX_WORDS, PAGE_SIZE,
+    SEARCH_LIMIT, InboxParams)
 
 _PHONE = re.compile(r"^\+?\d{6,15}$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
@@ -62,196 +47,15 @@ class BadCursor(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Choices:
-    """What the filters may take, for this user (also what the form offers)."""
-
-    kinds: list[tuple[str, str]]
-    units: list[tuple[int, str]]
-    assignees: list[tuple[int, str]]
-    statuses: tuple[str, ...] = st.ALL
-    channels: tuple[str, ...] = CHANNELS
-
-
-@dataclass(frozen=True)
-class InboxParams:
-    view: str = DEFAULT_VIEW
-    sort: str = "deadline"
-    kind: str | None = None
-    status: str | None = None
-    unit_id: int | None = None  # 0 = no handling unit yet
-    assignee_id: int | None = None  # 0 = nobody yet
-    channel: str | None = None
-    received_from: date | None = None
-    received_to: date | None = None
-    group: bool | None = None
-    q: str = ""
-    after: str | None = None  # cursor of the last row of the previous page
-    before: str | None = None  # cursor of the first row of the next page
-
-    def query_args(self, **change) -> dict:
-        """The URL parameters that reproduce these filters (no cursor unless given in ``change``).
-        Never the search words: those travel in POST bodies only (``form_args``)."""
-        p = replace(self, after=None, before=None)
-        out = {"xem": SLUG_OF_VIEW[p.view]}
-        if p.sort != "deadline":
-            out["sap_xep"] = SLUG_OF_SORT[p.sort]
-        for key, value in (("loai", p.kind), ("trang_thai", p.status), ("don_vi", p.unit_id),
-                           ("can_bo", p.assignee_id), ("kenh", p.channel)):
-            if value is not None:
-                out[key] = value
-        if p.received_from:
-            out["tu"] = p.received_from.isoformat()
-        if p.received_to:
-            out["den"] = p.received_to.isoformat()
-        if p.group is not None:
-            out["dong_nguoi"] = "1" if p.group else "0"
-        out.update({k: v for k, v in change.items() if v is not None})
-        return out
-
-    def form_args(self, **change) -> dict:
-        """What a POST form carries to reproduce these filters and the search words."""
-        out = self.query_args(**change)
-        if self.q:
-            out["q"] = self.q
-        return out
-
-
 @dataclass
 class Page:
     rows: list
     next_cursor: str | None = None
     prev_cursor: str | None = None
-    count: int | None = None  # None: not counted (a word search on SQLite)
+    count: int | None = None  # None: not counted
     count_capped: bool = False
     cursor_reset: bool = False
     extra: dict = field(default_factory=dict)
-
-
-# -- parsing -----------------------------------------------------------------------------------
-
-def _parse_date(raw: str) -> date:
-    raw = raw.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            d = datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-        if 2000 <= d.year <= 2100:
-            return d
-        raise ValueError(raw)
-    raise ValueError(raw)
-
-
-def _parse_id(raw: str, allowed: set[int]) -> int:
-    value = int(raw.strip())
-    if value != 0 and value not in allowed:
-        raise ValueError(raw)
-    return value
-
-
-def parse_params(args: Mapping[str, str], choices: Choices, *, has_unit: bool) -> tuple[InboxParams, list[str]]:
-    """Read the inbox's GET parameters. Anything unknown or malformed is dropped (the list then
-    shows without that filter) and named in the returned messages; never an exception."""
-    from flask_babel import gettext as _
-    errors: list[str] = []
-    kw: dict = {}
-
-    def get(name: str) -> str:
-        v = args.get(name, "")
-        return v.strip() if isinstance(v, str) else ""
-
-    view = get("xem")
-    if view:
-        code = VIEW_SLUGS.get(view)
-        if code is None or (code == "unit" and not has_unit):
-            errors.append(_("Không có chế độ xem “%(v)s”; đang hiển thị hồ sơ đang mở.", v=view[:40]))
-        else:
-            kw["view"] = code
-    sort = get("sap_xep")
-    if sort:
-        if sort in SORTS:
-            kw["sort"] = SORTS[sort]
-        else:
-            errors.append(_("Cách sắp xếp không hợp lệ; đang sắp theo hạn xử lý."))
-    kind = get("loai")
-    if kind:
-        if kind in {c for c, _n in choices.kinds}:
-            kw["kind"] = kind
-        else:
-            errors.append(_("Loại đơn không hợp lệ; đã bỏ lọc theo loại."))
-    status = get("trang_thai")
-    if status:
-        if status in choices.statuses:
-            kw["status"] = status
-        else:
-            errors.append(_("Trạng thái không hợp lệ; đã bỏ lọc theo trạng thái."))
-    for name, key, allowed, msg in (
-            ("don_vi", "unit_id", {i for i, _n in choices.units},
-             _("Đơn vị không hợp lệ; đã bỏ lọc theo đơn vị.")),
-            ("can_bo", "assignee_id", {i for i, _n in choices.assignees},
-             _("Cán bộ không hợp lệ; đã bỏ lọc theo cán bộ."))):
-        raw = get(name)
-        if raw:
-            try:
-                kw[key] = _parse_id(raw, allowed)
-            except ValueError:
-                errors.append(msg)
-    channel = get("kenh")
-    if channel:
-        if channel in choices.channels:
-            kw["channel"] = channel
-        else:
-            errors.append(_("Kênh tiếp nhận không hợp lệ; đã bỏ lọc theo kênh."))
-    for name, key in (("tu", "received_from"), ("den", "received_to")):
-        raw = get(name)
-        if raw:
-            try:
-                kw[key] = _parse_date(raw)
-            except ValueError:
-                errors.append(_("Ngày “%(v)s” không hợp lệ (dạng ngày/tháng/năm); đã bỏ qua.", v=raw[:20]))
-    if kw.get("received_from") and kw.get("received_to") and kw["received_from"] > kw["received_to"]:
-        errors.append(_("“Nhận từ ngày” sau “đến ngày”; đã bỏ lọc theo ngày nhận."))
-        kw.pop("received_from")
-        kw.pop("received_to")
-    group = get("dong_nguoi")
-    if group:
-        if group in ("0", "1"):
-            kw["group"] = group == "1"
-        else:
-            errors.append(_("Giá trị lọc đơn đông người không hợp lệ; đã bỏ qua."))
-    q = " ".join(get("q").split())
-    if len(q) > MAX_Q:
-        errors.append(_("Từ khóa tìm kiếm quá dài (tối đa %(n)s ký tự); đã bỏ tìm kiếm.", n=MAX_Q))
-    elif q:
-        kw["q"] = q
-    for name, key in (("sau", "after"), ("truoc", "before")):
-        raw = get(name)
-        if raw and len(raw) <= 80:
-            kw[key] = raw
-        elif raw:
-            errors.append(_("Liên kết trang không hợp lệ; đang hiển thị trang đầu."))
-    return InboxParams(**kw), errors
-
-
-# -- choices ---------------------------------------------------------------------------------
-
-def load_choices(user, locale: str) -> Choices:
-    name_col = CaseKind.name_en if locale == "en" else CaseKind.name_vi
-    kinds = [(r.code, r.name) for r in db.session.execute(
-        select(CaseKind.code, name_col.label("name")).order_by(CaseKind.sort_order, CaseKind.code))]
-    if user.role == "unit":
-        unit_q = select(Unit.id, Unit.name).where(Unit.id == user.unit_id)
-        staff_q = select(User.id, User.full_name, User.username).where(
-            User.active.is_(True), User.role == "unit", User.unit_id == user.unit_id)
-    else:
-        unit_q = select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)
-        staff_q = select(User.id, User.full_name, User.username).where(
-            User.active.is_(True), User.role.in_(("inspector", "unit")))
-    units = [(r.id, r.name) for r in db.session.execute(unit_q)]
-    assignees = [(r.id, r.full_name or r.username) for r in db.session.execute(
-        staff_q.order_by(User.full_name, User.username))]
-    return Choices(kinds=kinds, units=units, assignees=assignees)
 
 
 # -- the query ---------------------------------------------------------------------------------
@@ -296,6 +100,15 @@ def _identity_clause(user, column, kind: str, value: str | None):
     return and_(Case.id.in_(ids), or_(open_to_all, mine))
 
 
+def _fts_candidates(words: list[str]):
+    """SQLite: the ids of cases whose ``search_text`` holds every word, from the FTS5 index kept by
+    triggers (migration ``s3_sqlite_fts``). A superset of the whole-word LIKE (a hyphenated code's
+    parts are words there), so it only narrows the rows the LIKE then reads."""
+    query = " ".join(f'"{w}"' for w in words)  # words are \w+ runs: no quote to escape
+    return (select(literal_column("rowid")).select_from(table("cases_fts"))
+            .where(text("cases_fts MATCH :fts_query").bindparams(fts_query=query)))
+
+
 def _words_clause(words: list[str]):
     """Every word matches a whole word of ``search_text`` (padded with spaces when written), so
     "hong" finds "Hồng" but not "không", and "an" not "anh".
@@ -331,12 +144,9 @@ def match_field(score: int | None) -> str | None:
 
 
 def scope_clause(user, dialect: str = "postgresql"):
-    """Which cases this user may list (policy.can_view_case, as SQL)."""
-    if user.role == "inspector":
-        return true()
-    if user.role == "unit" and user.unit_id is not None:
-        return _low_cardinality(Case.handling_unit_id, dialect) == user.unit_id
-    return false()
+    """Which cases this user may list: ``policy.case_scope``, on a unit column SQLite will not use an
+    index for (see ``_low_cardinality``)."""
+    return policy.case_scope(user, _low_cardinality(Case.handling_unit_id, dialect))
 
 
 def local_bounds(d: date, tz: str) -> datetime:
@@ -408,12 +218,16 @@ def filter_clauses(user, p: InboxParams, *, today: date, soon_until: date, tz: s
         elif words:
             compact = _PHONE_SEPARATORS.sub("", p.q)
             if _PHONE.match(compact):  # a phone or an ID number: exact match on the blind indexes
-                c.append(or_(_words_clause(words),
-                             _identity_clause(user, CaseIdentity.phone_bidx, "phone", phone_key(compact)),
-                             _identity_clause(user, CaseIdentity.cccd_bidx, "cccd", cccd_key(compact))))
+                idents = [(CaseIdentity.phone_bidx, "phone", phone_key(compact)),
+                          (CaseIdentity.cccd_bidx, "cccd", cccd_key(compact))]
             else:  # words, or a sender's full name typed out
-                c.append(or_(_words_clause(words),
-                             _identity_clause(user, CaseIdentity.name_bidx, "name", name_key(p.q))))
+                idents = [(CaseIdentity.name_bidx, "name", name_key(p.q))]
+            c.append(or_(_words_clause(words), *[_identity_clause(user, *i) for i in idents]))
+            if dialect == "sqlite":  # read only the candidates: the FTS matches and the identity hits
+                ring = current_keyring()
+                hits = [select(CaseIdentity.case_id).where(col.in_(ring.indexes(kind, value)))
+                        for col, kind, value in idents if value]
+                c.append(Case.id.in_(union(_fts_candidates(words), *hits)))
         else:
             c.append(false())  # only punctuation: nothing matches
     return c
@@ -524,7 +338,7 @@ def _ranked_page(clauses, words: list[str], p: InboxParams, *, locale: str, dial
     page.extra["more"] = len(rows) > SEARCH_LIMIT
     if not page.extra["more"]:
         page.count = len(page.rows)
-    elif dialect != "sqlite":
+    else:
         capped = select(Case.id).where(*clauses).limit(COUNT_CAP + 1).subquery()
         n = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
         page.count, page.count_capped = min(n, COUNT_CAP), n > COUNT_CAP
@@ -572,8 +386,6 @@ def fetch_page(user, p: InboxParams, *, today: date, soon_until: date, tz: str, 
             page.next_cursor = encode_cursor(*got[-1])
         if got and raw:
             page.prev_cursor = encode_cursor(*got[0])
-    if p.q and dialect == "sqlite" and not search_terms(p.q)[0]:
-        return page  # counting would read every row with LIKE (no trigram index on SQLite)
     capped = select(Case.id).where(*clauses).limit(COUNT_CAP + 1).subquery()
     n = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
     page.count, page.count_capped = min(n, COUNT_CAP), n > COUNT_CAP

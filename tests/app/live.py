@@ -29,8 +29,12 @@ def _free_port() -> int:
 class LiveServer:
     """``with LiveServer(app.config, tmp_path) as base_url: ...`` — gunicorn on 127.0.0.1."""
 
-    def __init__(self, config, tmp_path: Path, workers: int = 4, extra_env: dict | None = None):
+    def __init__(self, config, tmp_path: Path, workers: int = 4, extra_env: dict | None = None,
+                 config_file: Path | None = None):
+        """``config_file`` (e.g. the repository's ``gunicorn.conf.py``) serves with those settings
+        (worker class, workers, threads, limits) instead of ``workers`` sync workers."""
         self.config, self.tmp, self.workers = config, Path(tmp_path), workers
+        self.config_file = config_file
         self.extra_env = extra_env or {}
         self.proc: subprocess.Popen | None = None
         self.log = self.tmp / "gunicorn.log"
@@ -55,9 +59,14 @@ class LiveServer:
         port = _free_port()
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self._log = open(self.log, "wb")
+        if self.config_file is not None:
+            args = [gunicorn, "-c", str(self.config_file), "-b", f"{HOST}:{port}", "--graceful-timeout", "5",
+                    "--no-control-socket", "wsgi:app"]
+        else:
+            args = [gunicorn, "-w", str(self.workers), "-b", f"{HOST}:{port}", "--graceful-timeout", "5",
+                    "--timeout", "60", "--no-control-socket", "wsgi:app"]
         self.proc = subprocess.Popen(
-            [gunicorn, "-w", str(self.workers), "-b", f"{HOST}:{port}", "--graceful-timeout", "5",
-             "--timeout", "60", "--no-control-socket", "wsgi:app"], cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL,
+            args, cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 240  # a shared, busy machine boots workers slowly
         while time.monotonic() < deadline:

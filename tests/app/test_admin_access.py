@@ -67,7 +67,7 @@ def test_every_admin_url_is_in_the_access_tables(app):
 def test_admin_pages_by_role(app, client, targets, role):
     if role != "anonymous":
         login(client, make_user(app, f"nguoi_{role}", role))
-    for endpoint, pattern in PAGES:
+    for _endpoint, pattern in PAGES:
         url = pattern.format(**targets)
         resp = client.get(url)
         if role == "anonymous":
@@ -83,7 +83,7 @@ def test_admin_pages_by_role(app, client, targets, role):
 def test_admin_actions_by_role(app, client, targets, role):
     if role != "anonymous":
         login(client, make_user(app, f"nguoi_{role}", role))
-    for endpoint, pattern, data in ACTIONS:
+    for _endpoint, pattern, data in ACTIONS:
         url = pattern.format(**targets)
         token = csrf(client, "/dang-nhap" if role == "anonymous" else "/can-bo/mat-khau")
         resp = client.post(url, data={"csrf_token": token, **data})

@@ -4,12 +4,13 @@ from __future__ import annotations
 import base64
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select, text
 
 from danvan_feedback import create_app
 from danvan_feedback.config import ConfigError, load_config
 from danvan_feedback.extensions import db
-from danvan_feedback.models import Case, CaseIdentity, OutboxMessage
+from danvan_feedback.models import CaseIdentity, OutboxMessage
 from danvan_feedback.models.reception import ReceptionVisit
 from tests.app.helpers import post_case, receipt_codes
 from tests.app.test_canary import sql_dump
@@ -52,7 +53,7 @@ def test_stored_encrypted_and_readable_after_rotating_the_key(app, client, runne
         from danvan_feedback.crypto import current_keyring
         ring = current_keyring()
         token = db.session.execute(text("SELECT phone FROM case_identities LIMIT 1")).scalar_one()
-        with pytest.raises(Exception):
+        with pytest.raises(InvalidTag):
             ring.decrypt(token, "case_identities.full_name")
 
     # rotate: the new key first, the old one still held for reading

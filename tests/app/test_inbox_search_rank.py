@@ -64,3 +64,22 @@ def test_a_broad_search_shows_the_best_matches_and_asks_to_refine(app, client, i
     # the list without a search still pages by keyset
     listed = client.get("/can-bo/hop-thu?xem=tat-ca")
     assert 'rel="next"' in listed.get_data(as_text=True)
+
+
+def test_a_changed_subject_is_found_by_its_new_words_and_no_longer_by_the_old(app, client, inspector):
+    """SQLite's full-text index follows every write of ``search_text`` (triggers), like the LIKE does."""
+    from sqlalchemy import select
+
+    from danvan_feedback.extensions import db
+    from danvan_feedback.models import Case
+    from danvan_feedback.services.intake import search_text
+    code = seed(app, subject="Kênh mương bị bồi lấp", content="Đề nghị nạo vét")
+    assert codes(fetch(client, {"q": "kenh muong"})) == [code]
+    with app.app_context():
+        case = db.session.execute(select(Case).where(Case.tracking_code == code)).scalar_one()
+        case.subject = "Đê bao sạt lở"
+        case.search_text = search_text(case.tracking_code, case.subject, case.content, {})
+        db.session.commit()
+    assert codes(fetch(client, {"q": "kenh muong"})) == []
+    assert codes(fetch(client, {"q": "de bao sat lo"})) == [code]
+    assert codes(fetch(client, {"q": "nao vet"})) == [code]

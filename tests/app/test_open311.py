@@ -620,8 +620,8 @@ def test_bad_list_filters(client, query, expected):
 
 
 def test_list_is_capped(client, app, key, monkeypatch):
-    from danvan_feedback.api import schemas, views
-    assert schemas.LIST_MAX == 1000
+    from danvan_feedback.api import definitions, views
+    assert definitions.LIST_MAX == 1000
     monkeypatch.setattr(views, "LIST_MAX", 2)
     for _ in range(3):
         file_case(client, suggestion(key))

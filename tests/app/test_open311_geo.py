@@ -395,12 +395,12 @@ def test_media_url_for_public_photos_only(client, app):
             assert client.get(forged).status_code == 404
     assert client.get(path.replace(".jpg", ".png")).status_code == 404
     with app.app_context():
-        from danvan_feedback.api.views import _media_ref
+        from danvan_feedback.api.reads import media_ref
         from danvan_feedback.models import Attachment
         others = db.session.execute(select(Attachment).where(Attachment.id != int(att_id))).scalars().all()
         assert len(others) == 2
         for att in others:
-            resp = client.get(f"{API}/media/{_media_ref(att.id)}.jpg")
+            resp = client.get(f"{API}/media/{media_ref(att.id)}.jpg")
             assert resp.status_code == 404 and errors_of(resp) == ["Not found"]
     # The photo stops at once when its case becomes a denunciation.
     inspector = make_user(app, "thanhtra", "inspector")
@@ -419,10 +419,10 @@ def test_only_the_published_photo_is_served(client, app):
         sub = Submission(kind_code="gop_y", subject="Hai ảnh", content="Hai ảnh.", token="two-photos", anonymous=True)
         submit_case(sub, photos, storage=LocalStorage(cfg["UPLOAD_DIR"]), pin_key=cfg["PIN_HMAC_KEY"],
                     now=datetime.now(timezone.utc), tz=cfg["BABEL_DEFAULT_TIMEZONE"])
-        from danvan_feedback.api.views import _media_ref
+        from danvan_feedback.api.reads import media_ref
         from danvan_feedback.models import Attachment
         first, second = db.session.execute(select(Attachment.id).order_by(Attachment.id)).scalars().all()
-        refs = _media_ref(first), _media_ref(second)
+        refs = media_ref(first), media_ref(second)
     (listed,) = client.get(f"{API}/requests.json").get_json()
     assert listed["media_url"].endswith(f"/media/{refs[0]}.jpg")
     assert client.get(f"{API}/media/{refs[0]}.jpg").status_code == 200

@@ -93,7 +93,7 @@ def test_conflicting_decisions_one_wins_the_other_sees_409(app, runner, tmp_path
         assert status == 409 and "Hồ sơ vừa được thay đổi" in html and "Thanhtra_" in html  # by whom, in words
         assert "Trạng thái hiện tại" in html and "Các thao tác còn được phép" in html
     with app.app_context():
-        for cid, actions, ra, rb in results:
+        for cid, actions, ra, _rb in results:
             events = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == cid)
                                         .order_by(CaseEvent.seq)).scalars().all()
             assert legal(events), [(e.action, e.from_status, e.to_status) for e in events]

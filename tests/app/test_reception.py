@@ -14,7 +14,7 @@ from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseEvent
 from danvan_feedback.models.reception import DialogueSession, ReceptionVisit
 from danvan_feedback.reception import service
-from danvan_feedback.reception.views import _storage
+from danvan_feedback.extensions import file_stores
 from danvan_feedback.storage import CleanFile
 from tests.app.staff_helpers import csrf, login, make_user
 from tests.factories import pdf_bytes
@@ -62,7 +62,7 @@ def seed(app) -> dict:
         minutes = CleanFile("bien-ban.pdf", "application/pdf", pdf_bytes())
         did, _dup = service.save_dialogue(
             {"held_on": today(), "chair": "Giám đốc Sở", "participants": "Các hộ dân", "issues": "Bồi thường"},
-            {}, minutes, storage=_storage(), actor_id=actor, now=now, token="seeddialogue1")
+            {}, minutes, storage=file_stores.minutes, actor_id=actor, now=now, token="seeddialogue1")
         return {"visit": saved.visit_id, "dialogue": did}
 
 
@@ -321,7 +321,7 @@ def test_dialogue_with_linked_case_and_minutes(client, app):
     with app.app_context():
         d = db.session.get(DialogueSession, did)
         assert d.chair == "Giám đốc Sở" and d.cases == [] and d.minutes_name == "ban-ky.pdf"
-        assert not _storage().path_for(key).exists() and _storage().path_for(d.minutes_key).exists()
+        assert not file_stores.minutes.path_for(key).exists() and file_stores.minutes.path_for(d.minutes_key).exists()
 
 
 def test_a_dialogue_without_minutes_has_no_download(client, app):

@@ -9,7 +9,7 @@ import pytest
 
 from danvan_feedback.models import Case
 from danvan_feedback.models.reception import DialogueSession, ReceptionVisit
-from danvan_feedback.reception.views import _storage
+from danvan_feedback.extensions import file_stores
 from tests.app.test_reception import (
     BASE,
     count,
@@ -25,7 +25,7 @@ KEPT = "Nội dung gõ vào phải được giữ lại"
 
 def stored_files(app) -> list:
     with app.app_context():
-        root = _storage().root
+        root = file_stores.minutes.root
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 

@@ -305,3 +305,32 @@ def test_generated_register_rejects_exactly_the_planted_mistakes(app, tmp_path, 
               "bad_date": "date_impossible", "unknown_unit": "unknown_unit"}
     assert all(expect[what] in first_code[i + 1] for i, what in bad)
     assert plan.accepted == 600 - len(bad) and plan.skipped["totals"] == 1
+
+
+def test_a_citizens_case_then_two_imports_get_their_own_ids_and_whole_chains(app, client, runner, tmp_path):
+    """New letters are written in bulk with ids reserved before their events are sealed (a sequence on
+    PostgreSQL, after the largest id on SQLite): a case filed on the site before, and a second
+    import after the first, keep their own ids, and every chain verifies."""
+    from tests.app.helpers import post_case
+    from tests.factories import complaint
+    assert post_case(client, "khieu_nai", complaint()).status_code == 303
+    with app.app_context():
+        first_id = db.session.execute(select(func.max(Case.id))).scalar_one()
+        assert first_id is not None
+    unit = unit_names(app)[0]
+    rows = small_register(unit)
+    assert runner.invoke(args=["import", "letters", write_xlsx(tmp_path / "a.xlsx", rows)]).exit_code == 0
+    more = [HEAD] + [[100 + i, f"0{i + 1}/05/2024", f"Người {i}", "", "", "", f"Việc {i}", "Kiến nghị", "", "", "", "",
+                      ""] for i in range(5)]
+    result = runner.invoke(args=["import", "letters", write_csv(tmp_path / "b.csv", more)])
+    assert result.exit_code == 0 and "tạo mới 5" in result.output, result.output
+    with app.app_context():
+        ids = list(db.session.execute(select(Case.id).where(Case.channel == "import").order_by(Case.id)).scalars())
+        assert len(ids) == 8 == len(set(ids)) and min(ids) > first_id
+        codes = db.session.execute(select(func.count(func.distinct(Case.tracking_code)))).scalar_one()
+        assert codes == 9
+        for case_id in ids:   # each history starts at its own case: seq 1 … n, case_id sealed in
+            evs = db.session.execute(select(CaseEvent.seq).where(CaseEvent.case_id == case_id)
+                                     .order_by(CaseEvent.seq)).scalars().all()
+            assert evs == list(range(1, len(evs) + 1))
+        assert verify_all() == []

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from danvan_feedback import storage as storage_mod
+from danvan_feedback.extensions import file_stores
 from danvan_feedback.models import Attachment, Case
 from tests.app.helpers import count, post_case, stored_files
 from tests.factories import complaint, jpeg_bytes, pdf_bytes
@@ -65,6 +66,7 @@ def test_a_real_full_disk(app, client, tmp_path):
         pytest.skip("cannot mount a tmpfs here (needs CAP_SYS_ADMIN); the injected ENOSPC tests cover it")
     try:
         app.config["UPLOAD_DIR"] = str(mnt)
+        file_stores.init_app(app)  # the factory built the stores from the old folder
         big = pdf_bytes() + b"%" + b"x" * (200 * 1024)  # two of these do not fit
         resp = post_case(client, "khieu_nai", complaint(), files=[(big, "a.pdf"), (big, "b.pdf")])
         assert resp.status_code == 503 and "CHƯA được gửi" in resp.get_data(as_text=True)

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import pyotp
 import pytest
 from docx import Document
-from sqlalchemy import select
 
 from danvan_feedback.extensions import db
 from danvan_feedback.models import User

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from danvan_feedback.reception.rules import (
+from danvan_feedback.domain.reception import (
     csv_cell,
     dialogue_errors,
     parse_codes,

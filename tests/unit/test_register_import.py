@@ -1,6 +1,8 @@
 """Reading old registers: header guessing, cells in mixed formats, lines that are not records."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 
 import pytest
@@ -173,3 +175,27 @@ def test_the_row_key_is_stable_and_the_digest_follows_the_values():
     assert a[0]["key"] == b[0]["key"] and a[0]["digest"] != b[0]["digest"]
     no_ref, _ = validate([[""] + row[1:]])
     assert no_ref[0]["key"] != a[0]["key"] and len(no_ref[0]["key"]) == 40
+
+
+def test_a_wrong_cell_seen_again_raises_a_fresh_problem_and_keeps_no_exception():
+    """The per-cell cache keeps the problem's code, not the exception: a raised exception holds its
+    traceback, and with it the frames (and the chunks of rows) it went through; on a big register
+    that kept hundreds of MB alive."""
+    cache: dict = {}
+    errors = []
+    for _ in range(3):
+        with pytest.raises(ri.CellError) as info:
+            ri._cached(ri.parse_date, cache, "32/13/2024")
+        errors.append(info.value)
+    assert {e.code for e in errors} == {"date_impossible"} and len({id(e) for e in errors}) == 3
+    assert not any(isinstance(v, BaseException) for _ok, out in cache.values()
+                   for v in (out if isinstance(out, tuple) else (out,)))
+
+
+def test_folding_and_cell_text_take_the_short_way_for_plain_ascii_with_the_same_result():
+    for text in ("Ngay nhan DON", "  ngày  nhận\nđơn ", "İstanbul", "STT", "so-cccd/cmnd", "a\tb"):
+        nfd = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        slow = " ".join(re.sub(r"[^a-z0-9]+", " ", "".join(ch for ch in nfd if not unicodedata.combining(ch))
+                               .lower()).split())
+        assert ri.fold(text) == slow
+    assert ri.text_of("  Đơn số 1 ") == "Đơn số 1" and ri.text_of("a\x07b ") == "ab" and ri.text_of("x\ty") == "x\ty"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from danvan_feedback.domain.validation import (clean_coordinates, 
+from danvan_feedback.domain.validation import (clean_coordinates,
     CCCD_PROVINCES, KindPolicy, Invalid, clean_cccd, clean_phone, clean_tax_code, clean_text,
     fold_diacritics, same_phone, submission_errors,
 )

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import OrgSetting, User
 from ..passwords import hash_password, verify_password
-from ..services.uow import lock
+from .uow import lock
 
 _DUMMY_HASH = None
 
