@@ -19,13 +19,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import policy
 from ..domain.triage import outcomes_for
 from ..extensions import db
 from ..models import Case, CaseKind, Unit, User
 from ..services import held as held_files
 from ..services import decisions
 from ..services import triage
-from ..storage import LocalStorage, StorageError
+from ..extensions import file_stores
+from ..storage import StorageError
 
 # What each action does, said before the form (the consequences a new inspector needs to know).
 WHAT = {
@@ -139,9 +141,9 @@ def fields_for(action: str, case: Case, secret: bool) -> list[Field]:
             return [Field("group_size", _l("Số người"), "number", required=True),
                     _text("representative", _l("Người đại diện"))]
         case "assign":
-            from .menu import role_label
+            from ..labels import role_label
             units = db.session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order)).scalars().all()
-            users = db.session.execute(select(User).where(User.active.is_(True), User.role.in_(("inspector", "unit")))
+            users = db.session.execute(select(User).where(User.active.is_(True), User.role.in_(policy.CASE_WORKER_ROLES))
                                        .order_by(User.username)).scalars().all()
             none = [("", "—")]
             return [Field("unit_id", _l("Đơn vị xử lý"), "select", choices=none + [(str(u.id), u.name) for u in units]),
@@ -149,7 +151,7 @@ def fields_for(action: str, case: Case, secret: bool) -> list[Field]:
                         (str(u.id), f"{u.full_name or u.username} ({u.unit.name if u.unit else role_label(u.role)})")
                         for u in users]),
                     Field("resolver_id", _l("Người giải quyết"), "select", choices=none + [
-                        (str(u.id), u.full_name or u.username) for u in users if u.role == "inspector"]),
+                        (str(u.id), u.full_name or u.username) for u in users if policy.can_triage(u)]),
                     Field("verifier_ids", _l("Người xác minh"), "checks",
                           choices=[(str(u.id), u.full_name or u.username) for u in users])]
         case "request_info":
@@ -245,7 +247,7 @@ def hold_signed_file(signed_file) -> tuple[str, list]:
         return token, []
     try:
         return token, held_files.hold([signed_file], token=token, secret=current_app.config["SECRET_KEY"],
-                                      storage=LocalStorage(current_app.config["UPLOAD_DIR"]))
+                                      storage=file_stores.attachments)
     except StorageError:
         raise triage.TriageError("signed_file", field="signed_file", reason=_("không lưu được tệp, vui lòng thử lại."))
 
@@ -257,12 +259,12 @@ def held_signed_file() -> tuple[list, list]:
         return [], []
     held, _dropped = held_files.read_refs(request.form.getlist("held"), token=token,
                                           secret=current_app.config["SECRET_KEY"], limit=1)
-    files, _gone = held_files.load(held, LocalStorage(current_app.config["UPLOAD_DIR"]))
+    files, _gone = held_files.load(held, file_stores.attachments)
     return files, held
 
 
 def release_held(held: list) -> None:
-    held_files.release(held, LocalStorage(current_app.config["UPLOAD_DIR"]))
+    held_files.release(held, file_stores.attachments)
 
 
 def render_action(case: Case, action: str, *, allowed: list[str], seq: int, values: dict | None = None,

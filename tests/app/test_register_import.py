@@ -334,3 +334,28 @@ def test_a_citizens_case_then_two_imports_get_their_own_ids_and_whole_chains(app
                                      .order_by(CaseEvent.seq)).scalars().all()
             assert evs == list(range(1, len(evs) + 1))
         assert verify_all() == []
+
+
+def test_imported_cases_are_in_the_full_text_index_and_its_trigger_stays(app, runner, tmp_path):
+    """SQLite fills the FTS5 index of the imported cases in one statement instead of its per-row
+    trigger, which is created again in the same transaction: the index matches the table, and a
+    case filed afterwards is indexed by the trigger as before."""
+    unit = unit_names(app)[0]
+    assert runner.invoke(args=["import", "letters", write_xlsx(tmp_path / "so.xlsx", small_register(unit))]).exit_code == 0
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's full-text index")
+        conn = db.session.connection()
+        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                    "AND name = 'cases_fts_ai'").scalar() == 1
+        conn.exec_driver_sql("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+        hit = conn.exec_driver_sql("SELECT rowid FROM cases_fts WHERE cases_fts MATCH 'kenh'").scalars().all()
+        want = db.session.execute(select(Case.id).where(Case.subject == "Phản ánh ô nhiễm kênh")).scalar_one()
+        assert hit == [want]
+        db.session.rollback()
+    more = [HEAD, [50, "02/05/2024", "Người X", "", "", "", "Việc đê bao", "Kiến nghị", "", "", "", "", ""]]
+    assert runner.invoke(args=["import", "letters", write_csv(tmp_path / "b.csv", more)]).exit_code == 0
+    with app.app_context():
+        conn = db.session.connection()
+        conn.exec_driver_sql("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+        assert len(conn.exec_driver_sql("SELECT rowid FROM cases_fts WHERE cases_fts MATCH 'bao'").scalars().all()) == 1
