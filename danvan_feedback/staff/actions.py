@@ -13,10 +13,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from .. import policy
@@ -28,6 +27,27 @@ from ..services import decisions
 from ..services import triage
 from ..extensions import file_stores
 from ..storage import StorageError
+
+ACTION_LABELS = {
+    "accept": _l("Thụ lý"), "refuse": _l("Không thụ lý"), "transfer": _l("Chuyển đơn"),
+    "guide": _l("Hướng dẫn"), "store": _l("Lưu đơn"), "merge": _l("Gộp hồ sơ"),
+    "reclassify": _l("Phân loại lại"), "mark_group": _l("Đánh dấu đơn đông người"),
+    "assign": _l("Giao xử lý"), "request_info": _l("Đề nghị bổ sung"), "resume": _l("Tiếp tục tính hạn"),
+    "extend": _l("Gia hạn"), "record_outcome": _l("Ghi kết quả"), "close": _l("Kết thúc"),
+    "reopen": _l("Mở lại"), "note": _l("Ghi chú nội bộ"), "reply": _l("Trả lời công dân"),
+    "urge": _l("Đôn đốc cơ quan được chuyển đơn"),
+}
+
+OUTCOME_LABELS = {
+    "dung": _l("Đúng"), "sai": _l("Sai"), "dung_mot_phan": _l("Đúng một phần"),
+    "giu_nguyen": _l("Giữ nguyên quyết định lần đầu"), "huy_sua": _l("Huỷ, sửa quyết định lần đầu"),
+    "rut_don": _l("Rút đơn"), "da_tra_loi": _l("Đã trả lời"),
+}
+
+MATTER_STATE_LABELS = {
+    "not_yet": _l("Chưa được giải quyết"), "in_progress": _l("Đang được giải quyết"),
+    "resolved_once": _l("Đã được giải quyết lần đầu"), "resolved_many": _l("Đã được giải quyết nhiều lần"),
+}
 
 # What each action does, said before the form (the consequences a new inspector needs to know).
 WHAT = {
@@ -100,9 +120,35 @@ DECISION_FIELD_LABELS = {
 }
 
 
+def _reclassify_fields(matter: list, secret: bool) -> list[Field]:
+    kinds = db.session.execute(select(CaseKind).where(CaseKind.active.is_(True))
+                               .order_by(CaseKind.sort_order)).scalars().all()
+    return [Field("kind", _l("Loại đơn mới"), "select", choices=[(k.code, k.name_vi) for k in kinds]),
+            Field("matter_state", _l("Tình trạng giải quyết của vụ việc khi nhận đơn"), "select",
+                  hint=_l("Dùng cho Biểu 02/XLD. Khiếu nại lần hai là vụ việc đã được giải quyết."),
+                  choices=[("", str(_l("Không đổi")))] + matter),
+            _text("reason", _l("Lý do phân loại lại"), required=secret,
+                  hint=_l("Hồ sơ đã là tố cáo: danh tính người gửi vẫn được bảo mật sau khi phân loại lại; thao tác được ghi vết.") if secret else None)]
+
+
+def _assign_fields() -> list[Field]:
+    from ..labels import role_label
+    units = db.session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order)).scalars().all()
+    users = db.session.execute(select(User).where(User.active.is_(True), User.role.in_(policy.CASE_WORKER_ROLES))
+                               .order_by(User.username)).scalars().all()
+    none = [("", "—")]
+    return [Field("unit_id", _l("Đơn vị xử lý"), "select", choices=none + [(str(u.id), u.name) for u in units]),
+            Field("assignee_id", _l("Cán bộ xử lý"), "select", choices=none + [
+                (str(u.id), f"{u.full_name or u.username} ({u.unit.name if u.unit else role_label(u.role)})")
+                for u in users]),
+            Field("resolver_id", _l("Người giải quyết"), "select", choices=none + [
+                (str(u.id), u.full_name or u.username) for u in users if policy.can_triage(u)]),
+            Field("verifier_ids", _l("Người xác minh"), "checks",
+                  choices=[(str(u.id), u.full_name or u.username) for u in users])]
+
+
 def fields_for(action: str, case: Case, secret: bool) -> list[Field]:
     """The fields of ``action``'s form for ``case``, with their choices (names as the services read them)."""
-    from .cases import COMPLEXITY_LABELS, MATTER_STATE_LABELS, OUTCOME_LABELS  # noqa: F401
     matter = [(k, str(v)) for k, v in MATTER_STATE_LABELS.items()]
     match action:
         case "accept":
@@ -129,38 +175,19 @@ def fields_for(action: str, case: Case, secret: bool) -> list[Field]:
             return [_text("target", _l("Mã tra cứu của hồ sơ gộp vào"), required=True,
                           hint=_l("Ví dụ: DV-7K4M-X9QP."))]
         case "reclassify":
-            kinds = db.session.execute(select(CaseKind).where(CaseKind.active.is_(True))
-                                       .order_by(CaseKind.sort_order)).scalars().all()
-            return [Field("kind", _l("Loại đơn mới"), "select", choices=[(k.code, k.name_vi) for k in kinds]),
-                    Field("matter_state", _l("Tình trạng giải quyết của vụ việc khi nhận đơn"), "select",
-                          hint=_l("Dùng cho Biểu 02/XLD. Khiếu nại lần hai là vụ việc đã được giải quyết."),
-                          choices=[("", str(_l("Không đổi")))] + matter),
-                    _text("reason", _l("Lý do phân loại lại"), required=secret,
-                          hint=_l("Hồ sơ đã là tố cáo: danh tính người gửi vẫn được bảo mật sau khi phân loại lại; thao tác được ghi vết.") if secret else None)]
+            return _reclassify_fields(matter, secret)
         case "mark_group":
             return [Field("group_size", _l("Số người"), "number", required=True),
                     _text("representative", _l("Người đại diện"))]
         case "assign":
-            from ..labels import role_label
-            units = db.session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order)).scalars().all()
-            users = db.session.execute(select(User).where(User.active.is_(True), User.role.in_(policy.CASE_WORKER_ROLES))
-                                       .order_by(User.username)).scalars().all()
-            none = [("", "—")]
-            return [Field("unit_id", _l("Đơn vị xử lý"), "select", choices=none + [(str(u.id), u.name) for u in units]),
-                    Field("assignee_id", _l("Cán bộ xử lý"), "select", choices=none + [
-                        (str(u.id), f"{u.full_name or u.username} ({u.unit.name if u.unit else role_label(u.role)})")
-                        for u in users]),
-                    Field("resolver_id", _l("Người giải quyết"), "select", choices=none + [
-                        (str(u.id), u.full_name or u.username) for u in users if policy.can_triage(u)]),
-                    Field("verifier_ids", _l("Người xác minh"), "checks",
-                          choices=[(str(u.id), u.full_name or u.username) for u in users])]
+            return _assign_fields()
         case "request_info":
             return [_area("message", _l("Nội dung cần công dân bổ sung (tạm dừng tính hạn)"), 4, required=True)]
         case "extend":
             return [_text("decision_no", _l("Số quyết định gia hạn"), required=True),
                     _area("reason", _l("Lý do"), 3, required=True)]
         case "record_outcome":
-            from .cases import OUTCOME_LABELS as labels
+            labels = OUTCOME_LABELS
             return [Field("outcome", _l("Kết quả"), "select",
                           choices=[(o, str(labels[o])) for o in outcomes_for(case.kind_code, case.attempt)]),
                     _area("summary", _l("Tóm tắt kết quả (công dân xem được)"), 4, required=True)]
@@ -249,7 +276,8 @@ def hold_signed_file(signed_file) -> tuple[str, list]:
         return token, held_files.hold([signed_file], token=token, secret=current_app.config["SECRET_KEY"],
                                       storage=file_stores.attachments)
     except StorageError:
-        raise triage.TriageError("signed_file", field="signed_file", reason=_("không lưu được tệp, vui lòng thử lại."))
+        raise triage.TriageError("signed_file", field="signed_file",
+                                 reason=_("không lưu được tệp, vui lòng thử lại.")) from None
 
 
 def held_signed_file() -> tuple[list, list]:
@@ -265,30 +293,6 @@ def held_signed_file() -> tuple[list, list]:
 
 def release_held(held: list) -> None:
     held_files.release(held, file_stores.attachments)
-
-
-def render_action(case: Case, action: str, *, allowed: list[str], seq: int, values: dict | None = None,
-                  errors: dict | None = None, message: str | None = None, status_code: int = 200,
-                  confirm_rows: list | None = None, held: list | None = None, held_token: str = ""):
-    """The action page (its form), or its confirmation page when ``confirm_rows`` is given."""
-    from . import cases
-    from ..services import identity as ident
-    secret = ident.needs_reveal(case)
-    verifiers = ident.verifier_ids(case.id)
-    fields = fields_for(action, case, secret)
-    shown = values if values is not None else defaults(action, case, verifiers)
-    if action == "reply" and values is None and request.args.get("mau"):
-        shown = {"text": cases._fill_template(case, request.args.get("mau"), not secret)}
-    return render_template(
-        "staff/action.html", case=case, action=action, label=cases.ACTION_LABELS[action],
-        what=WHAT.get(action, ""), fields=fields, values=shown, errors=errors or {}, message=message,
-        allowed=action in allowed, confirm=action in CONFIRM, confirm_rows=confirm_rows,
-        confirm_button=CONFIRM_BUTTON.get(action, cases.ACTION_LABELS[action]), seq=seq,
-        decision=action in decisions.DECISION_ACTIONS, held=held or [], held_token=held_token,
-        status=cases.staff_status_label(case.status), reply_templates=cases._templates("reply") if action == "reply" else [],
-        reason_templates=cases._templates("reason") if action == "refuse" else [],
-        today=cases.local_date(cases._now(), current_app.config["BABEL_DEFAULT_TIMEZONE"]),
-        name=action, dv_values={**(shown or {}), "_action": action}), status_code
 
 
 def field_errors(exc: triage.TriageError, message: str, fields: list[Field], action: str) -> dict:
@@ -317,7 +321,6 @@ def human_message(exc: triage.TriageError, errors_table: dict, fields: list[Fiel
 
 
 def known_action(action: str) -> bool:
-    from .cases import ACTION_LABELS
     return action in ACTION_LABELS
 
 

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from ..extensions import file_stores
 from ..clock import now as _now
@@ -17,7 +15,7 @@ from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..domain.validation import parse_int
 from ..extensions import db
-from ..labels import actor_words, event_label, staff_status_label, status_label
+from ..labels import actor_words, event_label, staff_status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
 from ..services import identity as ident
 from ..services import triage
@@ -25,10 +23,8 @@ from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
 from ..services import uow
 from ..letters.decision_form import ERRORS as DECISION_ERRORS
-from ..letters.decision_form import decision_context, finish
 from ..letters.panel import case_panel
-from . import actions
-from ..services.decisions import DECISION_ACTIONS
+from .actions import ACTION_LABELS, BRIEF, MATTER_STATE_LABELS, OUTCOME_LABELS
 from .views import bp
 
 ERRORS = {
@@ -55,27 +51,6 @@ ERRORS = {
     "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
     "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
     **DECISION_ERRORS,  # a decision's document and effective date (issue 12)
-}
-
-ACTION_LABELS = {
-    "accept": _l("Thụ lý"), "refuse": _l("Không thụ lý"), "transfer": _l("Chuyển đơn"),
-    "guide": _l("Hướng dẫn"), "store": _l("Lưu đơn"), "merge": _l("Gộp hồ sơ"),
-    "reclassify": _l("Phân loại lại"), "mark_group": _l("Đánh dấu đơn đông người"),
-    "assign": _l("Giao xử lý"), "request_info": _l("Đề nghị bổ sung"), "resume": _l("Tiếp tục tính hạn"),
-    "extend": _l("Gia hạn"), "record_outcome": _l("Ghi kết quả"), "close": _l("Kết thúc"),
-    "reopen": _l("Mở lại"), "note": _l("Ghi chú nội bộ"), "reply": _l("Trả lời công dân"),
-    "urge": _l("Đôn đốc cơ quan được chuyển đơn"),
-}
-
-OUTCOME_LABELS = {
-    "dung": _l("Đúng"), "sai": _l("Sai"), "dung_mot_phan": _l("Đúng một phần"),
-    "giu_nguyen": _l("Giữ nguyên quyết định lần đầu"), "huy_sua": _l("Huỷ, sửa quyết định lần đầu"),
-    "rut_don": _l("Rút đơn"), "da_tra_loi": _l("Đã trả lời"),
-}
-
-MATTER_STATE_LABELS = {
-    "not_yet": _l("Chưa được giải quyết"), "in_progress": _l("Đang được giải quyết"),
-    "resolved_once": _l("Đã được giải quyết lần đầu"), "resolved_many": _l("Đã được giải quyết nhiều lần"),
 }
 
 COMPLEXITY_LABELS = {"normal": _l("Thông thường"), "complex": _l("Phức tạp"),
@@ -173,7 +148,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         "staff/case_detail.html", case=case, events=events, files=files, status=staff_status_label(case.status),
         event_label=event_label, identity=identity, secret=secret, may_see=may_see,
         show_files=(not secret) or may_see, days_left=left, actions=_allowed_actions(case),
-        action_labels=ACTION_LABELS, action_briefs=actions.BRIEF, outcomes=outcomes_for(case.kind_code, case.attempt),
+        action_labels=ACTION_LABELS, action_briefs=BRIEF, outcomes=outcomes_for(case.kind_code, case.attempt),
         outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, matter_states=MATTER_STATE_LABELS, units=units,
         staff_users=staff_users, is_resolver=policy.can_triage, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
@@ -272,126 +247,6 @@ def _conflict_page(case_id: int, action: str, exc: uow.Conflict):
 
 ACTOR_WORDS = {"citizen": _l("Công dân"), "api": _l("Hệ thống đối tác"), "staff": _l("Cán bộ"),
                "system": _l("Hệ thống")}
-
-
-@bp.post("/ho-so/<int:case_id>/thao-tac/<action>")
-def case_action(case_id: int, action: str):
-    """One rule for writes: lock the case row, then validate against the fresh state and against
-    what the page showed (``seq``: its last event), write, commit once. The loser of a race sees 409.
-    A refused action comes back on its action page, with what was typed and the error by its field."""
-    seen = _int("seq")
-    case = uow.lock_case(case_id)
-    if case is None or not policy.can_view_case(current_user, case):
-        db.session.rollback()
-        abort(404)
-    stored = None
-    held: list = []
-    try:
-        changes = uow.changes_since(case.id, seen)
-        if changes:
-            raise uow.Conflict(changes=changes)
-        entered = _ctx()
-        ctx, signed_file = decision_context(action, case, entered)  # a decision's document and effective date
-        if signed_file is None and action in DECISION_ACTIONS:  # chosen on the form, held for the confirmation
-            files, held = actions.held_signed_file()
-            signed_file = files[0] if files else None
-        event = _run(action, case, ctx)
-        stored = finish(action, event, case, entered=entered, signed_file=signed_file)
-        db.session.commit()
-    except uow.Conflict as exc:
-        return _conflict_page(case_id, action, exc)
-    except triage.TriageError as exc:
-        if stored:
-            file_stores.attachments.delete(stored)
-        db.session.rollback()
-        return _refused(case_id, action, exc, seen, held)
-    except DBAPIError as exc:
-        if not uow.retryable(exc):
-            raise
-        return _conflict_page(case_id, action, uow.Conflict())  # a deadlock between two writers
-    actions.release_held(held)  # the case keeps its own copy
-    flash(_("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
-    return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
-
-
-def _refused(case_id: int, action: str, exc: triage.TriageError, seen: int | None, held: list | None = None):
-    """422: the action page again, what was typed kept, the error in words next to its field."""
-    case = _load(case_id)
-    if not actions.known_action(action):
-        values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "seq")}
-        values["_action"] = action
-        return render_case(case, status_code=422, error=str(ERRORS["unknown_action"]), values=values)
-    fields = actions.fields_for(action, case, ident.needs_reveal(case))
-    message = actions.human_message(exc, ERRORS, fields)
-    return actions.render_action(
-        case, action, allowed=_allowed_actions(case), seq=seen if seen is not None else uow.last_seq(case.id),
-        values=actions.submitted_values(fields, action), message=message,
-        errors=actions.field_errors(exc, message, fields, action), status_code=422,
-        held=held or [], held_token=request.form.get("held_token", "") if held else "")
-
-
-@bp.get("/ho-so/<int:case_id>/xu-ly/<action>")
-def action_page(case_id: int, action: str):
-    """One action on a page of its own: what it does, its form (then its confirmation)."""
-    actions.guard(action)
-    case = _load(case_id)
-    return actions.render_action(case, action, allowed=_allowed_actions(case), seq=uow.last_seq(case.id))
-
-
-@bp.post("/ho-so/<int:case_id>/xu-ly/<action>")
-def action_review(case_id: int, action: str):
-    """The confirmation step: the action is checked against the locked row and rolled back (nothing
-    is written); then the confirmation page shows what will be recorded. ``step=edit`` goes back to
-    the form with what was typed."""
-    actions.guard(action)
-    seen = _int("seq")
-    if request.form.get("step") == "edit":
-        case = _load(case_id)
-        fields = actions.fields_for(action, case, ident.needs_reveal(case))
-        _files, held = actions.held_signed_file()
-        return actions.render_action(case, action, allowed=_allowed_actions(case),
-                                     seq=seen if seen is not None else uow.last_seq(case.id),
-                                     values=actions.submitted_values(fields, action), held=held,
-                                     held_token=request.form.get("held_token", "") if held else "")
-    case = uow.lock_case(case_id)
-    if case is None or not policy.can_view_case(current_user, case):
-        db.session.rollback()
-        abort(404)
-    try:
-        changes = uow.changes_since(case.id, seen)
-        if changes:
-            raise uow.Conflict(changes=changes)
-        entered = _ctx()
-        ctx, signed_file = decision_context(action, case, entered)
-        _run(action, case, ctx)  # the same checks as the write, against the locked row
-    except uow.Conflict as exc:
-        return _conflict_page(case_id, action, exc)
-    except triage.TriageError as exc:
-        db.session.rollback()
-        _files, held = actions.held_signed_file()
-        return _refused(case_id, action, exc, seen, held)
-    except DBAPIError as exc:
-        if not uow.retryable(exc):
-            raise
-        return _conflict_page(case_id, action, uow.Conflict())
-    finally:
-        db.session.rollback()  # a check only: nothing of it is kept
-    case = _load(case_id)
-    fields = actions.fields_for(action, case, ident.needs_reveal(case))
-    values = actions.submitted_values(fields, action)
-    if signed_file is not None:
-        _old, previous = actions.held_signed_file()
-        actions.release_held(previous)
-        try:
-            token, held = actions.hold_signed_file(signed_file)
-        except triage.TriageError as exc:
-            return _refused(case_id, action, exc, seen)
-    else:
-        _files, held = actions.held_signed_file()
-        token = request.form.get("held_token", "") if held else ""
-    return actions.render_action(case, action, allowed=_allowed_actions(case), seq=seen or 0, values=values,
-                                 confirm_rows=actions.summary(fields, values, action, held), held=held,
-                                 held_token=token)
 
 
 @bp.post("/ho-so/<int:case_id>/danh-tinh")

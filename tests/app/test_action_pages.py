@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from danvan_feedback.extensions import db
-from danvan_feedback.models import Attachment, Case, CaseEvent
+from danvan_feedback.models import Attachment, CaseEvent
 from tests.app.helpers import stored_files
 from tests.app.staff_helpers import csrf, make_user, login
 from tests.app.test_triage import act, case_id, file, get_case
