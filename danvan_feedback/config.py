@@ -93,20 +93,9 @@ def _public_base_url(env: dict, production: bool) -> str:
     return value
 
 
-def load_config(instance_path: str, env: dict | None = None) -> dict:
-    env = dict(os.environ if env is None else env)
-    inst = Path(instance_path)
-    app_env = env.get("APP_ENV", "development").strip().lower()
-    if app_env not in _DEV_ENVS | {"production"}:
-        raise ConfigError(f"APP_ENV must be development, testing or production, got {app_env!r}")
+def _security(env: dict, app_env: str, inst: Path) -> dict:
+    """Keys and secrets: the session's, the PINs', the identities' and the audit chains'."""
     production = app_env == "production"
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{inst / 'danvan.sqlite3'}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
-    max_file_mb = _int(env, "UPLOAD_MAX_FILE_MB", 10)
-    max_files = _int(env, "UPLOAD_MAX_FILES", 5)
     secret = _secret_key(env, app_env, inst)
     fallbacks = [k for k in env.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
     from .crypto import KeyError_, load_keys
@@ -131,6 +120,19 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "AUDIT_HMAC_KEY": _audit_key(env, app_env, inst, secret),
         "AUDIT_HMAC_OLD_KEYS": [k.strip() for k in env.get("AUDIT_HMAC_OLD_KEYS", "").split(",") if k.strip()],
         "AUDIT_CHECKPOINT_DIR": env.get("AUDIT_CHECKPOINT_DIR") or str(inst / "audit-checkpoints"),
+    }
+
+
+def _web(env: dict, inst: Path, production: bool) -> dict:
+    """The database, uploads, cookies and the public address."""
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{inst / 'danvan.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    max_file_mb = _int(env, "UPLOAD_MAX_FILE_MB", 10)
+    max_files = _int(env, "UPLOAD_MAX_FILES", 5)
+    return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
@@ -150,6 +152,12 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0),
         "WTF_CSRF_ENABLED": _bool(env.get("WTF_CSRF_ENABLED"), True),
         "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def _limits(env: dict) -> dict:
+    """Rate limits and the Open311 endpoint's identity."""
+    return {
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Redis unreachable: count in this process (and log a warning) rather than answer 500; the
@@ -172,6 +180,12 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "OPEN311_JURISDICTION_ID": env.get("OPEN311_JURISDICTION_ID")
         or (urlsplit(env.get("PUBLIC_BASE_URL", "")).hostname or "localhost"),
         "OPEN311_CONTACT": env.get("OPEN311_CONTACT", ""),
+    }
+
+
+def _people(env: dict) -> dict:
+    """Lookups, mail, language and time zone, staff sessions and sign-in."""
+    return {
         "LOOKUP_MAX_FAILURES": _int(env, "LOOKUP_MAX_FAILURES", 5),
         "LOOKUP_LOCK_MINUTES": _int(env, "LOOKUP_LOCK_MINUTES", 30),
         "RECEIPT_VISIBLE_MINUTES": _int(env, "RECEIPT_VISIBLE_MINUTES", 30),
@@ -197,6 +211,12 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "REVEAL_MAX_FAILURES": _int(env, "REVEAL_MAX_FAILURES", 3),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "20 per hour;5 per minute"),
         "REMEMBER_COOKIE_DURATION": 0,
+    }
+
+
+def _features(env: dict, production: bool) -> dict:
+    """The survey, reports, reception, letters and old registers."""
+    return {
         # Satisfaction survey (issue 4)
         "RATELIMIT_SURVEY": env.get("RATELIMIT_SURVEY", "120 per hour;20 per minute"),  # accepted answers
         "SURVEY_REPEAT_WINDOW_MINUTES": _int(env, "SURVEY_REPEAT_WINDOW_MINUTES", 30),
@@ -227,3 +247,14 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "IMPORT_DIR": env.get("IMPORT_DIR") or None,
         "IMPORT_JOBS_INLINE": _bool(env.get("IMPORT_JOBS_INLINE"), not production),
     }
+
+
+def load_config(instance_path: str, env: dict | None = None) -> dict:
+    env = dict(os.environ if env is None else env)
+    inst = Path(instance_path)
+    app_env = env.get("APP_ENV", "development").strip().lower()
+    if app_env not in _DEV_ENVS | {"production"}:
+        raise ConfigError(f"APP_ENV must be development, testing or production, got {app_env!r}")
+    production = app_env == "production"
+    return {**_security(env, app_env, inst), **_web(env, inst, production), **_limits(env), **_people(env),
+            **_features(env, production)}

@@ -175,12 +175,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(err):
-        cfg = app.config
-        if request.blueprint == "imports":  # old registers (issue 16) have their own, larger limit
-            from .imports.labels import file_problem
-            return render_template("errors/error.html", code=413, title=_l("Tệp quá lớn"), back=request.path,
-                                   text=file_problem("too_big", {"size_mb": round((request.content_length or 0) / 1048576, 1),
-                                                                 "max_mb": cfg["IMPORT_MAX_BYTES"] // 1048576})), 413
+        cfg = app.config  # (the register import answers its own larger limit: imports.views)
         return _render_error(413, mb=cfg["UPLOAD_MAX_FILE_BYTES"] // (1024 * 1024), n=cfg["UPLOAD_MAX_FILES"])
 
     # A blueprint that answers in another format (the API: JSON in the spec's form) registers its own

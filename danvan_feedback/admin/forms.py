@@ -12,6 +12,8 @@ from wtforms import RadioField as _RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
+from .. import policy
+
 REQUIRED = _l("Vui lòng điền mục này.")
 TOO_LONG = _l("Tối đa %(max)d ký tự.")
 BAD_CHOICE = _l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách.")
@@ -105,7 +107,7 @@ class _UserFields(FlaskForm):
     unit_id = Choice(_l("Đơn vị"))
 
     def validate_unit_id(self, field):
-        if self.role.data == "unit" and not field.data:
+        if policy.role_needs_unit(self.role.data) and not field.data:
             raise ValidationError(str(_l("Cán bộ đơn vị phải thuộc một đơn vị: vui lòng chọn đơn vị.")))
 
 

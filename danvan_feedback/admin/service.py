@@ -5,12 +5,14 @@ Each function returns what changed (field names and non-secret values) for the v
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import holidays
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .. import policy
+from ..clock import now as _now
 from ..domain.calendar import WorkCalendar
 from ..extensions import db
 from ..models import DeadlineRule, HolidayOverride, OrgSetting, ReplyTemplate, Service, Unit, User
@@ -28,9 +30,6 @@ class Refused(Exception):
         self.field, self.message = field, message
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 # --------------------------------------------------------------------------- users
 
@@ -39,7 +38,7 @@ def _check_user_fields(role: str, unit_id: int | None) -> None:
         raise Refused("role", _l("Vai trò không hợp lệ."))
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         raise Refused("unit_id", _l("Đơn vị không tồn tại."))
-    if role == "unit" and unit_id is None:
+    if policy.role_needs_unit(role) and unit_id is None:
         raise Refused("unit_id", _l("Cán bộ đơn vị phải thuộc một đơn vị: vui lòng chọn đơn vị."))
 
 
@@ -64,7 +63,7 @@ def update_user(actor: User, user: User, *, full_name: str, email: str | None, r
     """Deactivating, changing the role or the unit ends the user's sessions (their access changes).
     An administrator cannot lock themself out: no self-deactivation, no self-demotion."""
     _check_user_fields(role, unit_id)
-    if user.id == actor.id and role != "admin":
+    if user.id == actor.id and role not in policy.ADMIN_ROLES:
         raise Refused("role", _l("Bạn không thể tự hạ vai trò quản trị của chính mình; hãy nhờ một quản trị viên khác."))
     if user.id == actor.id and not active:
         raise Refused("active", _l("Bạn không thể tự khoá tài khoản của chính mình."))

@@ -17,14 +17,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from .. import clock
 from .. import policy
 from ..domain.templates_text import (MALFORMED, PLACEHOLDERS, STRAY_CLOSE, STRAY_OPEN, UNKNOWN,
                                      render_template_text, template_problems)
 from ..extensions import db
 from ..models import CaseKind, DeadlineRule, HolidayOverride, OrgSetting, ReplyTemplate, Service, Unit, User
 from ..models.auth import ROLES
-from ..staff.menu import register, role_label
-from ..staff.views import guard_staff
+from ..console import guard_staff, register
+from ..labels import role_label
 from . import service as ops
 from .forms import (YEAR_MAX, YEAR_MIN, ActionForm, DeadlineRuleForm, HolidayForm, PasswordResetForm,
                     ServiceForm, SettingsForm, TemplateForm, UnitForm, UserCreateForm, UserEditForm)
@@ -61,10 +62,9 @@ def _log(action: str, target: str, changes: dict | None = None) -> None:
 def _audit(action: str, target: str, changes: dict | None = None) -> None:
     """The same change as an audit record, in the change's own transaction (call before the commit):
     rules, holidays, users and roles, settings and templates are part of the record."""
-    from datetime import datetime, timezone
 
     from ..services.audit import record_change
-    record_change(current_user.id, f"admin.{action}", datetime.now(timezone.utc), target=target,
+    record_change(current_user.id, f"admin.{action}", clock.now(), target=target,
                   changes=changes or {})
 
 
@@ -474,7 +474,7 @@ def rule_edit(rule_id: int):
 
 def _year_arg() -> tuple[int, str | None]:
     raw = request.args.get("nam", "").strip()
-    today = date.today().year
+    today = clock.today().year
     if not raw:
         return today, None
     if raw.isascii() and raw.isdigit() and len(raw) <= 4 and YEAR_MIN <= int(raw) <= YEAR_MAX:

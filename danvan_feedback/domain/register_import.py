@@ -653,6 +653,27 @@ class RowValidator:
                  "phone": self._cell(line, got, "phone", repair_phone, errs)}
         return {k: v for k, v in ident.items() if v}
 
+    def _history_problems(self, line: int, got: dict, errs: list[Problem], *, kind, anonymous, attempt, decision,
+                          decision_date, outcome, outcome_date) -> None:
+        """The consistency of a letter's history: a decision with its date, an outcome only after an
+        acceptance and with its date, an outcome the kind allows."""
+        if decision and decision_date is None and "decision_date" in self.mapping and not errs:
+            errs.append(Problem(line, self._col("decision_date"), "decision_date_missing"))
+        if decision_date and not decision:
+            errs.append(Problem(line, self._col("decision"), "decision_missing"))
+        if outcome and decision != "accept" and decision is not None:
+            errs.append(Problem(line, self._col("outcome"), "outcome_without_accept"))
+        if outcome and decision is None and not errs:
+            errs.append(Problem(line, self._col("outcome"), "outcome_without_accept"))
+        if outcome and outcome_date is None and not errs:
+            errs.append(Problem(line, self._col("outcome_date"), "outcome_date_missing"))
+        if outcome_date and not outcome and not errs:
+            errs.append(Problem(line, self._col("outcome"), "outcome_missing"))
+        if kind and outcome and outcome not in outcomes_for(kind, attempt):
+            errs.append(Problem(line, self._col("outcome"), "wrong_outcome", {"value": text_of(got.get("outcome"))}))
+        if kind == "khieu_nai" and anonymous and decision == "accept":
+            errs.append(Problem(line, self._col("decision"), "anonymous_not_accepted"))
+
     def _letter(self, line: int, got: dict, errs: list[Problem]) -> dict:
         received = self._date(line, got, "received", errs, required=True)
         kind = self._cell(line, got, "kind", lambda v: _lookup(self.vocab.kinds, v, "unknown_kind"), errs) \
@@ -686,23 +707,8 @@ class RowValidator:
         identity = {} if anonymous else self._identity(line, got, errs)
         if not identity and "anonymous" not in self.mapping:
             anonymous = True   # nobody named: an anonymous letter (unless the file says otherwise)
-        # consistency of the history
-        if decision and decision_date is None and "decision_date" in self.mapping and not errs:
-            errs.append(Problem(line, self._col("decision_date"), "decision_date_missing"))
-        if decision_date and not decision:
-            errs.append(Problem(line, self._col("decision"), "decision_missing"))
-        if outcome and decision != "accept" and decision is not None:
-            errs.append(Problem(line, self._col("outcome"), "outcome_without_accept"))
-        if outcome and decision is None and not errs:
-            errs.append(Problem(line, self._col("outcome"), "outcome_without_accept"))
-        if outcome and outcome_date is None and not errs:
-            errs.append(Problem(line, self._col("outcome_date"), "outcome_date_missing"))
-        if outcome_date and not outcome and not errs:
-            errs.append(Problem(line, self._col("outcome"), "outcome_missing"))
-        if kind and outcome and outcome not in outcomes_for(kind, attempt):
-            errs.append(Problem(line, self._col("outcome"), "wrong_outcome", {"value": text_of(got.get("outcome"))}))
-        if kind == "khieu_nai" and anonymous and decision == "accept":
-            errs.append(Problem(line, self._col("decision"), "anonymous_not_accepted"))
+        self._history_problems(line, got, errs, kind=kind, anonymous=anonymous, attempt=attempt, decision=decision,
+                               decision_date=decision_date, outcome=outcome, outcome_date=outcome_date)
         if errs:
             return {}
         ref = self._text(got, "ref", 60)

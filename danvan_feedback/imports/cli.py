@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime, timezone
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .. import clock
 from ..domain.register_import import ImportProblem
 from ..extensions import db
 from ..services import register_import as svc
@@ -26,7 +26,7 @@ def _run(register: str, path: str, dry_run: bool, mapping_name: str | None, save
          words: str | None, max_listed: int) -> None:
     cfg = current_app.config
     tz = cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     extra = json.loads(words) if words else None
     mapping = saved = None
     started = time.monotonic()
@@ -93,7 +93,7 @@ def worker(loop, interval, max_jobs):
     tz = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
     done = 0
     while max_jobs is None or done < max_jobs:
-        job = jobs.run_next(current_app.config, datetime.now(timezone.utc), tz=tz)
+        job = jobs.run_next(current_app.config, clock.now(), tz=tz)
         if job is not None:
             done += 1
             click.echo(f"job {job.id} ({job.step}): {job.status}")

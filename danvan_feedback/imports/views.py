@@ -18,12 +18,12 @@ from ..extensions import db
 from ..models import CaseKind, ImportJob, ImportMapping, Unit
 from ..services import register_import as svc
 from ..services import register_import_jobs as jobs
-from ..staff import menu
-from ..staff.views import guard_staff
+from .. import console
+from ..console import guard_staff
 from . import labels as L
 
 bp = Blueprint("imports", __name__)
-menu.register("imports.index", _l("Nhập sổ cũ"), policy.can_import_registers,
+console.register("imports.index", _l("Nhập sổ cũ"), policy.can_import_registers,
               _l("Đưa sổ theo dõi đơn thư và sổ tiếp công dân cũ (Excel, CSV) vào hệ thống."), order=65)
 
 STATUS = {"uploaded": _l("Đã tải lên, chờ xác nhận cách ghép cột"), "queued": _l("Đang chờ xử lý"),
@@ -171,3 +171,12 @@ def problems_file(job_id: int):
     job = _job(job_id)
     return Response(jobs.problems_csv(job, L.row_problem), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="loi-nhap-so-{job.id}.csv"', "Cache-Control": "no-store"})
+
+
+@bp.errorhandler(413)
+def _too_large(err):
+    """Old registers have their own, larger limit (``IMPORT_MAX_MB``); the app's 413 page names the
+    form's."""
+    return render_template("errors/error.html", code=413, title=_l("Tệp quá lớn"), back=request.path,
+                           text=L.file_problem("too_big", {"size_mb": round((request.content_length or 0) / 1048576, 1),
+                                                         "max_mb": current_app.config["IMPORT_MAX_BYTES"] // 1048576})), 413

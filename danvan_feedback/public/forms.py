@@ -2,7 +2,6 @@
 ``domain.validation.submission_errors`` in the view, so the rules live in one place."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,6 +10,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, Multipl
                      RadioField, SelectField, StringField, TextAreaField)
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
+from .. import clock
 from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_tax_code, clean_text
 
 MESSAGES = {
@@ -101,7 +101,7 @@ def _domain_check(fn):
 def _cccd(form, field):
     if field.data:
         try:
-            field.data = clean_cccd(field.data, date.today())
+            field.data = clean_cccd(field.data, clock.today())
         except Invalid as exc:
             raise ValidationError(str(MESSAGES[exc.code])) from None
 
@@ -165,7 +165,7 @@ class CaseForm(FlaskForm):
     website = StringField(_l("Để trống ô này"))  # honeypot: people never see it
 
     def validate_incident_date(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError(str(_l("Ngày xảy ra không thể ở tương lai.")))
 
 

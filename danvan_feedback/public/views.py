@@ -6,7 +6,7 @@ import hmac
 import logging
 import secrets
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    send_file, session, url_for)
@@ -16,6 +16,8 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..extensions import file_stores
+from ..clock import now as _now
 from ..domain import status as st
 from ..domain.codes import normalize_tracking_code
 from ..domain.validation import Invalid, KindPolicy, clean_coordinates, parse_int, submission_errors
@@ -39,12 +41,9 @@ log = logging.getLogger(__name__)
 RECEIPT_CONTEXT = "session.receipt"
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 def storage() -> LocalStorage:
-    return LocalStorage(current_app.config["UPLOAD_DIR"])
+    return file_stores.attachments
 
 
 def _submit_limit() -> str:

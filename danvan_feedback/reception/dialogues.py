@@ -23,7 +23,7 @@ from ..labels import status_label
 from ..models.reception import DialogueSession
 from ..public.forms import file_error_message
 from ..storage import RejectedFile, clean_upload
-from . import service
+from ..services import reception as service
 from .forms import (
     MESSAGES,
     DialogueFilterForm,

@@ -27,7 +27,7 @@ from ..labels import status_label
 from ..models import CaseKind
 from ..models.reception import ReceptionVisit
 from ..services import identity as ident
-from . import service
+from ..services import reception as service
 from .forms import (
     HANDLING_LABELS,
     HEAD_LABELS,

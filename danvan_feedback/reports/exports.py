@@ -249,14 +249,10 @@ def _n(value) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def docx_bytes(fig: dict, org_name: str = "") -> bytes:
-    """A draft of the report's two sections, numbers filled in, with the tables."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+def _docx_styles(doc) -> None:
+    """A4, administrative margins and Times New Roman (Decree 30/2020)."""
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
-    c = fig["counts"]
-    doc = Document()
     for section in doc.sections:  # A4, administrative margins (Decree 30/2020: 2–2.5 cm, left 3–3.5)
         section.page_width, section.page_height = Cm(21), Cm(29.7)
         section.top_margin, section.bottom_margin = Cm(2), Cm(2)
@@ -280,16 +276,21 @@ def docx_bytes(fig: dict, org_name: str = "") -> bytes:
             style.font.color.rgb = None
     doc.styles["Heading 1"].font.size = Pt(14)
     doc.styles["Heading 2"].font.size = Pt(13)
-    period = period_title(fig["period"])
-    p = doc.add_paragraph(safe_cell(str(L._l("DỰ THẢO — %(org)s — %(p)s", org=org_name, p=period))))
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _docx_paragraph(doc):
+    """A body paragraph of the draft: justified, first line indented."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
 
     def para(text: str) -> None:
         par = doc.add_paragraph(safe_cell(text))
         par.paragraph_format.first_line_indent = Cm(1)
         par.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    return para
 
-    doc.add_heading(str(L._l("1. Công tác tiếp công dân, đối thoại")), level=1)
+
+def _docx_reception(para, c: dict) -> None:
     para(str(L._l(
         "Trong kỳ, đã tiếp %(visits)s lượt với %(people)s người (%(first)s vụ việc tiếp lần đầu, %(repeat)s vụ "
         "việc tiếp nhiều lần), trong đó có %(groups)s đoàn đông người với %(gp)s người. Tiếp thường xuyên "
@@ -305,7 +306,9 @@ def docx_bytes(fig: dict, org_name: str = "") -> bytes:
         "nhận %(acc)s, hướng dẫn %(gd)s, chuyển đơn %(tr)s. Tổ chức %(dlgs)s cuộc đối thoại về %(dc)s vụ việc.",
         kn=_n(c["tcd.kn"]), tc=_n(c["tcd.tc"]), pakn=_n(c["tcd.pakn"]), acc=_n(c["tcd.accepted"]),
         gd=_n(c["tcd.guided"]), tr=_n(c["tcd.transferred"]), dlgs=_n(c["tcd.dialogues"]), dc=_n(c["tcd.dialogue_cases"]))))
-    doc.add_heading(str(L._l("2. Công tác xử lý đơn, giải quyết khiếu nại, tố cáo")), level=1)
+
+
+def _docx_letters(para, c: dict) -> None:
     para(str(L._l(
         "Tổng số đơn phải xử lý %(total)s đơn (kỳ trước chuyển sang %(carried)s, tiếp nhận trong kỳ %(new)s); đã "
         "xử lý %(processed)s đơn, %(eligible)s đơn đủ điều kiện xử lý (khiếu nại %(ekn)s, tố cáo %(etc)s, kiến "
@@ -334,6 +337,9 @@ def docx_bytes(fig: dict, org_name: str = "") -> bytes:
         dec=_n(c["tc.by_decision"]), wd=_n(c["tc.withdrawn"]), d=_n(c["tc.dung"]), s=_n(c["tc.sai"]),
         dm=_n(c["tc.dung_mot_phan"]), ot=_n(c["tc.on_time"]), late=_n(c["tc.late"]), open=_n(c["tc.open_end"]),
         od=_n(c["tc.overdue_end"]))))
+
+
+def _docx_tables(doc, fig: dict) -> None:
     doc.add_heading(str(L._l("Phụ lục: các biểu số liệu")), level=1)
     for t in tables(fig)[:4]:
         doc.add_heading(safe_cell(t.title), level=2)
@@ -345,6 +351,24 @@ def docx_bytes(fig: dict, org_name: str = "") -> bytes:
         for key, group, head in t.columns:
             cells = tbl.add_row().cells
             cells[0].text, cells[1].text, cells[2].text = safe_cell(group), safe_cell(head), _n(values[key])
+
+
+def docx_bytes(fig: dict, org_name: str = "") -> bytes:
+    """A draft of the report's two sections, numbers filled in, with the tables."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    c = fig["counts"]
+    doc = Document()
+    _docx_styles(doc)
+    period = period_title(fig["period"])
+    p = doc.add_paragraph(safe_cell(str(L._l("DỰ THẢO — %(org)s — %(p)s", org=org_name, p=period))))
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para = _docx_paragraph(doc)
+    doc.add_heading(str(L._l("1. Công tác tiếp công dân, đối thoại")), level=1)
+    _docx_reception(para, c)
+    doc.add_heading(str(L._l("2. Công tác xử lý đơn, giải quyết khiếu nại, tố cáo")), level=1)
+    _docx_letters(para, c)
+    _docx_tables(doc, fig)
     buf = io.BytesIO()
     doc.save(buf)
     return stable_zip(buf.getvalue(), fig)

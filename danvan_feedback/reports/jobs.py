@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
+from ..extensions import file_stores
 from ..domain.periods import Period
 from ..extensions import db
 from ..services.db import begin_write
@@ -33,7 +34,8 @@ def export_dir(cfg) -> str:
 
 
 def storage(cfg) -> LocalStorage:
-    return LocalStorage(export_dir(cfg))
+    """The store of report files (``extensions.file_stores``; ``cfg`` is the app's)."""
+    return file_stores.exports
 
 
 def queue(period: Period, fmt: str, user_id: int, now: datetime) -> ReportJob:

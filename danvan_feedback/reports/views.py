@@ -14,8 +14,8 @@ from .. import clock, policy
 from ..domain.periods import CONVENTIONS, PRESETS, Period, PeriodError, quarters, resolve
 from ..extensions import db
 from ..models import OrgSetting
-from ..staff import menu
-from ..staff.views import guard_staff
+from .. import console
+from ..console import guard_staff
 from . import charts, exports, jobs, labels, service, signoff
 from .models import ReportFile, ReportJob, ReportSnapshot
 
@@ -23,7 +23,7 @@ bp = Blueprint("reports", __name__)
 bp.before_request(guard_staff)
 public_bp = Blueprint("transparency", __name__)
 
-menu.register("reports.index", _l("Báo cáo, thống kê"), policy.can_view_reports,
+console.register("reports.index", _l("Báo cáo, thống kê"), policy.can_view_reports,
               _l("Số liệu theo kỳ, biểu đồ, tải Excel/CSV/Word, chốt số liệu."), order=60)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
+from ..extensions import file_stores
 from ..domain.register_import import ImportProblem
 from ..extensions import db
 from ..models import ImportJob
@@ -28,7 +29,8 @@ MAX_PROBLEMS_SHOWN = 500
 
 
 def storage(cfg) -> LocalStorage:
-    return LocalStorage(cfg.get("IMPORT_DIR") or (cfg["UPLOAD_DIR"].rstrip("/\\") + "_imports"))
+    """Uploaded registers (``extensions.file_stores``; ``cfg`` is the app's)."""
+    return file_stores.imports
 
 
 def upload(cfg, register: str, filename: str, data: bytes, *, actor_id: int, now: datetime,
@@ -163,7 +165,7 @@ def problems_csv(job: ImportJob, row_problem) -> str:
     import csv
     import io
 
-    from ..reception.rules import csv_cell
+    from ..domain.reception import csv_cell
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["Dòng", "Cột", "Lỗi"])

@@ -263,11 +263,11 @@ def assign(case: Case, ctx: Ctx, *, unit_id: int | None, assignee_id: int | None
         if u is None or not u.active or u.role not in roles:
             raise TriageError("unknown_user", field=field)
         return u
-    assignee = staff(assignee_id, "assignee_id", ("inspector", "unit"))
-    if assignee is not None and assignee.role == "unit" and (unit is None or assignee.unit_id != unit.id):
+    assignee = staff(assignee_id, "assignee_id", policy.CASE_WORKER_ROLES)
+    if assignee is not None and assignee.role in policy.UNIT_BOUND_ROLES and (unit is None or assignee.unit_id != unit.id):
         raise TriageError("assignee_not_in_unit", field="assignee_id")
-    resolver = staff(resolver_id, "resolver_id", ("inspector",))
-    verifiers = [staff(v, "verifier_ids", ("inspector", "unit")) for v in verifier_ids]
+    resolver = staff(resolver_id, "resolver_id", policy.RESOLVER_ROLES)
+    verifiers = [staff(v, "verifier_ids", policy.CASE_WORKER_ROLES) for v in verifier_ids]
     case.handling_unit_id = unit.id if unit else None
     case.assignee_id = assignee.id if assignee else None
     if resolver is not None:

@@ -1,7 +1,7 @@
 """The case page: everything about one case, its history, and the triage actions allowed now."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from ..extensions import file_stores
+from ..clock import now as _now
 from .. import policy
 from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
@@ -22,7 +24,6 @@ from ..services import triage
 from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
 from ..services import uow
-from ..storage import LocalStorage
 from ..letters.decision_form import ERRORS as DECISION_ERRORS
 from ..letters.decision_form import decision_context, finish
 from ..letters.panel import case_panel
@@ -78,9 +79,6 @@ MATTER_STATE_LABELS = {
 COMPLEXITY_LABELS = {"normal": _l("Thông thường"), "complex": _l("Phức tạp"),
                      "especially_complex": _l("Đặc biệt phức tạp")}
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _ctx() -> triage.Ctx:
@@ -157,7 +155,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
     identity = revealed if secret else (case.identity if may_see else None)
     left = dl.days_left(load_calendar(today, 800), today, case.due_on)
     units = db.session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.sort_order)).scalars().all()
-    staff_users = db.session.execute(select(User).where(User.active.is_(True), User.role.in_(("inspector", "unit")))
+    staff_users = db.session.execute(select(User).where(User.active.is_(True), User.role.in_(policy.CASE_WORKER_ROLES))
                                      .order_by(User.username)).scalars().all()
     kinds = db.session.execute(select(CaseKind).where(CaseKind.active.is_(True)).order_by(CaseKind.sort_order)).scalars().all()
     values = dict(values or {})
@@ -175,7 +173,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         show_files=(not secret) or may_see, days_left=left, actions=_allowed_actions(case),
         action_labels=ACTION_LABELS, outcomes=outcomes_for(case.kind_code, case.attempt),
         outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, matter_states=MATTER_STATE_LABELS, units=units,
-        staff_users=staff_users, kinds=kinds, reply_templates=_templates("reply"),
+        staff_users=staff_users, is_resolver=policy.can_triage, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
         verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
         seq=events[-1][0].seq if events else 0, conflict=conflict,
@@ -297,7 +295,7 @@ def case_action(case_id: int, action: str):
         return _conflict_page(case_id, action, exc)
     except triage.TriageError as exc:
         if stored:
-            LocalStorage(current_app.config["UPLOAD_DIR"]).delete(stored)
+            file_stores.attachments.delete(stored)
         db.session.rollback()
         case = _load(case_id)
         params = {k: (status_label(v) if k == "status" else v) for k, v in exc.params.items()}
@@ -355,7 +353,7 @@ def case_file(case_id: int, file_id: int):
                      detail=str(att.id), now=_now())
         db.session.commit()
     try:
-        fh = LocalStorage(current_app.config["UPLOAD_DIR"]).open(att.storage_key)
+        fh = file_stores.attachments.open(att.storage_key)
     except FileNotFoundError:  # the file is gone from the disk: say "not found", not 500
         abort(404)
     resp = send_file(fh, mimetype=att.content_type, as_attachment=True, download_name=att.original_name, max_age=0)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timezone
 
 import segno
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
@@ -15,6 +14,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..clock import now as _now
+from .. import clock
 from .. import policy
 from ..domain.survey_stats import quarter_of
 from ..domain.validation import parse_int
@@ -22,8 +23,7 @@ from ..extensions import db, limiter
 from ..models import Service, Unit
 from ..models.survey import SurveyPoint, SurveyResponse, SurveySpamLog
 from ..services import survey as svc
-from ..staff.menu import register
-from ..staff.views import guard_staff
+from ..console import guard_staff, register
 from ..web import public_url
 from . import queries
 from .forms import (COMMENT_MAX, MESSAGES, CaseRatingForm, PeriodForm, PointForm, SpamForm,
@@ -47,9 +47,6 @@ FACTOR_LABELS = {
 }
 CHANNEL_LABELS = {"web": _l("Trang web"), "qr": _l("Mã QR tại quầy"), "case": _l("Sau giải quyết hồ sơ")}
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _survey_limit() -> str:
@@ -301,7 +298,7 @@ def _require(allowed) -> None:
 def _period():
     form = PeriodForm(request.args)
     form.validate()
-    today = datetime.now(timezone.utc).date()
+    today = clock.today()
     start, end = quarter_of(today)
     if form.tu.data and not form.tu.errors:
         start = form.tu.data

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseEvent
 from danvan_feedback.models.reception import DialogueSession, ReceptionVisit
-from danvan_feedback.reception import service
+from danvan_feedback.services import reception as service
 from danvan_feedback.extensions import file_stores
 from danvan_feedback.storage import CleanFile
 from tests.app.staff_helpers import csrf, login, make_user

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, ImportJob, ImportMapping
 from tests.app.staff_helpers import csrf, login, make_user
-from tests.app.test_register_import import HEAD, small_register, unit_names, write_xlsx
+from tests.app.test_register_import import small_register, unit_names, write_xlsx
 
 BASE = "/can-bo/nhap-so-cu/"
 ROLES = ("admin", "inspector", "unit", "office", "viewer")
@@ -91,7 +91,6 @@ def test_a_saved_mapping_is_offered_for_the_next_file(client, app, tmp_path):
     _office(client, app)
     with app.app_context():
         from danvan_feedback.services.register_import import save_mapping
-        from danvan_feedback.clock import now
         save_mapping("so-cu", "letters", ["Ngày", "Việc", "Loại"], {"received": 0, "content": 1, "kind": 2},
                      {}, actor_id=None, now=__import__("datetime").datetime.now(__import__("datetime").timezone.utc))
         db.session.commit()

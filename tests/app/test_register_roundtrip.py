@@ -3,7 +3,6 @@ reception book's CSV) imported into an empty database gives the same reports, ce
 analysis workbook itself (sheets, native charts, definitions, no personal data) — on both engines."""
 from __future__ import annotations
 
-import io
 import shutil
 from datetime import date, timedelta
 
@@ -17,7 +16,7 @@ from danvan_feedback.domain.register_sample import letters as sample_letters
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Unit
 from danvan_feedback.reception.forms import HANDLING_LABELS, HEAD_LABELS, TYPE_LABELS
-from danvan_feedback.reception.service import VisitFilters, export_visits_csv
+from danvan_feedback.services.reception import VisitFilters, export_visits_csv
 from danvan_feedback.reports import service, workbook
 from tests.app.test_register_import import today, write_xlsx
 from tests.conftest import base_config, drop_pg_database, fresh_pg_database, upgrade

@@ -3,7 +3,6 @@ mapping, a dry run listing the rejected rows, the office's own word mapped, then
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
 
 import pytest
 from openpyxl import Workbook

@@ -21,10 +21,10 @@ from ..extensions import db
 from ..models import Case, CaseKind
 from ..models.reception import DialogueSession, ReceptionVisit
 from ..policy import SECRET_IDENTITY_KINDS
-from ..services.uow import begin_write, lock, lock_case, run_write
-from ..services.events import append_event
-from ..services.intake import search_text as intake_search_text
-from ..services.intake import submission_from, submit_case
+from .uow import begin_write, lock, lock_case, run_write
+from .events import append_event
+from .intake import search_text as intake_search_text
+from .intake import submission_from, submit_case
 from ..storage import CleanFile, LocalStorage
 from ..domain.reception import (
     SECRET_CELL,
