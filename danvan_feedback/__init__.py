@@ -105,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .public.views import bp as public_bp
     from .console import staff_menu
     from .labels import role_label
-    from .staff import cases, inbox  # noqa: F401  (the case page and the inbox add their routes to staff's bp)
+    from .staff import action_views, cases, inbox  # noqa: F401  (the case page, its actions and the inbox add their routes to staff's bp)
     from .staff.views import bp as staff_bp
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)

@@ -38,6 +38,7 @@ MESSAGES = {
     "pdf_active": _l("Tệp PDF %(name)s chứa mã lệnh hoặc tệp nhúng không gỡ bỏ được. Vui lòng in tệp ra PDF mới (chức năng “In ra PDF”) hoặc gửi ảnh chụp các trang."),
     "file_encrypted": _l("Tệp PDF %(name)s có mật khẩu; vui lòng gửi bản không đặt mật khẩu."),
     "too_many_files": _l("Chỉ được gửi tối đa %(n)s tệp."),
+    "held_gone": _l("Tệp đã đính kèm ở lần gửi trước không còn được giữ (quá thời gian chờ): %(names)s. Vui lòng chọn lại tệp."),
     "invalid_choice": _l("Lựa chọn không hợp lệ; vui lòng chọn lại trong danh sách."),
     "case_closed": _l("Hồ sơ đã kết thúc nên không thể bổ sung thêm."),
     "location": _l("Vị trí không hợp lệ. Vui lòng bấm “Bỏ vị trí” rồi lấy lại, hoặc chọn xã, phường."),

@@ -12,6 +12,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import refresh as babel_refresh
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -26,6 +27,7 @@ from ..labels import event_label, status_label
 from ..models import Attachment, CaseEvent, Commune, Service, Unit
 from ..policy import offers_geolocation
 from ..crypto import current_keyring
+from ..services import held as held_files
 from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.receipts import hold_id, held_pin
@@ -148,13 +150,14 @@ def _resolve_choices(form: CaseForm, errors: dict,
     return unit_id, service_id, commune_id
 
 
-def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, list[str]]:
-    """Check every uploaded file by content; return the cleaned files and error messages."""
+def _read_files(field_name: str, max_files: int | None = None, already: int = 0) -> tuple[list, list[str]]:
+    """Check every uploaded file by content; return the cleaned files and error messages.
+    ``already``: files this form holds from an earlier try, counted against ``max_files``."""
     cfg = current_app.config
     max_files = max_files or cfg["UPLOAD_MAX_FILES"]
     uploads = [f for f in request.files.getlist(field_name) if f and f.filename]
     errors: list[str] = []
-    if len(uploads) > max_files:
+    if len(uploads) + already > max_files:
         return [], [str(MESSAGES["too_many_files"]) % {"n": max_files}]
     cleaned = []
     budget = PixelBudget()  # decoded pixels for all the images of this submission
@@ -165,6 +168,30 @@ def _read_files(field_name: str, max_files: int | None = None) -> tuple[list, li
         except RejectedFile as exc:
             errors.append(file_error_message(exc.code, exc.filename, cfg["UPLOAD_MAX_FILE_BYTES"]))
     return cleaned, errors
+
+
+def _held_from_form(token: str) -> list[held_files.Held]:
+    """The files this form holds from an earlier try, minus those the citizen asked to remove
+    (deleted now). Nothing is held for a form without a valid token."""
+    if not (8 <= len(token) <= 64 and token.isalnum()):
+        return []
+    kept, dropped = held_files.read_refs(
+        request.form.getlist("held"), token=token, secret=current_app.config["SECRET_KEY"],
+        drop=set(request.form.getlist("drop_held")), limit=current_app.config["UPLOAD_MAX_FILES"])
+    held_files.release(dropped, storage())
+    return kept
+
+
+def _hold_new(files: list, token: str) -> tuple[list[held_files.Held], bool]:
+    """Keep the files of a try that came back with an error (see ``services.held``); (their
+    references, whether some could not be kept)."""
+    if not files:
+        return [], False
+    try:
+        return held_files.hold(files, token=token, secret=current_app.config["SECRET_KEY"], storage=storage()), False
+    except StorageError as exc:
+        log.error("storage error while holding files: errno=%s", exc.errno)
+        return [], True
 
 
 def _kind_or_404(ref: refdata.RefData, kind_code: str):
@@ -194,6 +221,8 @@ def file_case(kind_code: str):
         session.setdefault("rid", secrets.token_hex(16))  # names this browser session's receipt holds
         return render_template("public/case_form.html", form=form, kind=kind, locale=locale)
 
+    if request.form.get("switch_lang") in current_app.config["LANGUAGES"]:
+        return _switch_language(form, kind, request.form["switch_lang"])
     form_ok = form.validate()
     found: dict[str, str] = {}
     if form.website.data:
@@ -202,7 +231,12 @@ def file_case(kind_code: str):
     if not (8 <= len(token) <= 64 and token.isalnum()):
         found["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
     data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
-    files, file_errors = _read_files("attachments")
+    held = _held_from_form(token) if "website" not in found else []
+    files, file_errors = _read_files("attachments", already=len(held))
+    held_data, gone = held_files.load(held, storage())
+    if gone:
+        held = [h for h in held if h not in gone]
+        file_errors.append(str(MESSAGES["held_gone"]) % {"names": ", ".join(h.name for h in gone)})
     cfg = current_app.config
     for _attempt in range(2):
         errors = dict(found)
@@ -225,10 +259,13 @@ def file_case(kind_code: str):
                     form[name].errors = list(form[name].errors) + [message]
             _fill_choices(form)
             show_as_typed(form)
-            chosen = [f for f in request.files.getlist("attachments") if f.filename]
+            # The files of this try that passed the checks are kept for the next one.
+            new_held, not_kept = _hold_new(files, token) if "token" not in found and "website" not in found \
+                else ([], bool(files))
+            held = held_files.touch(held, storage()) + new_held
             return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
                                    extra_errors={k: v for k, v in errors.items() if k in ("token", "location")},
-                                   files_dropped=bool(chosen)), 422
+                                   held=held, files_dropped=not_kept), 422
 
         sub = submission_from(kind.code, kind.anonymous, data, token=token, channel="web", locale=locale,
                               unit_id=unit_id, service_id=service_id, commune_id=commune_id,
@@ -239,20 +276,21 @@ def file_case(kind_code: str):
         hold = ((hold_id(cfg["SECRET_KEY"], rid, token),
                  _now() + timedelta(minutes=cfg["RECEIPT_VISIBLE_MINUTES"])) if isinstance(rid, str) and rid else None)
         try:
-            receipt = submit_case(sub, files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"], now=_now(),
-                                  tz=cfg["BABEL_DEFAULT_TIMEZONE"], hold=hold)
+            receipt = submit_case(sub, held_data + files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"],
+                                  now=_now(), tz=cfg["BABEL_DEFAULT_TIMEZONE"], hold=hold)
             break
         except StorageError as exc:  # full disk, I/O error: nothing stored, the form comes back as typed
             log.error("storage error while filing: errno=%s", exc.errno)
             _fill_choices(form)
             return render_template("public/case_form.html", form=form, kind=kind, locale=locale,
                                    extra_errors={"storage": str(MESSAGES["storage_failed"])},
-                                   files_dropped=bool(files)), 503
+                                   held=held, files_dropped=bool(files)), 503
         except refdata.Stale:  # reference data changed since this process's copy: validate again
             ref = refdata.current()
             kind = _kind_or_404(ref, kind_code)
     else:
         raise RuntimeError("reference data kept changing during the submission")
+    held_files.release(held, storage())  # filed with the case (a copy in its transaction)
     held = _held_receipt() or {}
     hid = hold[0] if hold else None
     # A new case, or a retry of the same form (its reply lost) from the same session while the hold
@@ -263,6 +301,30 @@ def file_case(kind_code: str):
         session["receipt"] = current_keyring().seal(
             {"code": receipt.code, "hold": hid if with_pin else None, "at": _now().isoformat()}, RECEIPT_CONTEXT)
     return redirect(url_for("public.receipt"), code=303)
+
+
+def _switch_language(form: CaseForm, kind, lang: str):
+    """The language button of a form being filled sends the draft: the same form comes back in the
+    other language with everything typed, and the files chosen held (nothing is checked or filed)."""
+    session["lang"] = lang
+    babel_refresh()
+    form.validate()  # for the CSRF check only: the draft's mistakes are not shown now
+    genuine = not form.csrf_token.errors
+    for f in form:
+        f.errors = []
+    token = form.token.data or ""
+    held = _held_from_form(token) if genuine else []
+    files, file_errors = _read_files("attachments", already=len(held))
+    new_held, not_kept = _hold_new(files, token) if genuine and held_files_allowed(token) else ([], bool(files))
+    held = held_files.touch(held, storage()) + new_held
+    _fill_choices(form)
+    show_as_typed(form)
+    return render_template("public/case_form.html", form=form, kind=kind, locale=lang, held=held,
+                           files_dropped=not_kept or bool(file_errors))
+
+
+def held_files_allowed(token: str) -> bool:
+    return 8 <= len(token) <= 64 and token.isalnum() and not request.form.get("website")
 
 
 def retry_after_seconds() -> int:
@@ -290,9 +352,10 @@ def too_many(err):
         message = _("Bạn đã gửi nhiều lần trong thời gian ngắn. Những gì bạn nhập vẫn được giữ nguyên bên dưới; "
                     "vui lòng bấm Gửi lại sau khoảng %(s)s giây.", s=seconds)
         chosen = [f for f in request.files.getlist("attachments") if f.filename]
+        held = held_files.touch(_held_from_form(form.token.data or ""), storage())
         resp = current_app.make_response((render_template(
             "public/case_form.html", form=form, kind=kind, locale=str(get_locale()),
-            extra_errors={"rate": message}, files_dropped=bool(chosen)), 429))
+            extra_errors={"rate": message}, held=held, files_dropped=bool(chosen)), 429))
     resp.headers["Retry-After"] = str(seconds)
     return resp
 

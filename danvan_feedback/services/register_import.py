@@ -166,6 +166,43 @@ def _existing(model, keys: list[str]) -> dict[str, tuple[int, str | None]]:
     return out
 
 
+def _classify(records: list[dict], known: dict, register: str, counts: dict[tuple, int]) -> list[dict]:
+    """Mark each accepted row new, unchanged or changed (against the rows already imported, by key and
+    digest), count it by (kind, year, action), and return the rows to write."""
+    keep = []
+    for r in records:
+        hit = known.get(r["key"])
+        if hit is None:
+            r["action"] = "new"
+        elif hit[1] == r["digest"]:
+            r["action"] = "unchanged"
+        else:
+            r["action"], r["id"] = "changed", hit[0]
+        year = (r["received"] if register == "letters" else r["visit_date"]).year
+        k = (r["kind_code"], year, r["action"])
+        counts[k] = counts.get(k, 0) + 1
+        if r["action"] != "unchanged":
+            keep.append(r)
+    return keep
+
+
+def _count(plan: Plan, counts: dict[tuple, int]) -> None:
+    """The plan's totals by action, and by kind and year."""
+    for (_kind, _year, action), n in sorted(counts.items()):
+        setattr(plan, action, getattr(plan, action) + n)
+    frame = pd.DataFrame([{"kind_code": k, "year": y, "action": a, "rows": n} for (k, y, a), n in counts.items()],
+                         columns=["kind_code", "year", "action", "rows"])
+    if not frame.empty:
+        pivot = frame.pivot_table(index=["kind_code", "year"], columns="action", values="rows", aggfunc="sum",
+                                  fill_value=0).reset_index()
+        for col in ("new", "changed", "unchanged"):
+            if col not in pivot:
+                pivot[col] = 0
+        plan.by_kind_year = [{"kind_code": r.kind_code, "year": int(r.year), "new": int(r.new),
+                              "changed": int(r.changed), "unchanged": int(r.unchanged)}
+                             for r in pivot.itertuples(index=False)]
+
+
 def check(path: str, register: str, *, today: date, max_bytes: int, filename: str | None = None,
           mapping: dict[str, int] | None = None, words: dict | None = None, spool: bool = False,
           progress: Progress | None = None, saved: ImportMapping | None = None,
@@ -195,21 +232,7 @@ def check(path: str, register: str, *, today: date, max_bytes: int, filename: st
                 rejected_lines.add(p.line)
                 if len(plan.problems) < MAX_PROBLEMS:
                     plan.problems.append(p)
-            known = _existing(model, [r["key"] for r in records])
-            keep = []
-            for r in records:
-                hit = known.get(r["key"])
-                if hit is None:
-                    r["action"] = "new"
-                elif hit[1] == r["digest"]:
-                    r["action"] = "unchanged"
-                else:
-                    r["action"], r["id"] = "changed", hit[0]
-                year = (r["received"] if register == "letters" else r["visit_date"]).year
-                k = (r["kind_code"], year, r["action"])
-                counts[k] = counts.get(k, 0) + 1
-                if r["action"] != "unchanged":
-                    keep.append(r)
+            keep = _classify(records, _existing(model, [r["key"] for r in records]), register, counts)
             plan.accepted += len(records)
             if fh is not None and keep:
                 pickle.dump(keep, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -227,19 +250,7 @@ def check(path: str, register: str, *, today: date, max_bytes: int, filename: st
     plan.skipped = dict(validator.skipped)
     plan.rejected_rows = len(rejected_lines)
     plan.problems.sort(key=lambda p: p.line)
-    for (_kind, _year, action), n in sorted(counts.items()):
-        setattr(plan, action, getattr(plan, action) + n)
-    frame = pd.DataFrame([{"kind_code": k, "year": y, "action": a, "rows": n} for (k, y, a), n in counts.items()],
-                         columns=["kind_code", "year", "action", "rows"])
-    if not frame.empty:
-        pivot = frame.pivot_table(index=["kind_code", "year"], columns="action", values="rows", aggfunc="sum",
-                                  fill_value=0).reset_index()
-        for col in ("new", "changed", "unchanged"):
-            if col not in pivot:
-                pivot[col] = 0
-        plan.by_kind_year = [{"kind_code": r.kind_code, "year": int(r.year), "new": int(r.new),
-                              "changed": int(r.changed), "unchanged": int(r.unchanged)}
-                             for r in pivot.itertuples(index=False)]
+    _count(plan, counts)
     return plan
 
 

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from ..extensions import file_stores
 from ..clock import now as _now
@@ -17,7 +15,7 @@ from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..domain.validation import parse_int
 from ..extensions import db
-from ..labels import actor_words, event_label, staff_status_label, status_label
+from ..labels import actor_words, event_label, staff_status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
 from ..services import identity as ident
 from ..services import triage
@@ -25,8 +23,9 @@ from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
 from ..services import uow
 from ..letters.decision_form import ERRORS as DECISION_ERRORS
-from ..letters.decision_form import decision_context, finish
+from ..letters.decision_form import decision_context, finish  # noqa: F401  (action_views reaches the decision form through the case page)
 from ..letters.panel import case_panel
+from .actions import ACTION_LABELS, BRIEF, MATTER_STATE_LABELS, OUTCOME_LABELS
 from .views import bp
 
 ERRORS = {
@@ -53,27 +52,6 @@ ERRORS = {
     "bad_password": _l("Mật khẩu hoặc mã xác thực không đúng."),
     "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
     **DECISION_ERRORS,  # a decision's document and effective date (issue 12)
-}
-
-ACTION_LABELS = {
-    "accept": _l("Thụ lý"), "refuse": _l("Không thụ lý"), "transfer": _l("Chuyển đơn"),
-    "guide": _l("Hướng dẫn"), "store": _l("Lưu đơn"), "merge": _l("Gộp hồ sơ"),
-    "reclassify": _l("Phân loại lại"), "mark_group": _l("Đánh dấu đơn đông người"),
-    "assign": _l("Giao xử lý"), "request_info": _l("Đề nghị bổ sung"), "resume": _l("Tiếp tục tính hạn"),
-    "extend": _l("Gia hạn"), "record_outcome": _l("Ghi kết quả"), "close": _l("Kết thúc"),
-    "reopen": _l("Mở lại"), "note": _l("Ghi chú nội bộ"), "reply": _l("Trả lời công dân"),
-    "urge": _l("Đôn đốc cơ quan được chuyển đơn"),
-}
-
-OUTCOME_LABELS = {
-    "dung": _l("Đúng"), "sai": _l("Sai"), "dung_mot_phan": _l("Đúng một phần"),
-    "giu_nguyen": _l("Giữ nguyên quyết định lần đầu"), "huy_sua": _l("Huỷ, sửa quyết định lần đầu"),
-    "rut_don": _l("Rút đơn"), "da_tra_loi": _l("Đã trả lời"),
-}
-
-MATTER_STATE_LABELS = {
-    "not_yet": _l("Chưa được giải quyết"), "in_progress": _l("Đang được giải quyết"),
-    "resolved_once": _l("Đã được giải quyết lần đầu"), "resolved_many": _l("Đã được giải quyết nhiều lần"),
 }
 
 COMPLEXITY_LABELS = {"normal": _l("Thông thường"), "complex": _l("Phức tạp"),
@@ -171,7 +149,7 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         "staff/case_detail.html", case=case, events=events, files=files, status=staff_status_label(case.status),
         event_label=event_label, identity=identity, secret=secret, may_see=may_see,
         show_files=(not secret) or may_see, days_left=left, actions=_allowed_actions(case),
-        action_labels=ACTION_LABELS, outcomes=outcomes_for(case.kind_code, case.attempt),
+        action_labels=ACTION_LABELS, action_briefs=BRIEF, outcomes=outcomes_for(case.kind_code, case.attempt),
         outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, matter_states=MATTER_STATE_LABELS, units=units,
         staff_users=staff_users, is_resolver=policy.can_triage, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
@@ -270,45 +248,6 @@ def _conflict_page(case_id: int, action: str, exc: uow.Conflict):
 
 ACTOR_WORDS = {"citizen": _l("Công dân"), "api": _l("Hệ thống đối tác"), "staff": _l("Cán bộ"),
                "system": _l("Hệ thống")}
-
-
-@bp.post("/ho-so/<int:case_id>/thao-tac/<action>")
-def case_action(case_id: int, action: str):
-    """One rule for writes: lock the case row, then validate against the fresh state and against
-    what the page showed (``seq``: its last event), write, commit once. The loser of a race sees 409."""
-    seen = _int("seq")
-    case = uow.lock_case(case_id)
-    if case is None or not policy.can_view_case(current_user, case):
-        db.session.rollback()
-        abort(404)
-    stored = None
-    try:
-        changes = uow.changes_since(case.id, seen)
-        if changes:
-            raise uow.Conflict(changes=changes)
-        entered = _ctx()
-        ctx, signed_file = decision_context(action, case, entered)  # a decision's document and effective date
-        event = _run(action, case, ctx)
-        stored = finish(action, event, case, entered=entered, signed_file=signed_file)
-        db.session.commit()
-    except uow.Conflict as exc:
-        return _conflict_page(case_id, action, exc)
-    except triage.TriageError as exc:
-        if stored:
-            file_stores.attachments.delete(stored)
-        db.session.rollback()
-        case = _load(case_id)
-        params = {k: (status_label(v) if k == "status" else v) for k, v in exc.params.items()}
-        message = str(ERRORS.get(exc.code, ERRORS["unknown_action"])) % params if params else str(ERRORS.get(exc.code, ERRORS["unknown_action"]))
-        values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "seq")}
-        values["_action"] = action
-        return render_case(case, status_code=422, error=message, values=values)
-    except DBAPIError as exc:
-        if not uow.retryable(exc):
-            raise
-        return _conflict_page(case_id, action, uow.Conflict())  # a deadlock between two writers
-    flash(_("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
-    return redirect(url_for("staff.case_detail", case_id=case_id) + "#lich-su", code=303)
 
 
 @bp.post("/ho-so/<int:case_id>/danh-tinh")

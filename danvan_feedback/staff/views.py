@@ -1,6 +1,6 @@
 """The staff console: every URL needs a staff login; idle sessions end; nothing is cached.
 
-The case page (``cases``) and the inbox (``inbox``) add their routes to ``bp``; the app factory
+The case page (``cases``, its actions ``action_views``) and the inbox (``inbox``) add their routes to ``bp``; the app factory
 imports them (``register_blueprints``), so this module imports neither."""
 from __future__ import annotations
 

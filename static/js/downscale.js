@@ -54,8 +54,9 @@
     if (form) {
       form.addEventListener("submit", function (ev) {
         if (!pending) { return; }
-        ev.preventDefault();  // wait for the photos being shrunk, then send
-        pending.then(function () { form.submit(); });
+        ev.preventDefault();  // wait for the photos being shrunk, then send (by the same button)
+        var by = ev.submitter;
+        pending.then(function () { if (form.requestSubmit) { form.requestSubmit(by || undefined); } else { form.submit(); } });
       });
     }
   });

@@ -18,6 +18,8 @@ ACCESS: dict[str, set[str] | None] = {
     "staff.home": EVERYONE,
     "staff.case_detail": {"inspector"},  # a unit officer only for the unit's cases (tested in test_triage)
     "staff.case_action": None,
+    "staff.action_page": {"inspector"},  # the page of one action (issue 14), like the case page
+    "staff.action_review": None,  # its confirmation step (POST)
     "staff.reveal_identity": None,
     "staff.case_file": None,
     "auth.change_password": EVERYONE,
@@ -67,7 +69,7 @@ def case_id(app):
 
 def _url(endpoint: str, case_id: int) -> str:
     rule = staff_endpoints()[endpoint]
-    values = {name: (case_id if name == "case_id" else 1) for name in rule.arguments}
+    values = {name: (case_id if name == "case_id" else "accept" if name == "action" else 1) for name in rule.arguments}
     path = rule.rule
     for name, value in values.items():
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))

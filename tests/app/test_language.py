@@ -92,3 +92,26 @@ def test_unknown_language_keeps_english(client):
     client.get("/ngon-ngu/en?next=/")
     client.get("/ngon-ngu/xx?next=/")
     assert html_lang(client.get("/").get_data(as_text=True)) == "en"
+
+
+def test_switching_language_on_a_form_keeps_the_draft_and_its_photo(client, app):
+    """Issue 14: the language button of a form being filled sends the draft along (no JavaScript
+    needed): the form comes back in English with everything typed and the photo held."""
+    import io
+    import re
+
+    from tests.conftest import form_tokens
+    from tests.factories import complaint, jpeg_bytes
+    page = client.get("/gui/khieu_nai").get_data(as_text=True)
+    assert 'form="case-form" name="switch_lang" value="en"' in page and 'id="case-form"' in page
+    tokens = form_tokens(client, "/gui/khieu_nai")
+    data = {**tokens, **complaint(cccd="0751"), "switch_lang": "en",
+            "attachments": [(io.BytesIO(jpeg_bytes()), "anh.jpg")]}
+    resp = client.post("/gui/khieu_nai", data=data, content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and html_lang(html) == "en" and "Submit: complaint" in html
+    assert 'value="Trần Thị Bình"' in html and 'value="0751"' in html  # as typed, mistakes not pointed at yet
+    assert "error-summary" not in html
+    assert "Attached: anh.jpg" in html and re.search(r'name="held" value="[^"]+"', html)
+    assert 'name="switch_lang" value="vi"' in html  # and back
+    assert html_lang(client.get("/").get_data(as_text=True)) == "en"  # the choice is remembered

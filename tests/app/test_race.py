@@ -68,7 +68,8 @@ def test_conflicting_decisions_one_wins_the_other_sees_409(app, runner, tmp_path
         results = []
 
         def one_pair(cid, actions):
-            pages = [x.get(f"/can-bo/ho-so/{cid}")[1] for x in (a, b)]
+            # each opens the page of the action they chose (it carries what they saw: seq)
+            pages = [x.get(f"/can-bo/ho-so/{cid}/xu-ly/{act}")[1] for x, act in ((a, actions[0]), (b, actions[1]))]
             barrier = threading.Barrier(2)
 
             def go(browser, html, action):
@@ -87,7 +88,7 @@ def test_conflicting_decisions_one_wins_the_other_sees_409(app, runner, tmp_path
         problems = server.problems()
     statuses = sorted((ra[0], rb[0]) for _cid, _acts, ra, rb in results)
     losers = [r for _cid, _acts, ra, rb in results for r in (ra, rb) if r[0] != 303]
-    assert all(sorted(s) == [303, 409] for s in statuses), [s for s in statuses if sorted(s) != [303, 409]]
+    assert all(sorted(s) == [303, 409] for s in statuses), ([s for s in statuses if sorted(s) != [303, 409]], problems[:40])
     for status, html, _h in losers:
         assert status == 409 and "Hồ sơ vừa được thay đổi" in html and "Thanhtra_" in html  # by whom, in words
         assert "Trạng thái hiện tại" in html and "Các thao tác còn được phép" in html

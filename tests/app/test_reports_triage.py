@@ -19,7 +19,7 @@ def events(app, cid) -> int:
 
 def test_accept_records_the_state_of_the_matter(app, client, inspector):  # noqa: F811
     cid = case_id(app, file(app.test_client())[0])
-    page = client.get(f"/can-bo/ho-so/{cid}").get_data(as_text=True)
+    page = client.get(f"/can-bo/ho-so/{cid}/xu-ly/accept").get_data(as_text=True)  # the action page
     assert "Tình trạng giải quyết của vụ việc khi nhận đơn" in page
     assert act(client, cid, "accept", attempt="1", matter_state="in_progress").status_code == 303
     assert get_case(app, cid).matter_state == "in_progress"

@@ -72,7 +72,9 @@ def test_a_form_with_huge_images_keeps_what_was_typed_and_says_why(client, app):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert "to.png quá lớn để xử lý" in html and 'value="Trần Thị Bình"' in html
-    assert count(app, Case) == 0 and stored_files(app) == []
+    # the photo that passed is held for the next try; the refused one is not kept
+    assert "Đã đính kèm: nho.jpg" in html and "Đã đính kèm: to.png" not in html
+    assert count(app, Case) == 0 and len(stored_files(app)) == 1
 
 
 # ------------------------------------------------------------------------------- PDFs

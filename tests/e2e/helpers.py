@@ -88,3 +88,23 @@ def look_up(page, code: str, secret: str) -> None:
     page.get_by_label(label("Mã PIN")).fill(secret)
     with page.expect_navigation():
         page.get_by_role("button", name="Tra cứu").click()
+
+
+def do_action(page, label_text: str, fill=None, confirm: str | None = None) -> None:
+    """On a case page: pick ``label_text`` in "Bạn muốn làm gì?", fill its page (``fill(page)``),
+    then either press its button or "Tiếp tục" and the confirmation's ``confirm`` button."""
+    todo = page.get_by_role("region", name="Bạn muốn làm gì?")
+    with page.expect_navigation():
+        todo.get_by_role("link", name=label(label_text)).click()
+    if fill is not None:
+        fill(page)
+    form = page.locator("form.action-page")
+    if confirm:
+        with page.expect_navigation():
+            form.get_by_role("button", name="Tiếp tục").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name=confirm).click()
+    else:
+        with page.expect_navigation():
+            form.get_by_role("button", name=label_text).click()
+    assert page.locator(".notice-success").count() == 1, page.content()[:3000]

@@ -105,3 +105,66 @@ def test_group_and_business_fields_show_only_when_they_apply_even_without_javasc
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_photo_survives_an_error(browser, live_server, live_app, javascript):
+    """Issue 14: the photo attached to a form that came back with an error is still attached
+    ("Đã đính kèm"), need not be chosen again, and the accepted letter carries it; with or
+    without JavaScript."""
+    from tests.e2e.helpers import gps_jpeg
+    ctx = browser.new_context(base_url=live_server, java_script_enabled=javascript, **PHONE)
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    try:
+        page.goto("/gui/khieu_nai")
+        subject = f"Ảnh giữ lại sau lỗi ({'js' if javascript else 'no-js'})"
+        fill_complaint(page, {"cccd": "0751", "subject": subject})
+        page.get_by_label(label("Tệp đính kèm")).set_input_files(
+            files=[{"name": "hien-truong.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg()}])
+        submit(page)
+        expect(page.locator(".error-summary")).to_be_visible()
+        held = page.locator("#held-files li")
+        expect(held).to_have_count(1)
+        expect(held).to_contain_text("Đã đính kèm: hien-truong.jpg")
+        expect(held.get_by_label("Xoá tệp này")).not_to_be_checked()
+        assert page.get_by_label(label("Tệp đính kèm")).evaluate("e => e.files.length") == 0  # nothing to choose again
+        if javascript:  # (axe needs scripts)
+            assert_accessible(page)
+        page.get_by_label(label("Số căn cước công dân")).fill("075190001234")
+        submit(page)
+        page.wait_for_url("**/bien-nhan")
+        code = page.locator("#tracking-code").inner_text().strip()
+    finally:
+        ctx.close()
+    from danvan_feedback.models import Attachment
+    with live_app.app_context():
+        case = db.session.execute(select(Case).where(Case.tracking_code == code)).scalar_one()
+        names = db.session.execute(select(Attachment.original_name).where(Attachment.case_id == case.id)).scalars().all()
+        assert case.subject == subject and names == ["hien-truong.jpg"]
+        db.session.remove()
+
+
+def test_switching_language_keeps_what_was_typed(browser, live_server):
+    """Issue 14: switching to English in the middle of a form loses nothing (without JavaScript too)."""
+    ctx = browser.new_context(base_url=live_server, java_script_enabled=False, **PHONE)
+    page = ctx.new_page()
+    try:
+        page.goto("/gui/phan_anh")
+        page.get_by_label(label("Gửi ẩn danh")).check()
+        page.get_by_label(label("Tiêu đề ngắn")).fill("Đèn đường hỏng")
+        page.get_by_label(label("Nội dung")).fill("Đèn đường trước số 12 hỏng đã hai tuần.")
+        with page.expect_navigation():
+            page.get_by_role("navigation", name="Ngôn ngữ").get_by_role("button", name="English").click()
+        assert page.evaluate("document.documentElement.lang") == "en"
+        expect(page.get_by_label(label("Short title"))).to_have_value("Đèn đường hỏng")
+        expect(page.get_by_label(label("Details"))).to_have_value("Đèn đường trước số 12 hỏng đã hai tuần.")
+        expect(page.get_by_label(label("Send anonymously"))).to_be_checked()
+        expect(page.locator(".error-summary")).to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        with page.expect_navigation():
+            page.get_by_role("navigation", name="Language").get_by_role("button", name="Tiếng Việt").click()
+        assert page.evaluate("document.documentElement.lang") == "vi"
+        expect(page.get_by_label(label("Tiêu đề ngắn"))).to_have_value("Đèn đường hỏng")
+    finally:
+        ctx.close()

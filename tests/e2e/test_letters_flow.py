@@ -18,6 +18,7 @@ from docx import Document
 from danvan_feedback.extensions import db
 from danvan_feedback.models import User
 from danvan_feedback.passwords import hash_password
+from tests.e2e.helpers import do_action
 from tests.e2e.test_accessibility import assert_accessible
 from tests.e2e.test_triage_flow import DESKTOP, PASSWORD, press, staff_login
 from tests.factories import pdf_bytes
@@ -105,11 +106,12 @@ def test_register_a_paper_letter_print_its_slip_and_accept_it_with_a_numbered_no
     assert received.strftime("%d/%m/%Y") in page.locator("#clock-accept").inner_text()
     # accepted two days ago on paper, entered today: a late entry with its document
     accepted = received + timedelta(days=1)
-    page.locator("#form-accept summary").click()
-    page.locator("#accept-doc_no_decision").fill(f"{size}-01/TB-TTr")
-    page.locator("#accept-signed_on").fill(accepted.isoformat())
-    page.locator("#accept-effective_on").fill(accepted.isoformat())
-    press(page, "form-accept", "Thụ lý")
+    def late(p):  # the decision's document, on the accept page
+        p.locator("#form-accept summary").click()
+        p.locator("#accept-doc_no_decision").fill(f"{size}-01/TB-TTr")
+        p.locator("#accept-signed_on").fill(accepted.isoformat())
+        p.locator("#accept-effective_on").fill(accepted.isoformat())
+    do_action(page, "Thụ lý", late, confirm="Xác nhận thụ lý")
     assert "Đã thụ lý" in page.locator("#case-status").inner_text()
     late = page.locator(".late-entry")
     assert late.count() == 1 and accepted.strftime("%d/%m/%Y") in late.inner_text()

@@ -135,3 +135,76 @@ def test_inbox_search_without_diacritics_puts_the_named_person_first(new_context
     shot(page, "inbox-search")
     assert_accessible(page)  # the label fits the 390 px card, no serious axe issues
     assert "0911222444" not in page.content() and "Phạm Thị Hồng" not in page.content()
+
+
+def test_accept_a_case_through_its_action_page_with_a_confirmation(new_context, live_app):
+    """Issue 14: the case page offers "Bạn muốn làm gì?"; "Thụ lý" has its own page saying what it
+    does, then a confirmation page; after it, the result is in view at the top of the case page."""
+    from tests.e2e.helpers import file_complaint
+    citizen = new_context().new_page()
+    code, _pin = file_complaint(citizen)
+    page = new_context().new_page()
+    _sign_in(page, "tt.phone", _inspector(live_app))
+    page.goto("/can-bo/hop-thu")
+    shot(page, "inbox-phone")
+    with page.expect_navigation():
+        page.get_by_role("link", name=code).click()
+    expect(page.locator("#case-status")).to_have_text("Đã tiếp nhận, đang chờ phân loại")
+    todo = page.get_by_role("region", name="Bạn muốn làm gì?")
+    expect(todo).to_be_visible()
+    shot(page, "case-phone")
+    assert_accessible(page)
+    # no wall of action forms on the case page: each action is a link to its page
+    assert page.locator("form[action*='/thao-tac/']").count() == 0
+    with page.expect_navigation():
+        todo.get_by_role("link", name=re.compile("^Thụ lý")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Thụ lý")
+    expect(page.locator("#action-what")).to_contain_text("thời hạn giải quyết theo luật bắt đầu tính")
+    page.get_by_label("Tình trạng giải quyết của vụ việc khi nhận đơn").select_option(label="Chưa được giải quyết")
+    shot(page, "action-phone")
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tiếp tục").click()
+    expect(page.get_by_role("heading", name="Kiểm tra lại trước khi xác nhận")).to_be_visible()
+    expect(page.locator("#confirm-summary")).to_contain_text("Chưa được giải quyết")
+    expect(page.locator("#case-status")).to_have_count(0)
+    shot(page, "confirm-phone")
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Xác nhận thụ lý").click()
+    assert re.search(r"/can-bo/ho-so/\d+$", page.url)
+    done = page.locator(".notice-success")
+    expect(done).to_have_text("Đã thực hiện: Thụ lý.")
+    box = done.bounding_box()
+    assert box["y"] + box["height"] <= 844 and page.evaluate("window.scrollY") == 0  # in view, not below the fold
+    expect(page.locator("#case-status")).to_contain_text("Đã thụ lý")
+    shot(page, "case-after-phone")
+    from danvan_feedback.models import Case
+    with live_app.app_context():
+        case = db.session.execute(select(Case).where(Case.tracking_code == code)).scalar_one()
+        assert case.status == "accepted" and case.matter_state == "not_yet"
+        db.session.remove()
+
+
+STAFF_PAGES = ["/can-bo/", "/can-bo/hop-thu", "/can-bo/bao-cao/", "/can-bo/tiep-cong-dan/",
+               "/can-bo/tiep-cong-dan/moi", "/can-bo/tiep-cong-dan/doi-thoai", "/can-bo/tiep-cong-dan/buoi-tiep",
+               "/can-bo/vao-so-don", "/can-bo/don-chuyen-cho-phuc-dap", "/can-bo/khao-sat/"]
+
+
+def test_staff_pages_on_a_phone_are_accessible(new_context, live_app):
+    """axe: 0 serious or critical (target size included), nothing wider than 390 px, on the pages an
+    inspector uses (the case, action and confirmation pages are checked in the test above)."""
+    from tests.e2e.helpers import file_complaint
+    file_complaint(new_context().new_page())  # the inbox has a row at least
+    page = new_context().new_page()
+    _sign_in(page, "tt.phone", _inspector(live_app))
+    failures = []
+    for path in STAFF_PAGES:
+        resp = page.goto(path)
+        assert resp.status == 200, (path, resp.status)
+        try:
+            assert_accessible(page)
+        except BaseException as exc:  # pytest.fail is a BaseException: collect every page's problems
+            failures.append(str(exc))
+        shot(page, path.strip("/").replace("/", "-") or "home")
+    assert not failures, "\n".join(failures)

@@ -117,6 +117,25 @@ def test_rate_a_counter_from_its_qr_code(phone, survey_server):
         db.session.remove()
 
 
+def test_a_survey_with_only_the_overall_rating_is_accepted(phone, survey_server):
+    """Issue 14: a visitor who answers only "Nhìn chung" (the one required question) is thanked;
+    the factors left out are stored as not answered, not as a score."""
+    app, _base = survey_server
+    slug = make_point(app)
+    phone.goto(f"/ks/{slug}")
+    phone.locator("fieldset.rating").nth(5).get_by_text("Rất hài lòng", exact=True).click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Gửi đánh giá").click()
+    phone.wait_for_url("**/khao-sat/cam-on")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Cảm ơn bạn đã đánh giá")
+    from danvan_feedback.models.survey import SurveyPoint, SurveyResponse
+    with app.app_context():
+        point = db.session.execute(select(SurveyPoint).where(SurveyPoint.slug == slug)).scalar_one()
+        r = db.session.execute(select(SurveyResponse).where(SurveyResponse.point_id == point.id)).scalar_one()
+        assert {a.criterion_code: a.score for a in r.answers if a.score is not None} == {"overall": 5}
+        db.session.remove()
+
+
 def test_rate_the_handling_of_a_resolved_case_from_the_tracking_page(phone, survey_server):
     from danvan_feedback.models import Case
     from danvan_feedback.services.events import append_event

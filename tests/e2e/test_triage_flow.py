@@ -9,7 +9,7 @@ from sqlalchemy import select
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Unit, User
 from danvan_feedback.passwords import hash_password
-from tests.e2e.helpers import file_complaint, look_up
+from tests.e2e.helpers import do_action, file_complaint, look_up
 
 PASSWORD = "mật khẩu thanh tra 2026"
 DESKTOP = {"viewport": {"width": 1280, "height": 800}, "is_mobile": False, "has_touch": False,
@@ -66,17 +66,19 @@ def test_inspector_handles_a_complaint_and_the_citizen_sees_the_reply(new_contex
         inspector.get_by_role("link", name=code).click()
     assert inspector.locator("#case-status").inner_text() == "Đã tiếp nhận, đang chờ phân loại"
 
-    press(inspector, "form-accept", "Thụ lý")
+    do_action(inspector, "Thụ lý", confirm="Xác nhận thụ lý")
     assert "Đã thụ lý" in inspector.locator("#case-status").inner_text()
-    inspector.locator("#assign-unit").select_option(label="Chi cục Trồng trọt và Bảo vệ thực vật")
-    press(inspector, "form-assign", "Giao xử lý")
+    do_action(inspector, "Giao xử lý", lambda p: p.locator("#assign-unit_id").select_option(
+        label="Chi cục Trồng trọt và Bảo vệ thực vật"))
     assert inspector.locator("#case-status").inner_text() == "Đang xử lý"
-    inspector.locator("#reply-text").fill("Sở đã làm việc với Chi cục; kết quả sẽ có trong tuần tới.")
-    press(inspector, "form-reply", "Trả lời công dân")
-    inspector.locator("#outcome").select_option(label="Đúng một phần")
-    inspector.locator("#record_outcome-summary").fill("Khiếu nại đúng một phần; quyết định được sửa đổi.")
-    press(inspector, "form-record_outcome", "Ghi kết quả")
-    press(inspector, "form-close", "Kết thúc")
+    do_action(inspector, "Trả lời công dân", lambda p: p.locator("#reply-text").fill(
+        "Sở đã làm việc với Chi cục; kết quả sẽ có trong tuần tới."), confirm="Xác nhận gửi trả lời")
+
+    def outcome(p):
+        p.locator("#record_outcome-outcome").select_option(label="Đúng một phần")
+        p.locator("#record_outcome-summary").fill("Khiếu nại đúng một phần; quyết định được sửa đổi.")
+    do_action(inspector, "Ghi kết quả", outcome, confirm="Xác nhận ghi kết quả")
+    do_action(inspector, "Kết thúc", confirm="Xác nhận kết thúc")
     assert inspector.locator("#case-status").inner_text() == "Đã kết thúc"
     case_url = inspector.url.split("#")[0]
 

@@ -234,7 +234,6 @@ FUNCTION_EXCEPTIONS = {
     "danvan_feedback/survey/views.py:criteria": "survey staff pages under rework (the write rule)",
     # streaming XLSX reader: its expat callbacks share the row state as closures (the hot loop)
     "danvan_feedback/register_files.py:rows": "hot loop of the streaming XLSX reader (bench/register_import)",
-    "danvan_feedback/services/register_import.py:check": "register import: split with bench/register_import",
 }
 
 
