@@ -7,6 +7,7 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import drafts
 from ..clock import now as _now
 from ..domain.validation import parse_int
 from ..extensions import limiter
@@ -83,6 +84,8 @@ def survey_point(slug: str):
 def submit_survey():
     version = _service_version()
     form = SurveyForm()
+    if lang := drafts.language_asked():
+        return _survey_draft(form, version, lang)
     ok = form.validate()
     errors: dict[str, str] = {}
     notices: list[str] = []
@@ -136,6 +139,23 @@ def submit_survey():
     return redirect(url_for("survey.thanks"), code=303)
 
 
+def _draft_answers(form, version, lang: str) -> dict[str, str]:
+    """The language button of a survey form: switch (see :mod:`..drafts`) and return the answers
+    given so far, to show the same form again in the other language."""
+    drafts.switch_language(form, lang)
+    if not _token_ok(form.token.data):
+        form.token.data = uuid.uuid4().hex
+    return parse_ratings([(c.code, c.required) for c in version.criteria], len(version.scale), request.form)[2]
+
+
+def _survey_draft(form, version, lang: str):
+    answers = _draft_answers(form, version, lang)
+    point = svc.active_point(form.point.data) if form.point.data else None
+    if point is None:
+        form.point.data = ""
+    return _render_survey(form, version, point=point, answers=answers)
+
+
 @bp.get("/khao-sat/cam-on")
 def thanks():
     return render_template("survey/thanks.html")
@@ -174,6 +194,8 @@ def rate_case(code: str):
         return _rating_page(case, form, version)
 
     form = CaseRatingForm()
+    if lang := drafts.language_asked():
+        return _rating_page(case, form, version, _draft_answers(form, version, lang))
     ok = form.validate()
     notices: list[str] = []
     if form.website.data:
