@@ -115,7 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from .reception import dialogues, sessions, views  # noqa: F401  (the reception pages add their routes to its bp)
     from .reception.base import bp as reception_bp
     from .survey.views import bp as survey_bp
-    from .survey.views import staff_bp as survey_staff_bp
+    from .survey.staff import staff_bp as survey_staff_bp
     app.register_blueprint(survey_bp)
     csrf.exempt(survey_bp)  # public forms validate their CSRF token as a field (see public_bp)
     app.register_blueprint(survey_staff_bp, url_prefix="/can-bo/khao-sat")
