@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp, url_prefix="/can-bo")
+    from .admin import rules, settings, texts, units, users  # noqa: F401  (the admin pages add their routes to its bp)
     from .admin.views import bp as admin_bp
     from .reception import dialogues, sessions, views  # noqa: F401  (the reception pages add their routes to its bp)
     from .reception.base import bp as reception_bp
