@@ -231,7 +231,7 @@ class ReceiptHold(db.Model):
     form (a reply lost on the way) sees the same receipt again, PIN included; the session cookie
     carries no PIN. ``id`` is a keyed digest of the session's receipt id and the form token; the PIN
     is encrypted at rest like an identity (AES-256-GCM, identity keys, ``identity rotate-key``).
-    Expired rows are deleted by the next submission."""
+    Expired rows are deleted by the first submission of each minute (services.receipts)."""
 
     __tablename__ = "receipt_holds"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

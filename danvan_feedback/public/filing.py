@@ -191,13 +191,12 @@ def _file(post: Posted, kind, ref: refdata.RefData, where: dict):
     receipt = submit_case(sub, post.held_data + post.files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"],
                           now=_now(), tz=cfg["BABEL_DEFAULT_TIMEZONE"], hold=hold)
     held_files.release(post.held, storage())  # filed with the case (a copy in its transaction)
-    shown = _held_receipt() or {}
     hid = hold[0] if hold else None
     # A new case, or a retry of the same form (its reply lost) from the same session while the hold
     # lasts: the receipt with its PIN. The cookie carries the code and the hold's id, sealed; the PIN
     # stays in the database (receipt_holds).
     with_pin = receipt.pin is not None or (receipt.case_id is not None and held_pin(hid, receipt.case_id, _now()))
-    if with_pin or shown.get("code") != receipt.code:
+    if with_pin or (_held_receipt() or {}).get("code") != receipt.code:
         session["receipt"] = current_keyring().seal(
             {"code": receipt.code, "hold": hid if with_pin else None, "at": _now().isoformat()}, RECEIPT_CONTEXT)
     return redirect(url_for("public.receipt"), code=303)
