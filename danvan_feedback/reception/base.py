@@ -19,11 +19,11 @@ from werkzeug.datastructures import MultiDict
 from .. import policy
 from ..extensions import csrf, db
 from ..models import CaseKind
+from ..labels import HANDLING
 from .. import console
 from ..console import guard_blueprint
 from .forms import (
     CASE_ACTION_LABELS,
-    HANDLING_LABELS,
     HEAD_LABELS,
     MESSAGES,
     TYPE_LABELS,
@@ -60,7 +60,7 @@ def _kinds() -> list[CaseKind]:
 
 
 def _labels() -> dict:
-    return {"type": TYPE_LABELS, "head": HEAD_LABELS, "handling": HANDLING_LABELS,
+    return {"type": TYPE_LABELS, "head": HEAD_LABELS, "handling": HANDLING,
             "case_action": CASE_ACTION_LABELS}
 
 
