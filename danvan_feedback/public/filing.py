@@ -10,8 +10,8 @@ from datetime import timedelta
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale
-from flask_babel import refresh as babel_refresh
 
+from .. import drafts
 from ..clock import now as _now
 from ..crypto import current_keyring
 from ..domain.validation import Invalid, KindPolicy, clean_coordinates, submission_errors
@@ -65,8 +65,8 @@ def file_case(kind_code: str):
     kind = _kind_or_404(ref, kind_code)
     g.allow_geolocation = offers_geolocation(kind.code)
     form = CaseForm()
-    if request.form.get("switch_lang") in current_app.config["LANGUAGES"]:
-        return _switch_language(form, kind, request.form["switch_lang"])
+    if lang := drafts.language_asked():
+        return _switch_language(form, kind, lang)
     post = _read_post(form)
     for _attempt in range(2):
         errors, where = _check(post, kind, ref)
@@ -181,12 +181,7 @@ def _file(post: Posted, kind, ref: refdata.RefData, where: dict):
 def _switch_language(form: CaseForm, kind, lang: str):
     """The language button of a form being filled sends the draft: the same form comes back in the
     other language with everything typed, and the files chosen held (nothing is checked or filed)."""
-    session["lang"] = lang
-    babel_refresh()
-    form.validate()  # for the CSRF check only: the draft's mistakes are not shown now
-    genuine = not form.csrf_token.errors
-    for f in form:
-        f.errors = []
+    genuine = drafts.switch_language(form, lang)
     token = form.token.data or ""
     held = _held_from_form(token) if genuine else []
     files, file_errors = _read_files("attachments", already=len(held))
