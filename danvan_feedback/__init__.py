@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import errors  # noqa: F401  (the API's own error handlers, on its bp)
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .public import filing, tracking  # noqa: F401  (the filing and tracking pages add their routes to public's bp)
     from .public.views import bp as public_bp
     from .console import staff_menu
     from .labels import role_label
@@ -110,11 +111,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp, url_prefix="/can-bo")
+    from .admin import rules, settings, texts, units, users  # noqa: F401  (the admin pages add their routes to its bp)
     from .admin.views import bp as admin_bp
     from .reception import dialogues, sessions, views  # noqa: F401  (the reception pages add their routes to its bp)
     from .reception.base import bp as reception_bp
     from .survey.views import bp as survey_bp
-    from .survey.views import staff_bp as survey_staff_bp
+    from .survey.staff import staff_bp as survey_staff_bp
     app.register_blueprint(survey_bp)
     csrf.exempt(survey_bp)  # public forms validate their CSRF token as a field (see public_bp)
     app.register_blueprint(survey_staff_bp, url_prefix="/can-bo/khao-sat")

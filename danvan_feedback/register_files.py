@@ -252,17 +252,23 @@ class XlsxReader:
                 break
         return out
 
-    def chunks(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-        """DataFrames of the rows below ``after_line`` (the header), indexed by sheet row number."""
+    def batches(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[list[tuple[int, list[Any]]]]:
+        """Lists of (sheet row number, cells) below ``after_line`` (the header); rows keep their own
+        length (a missing cell at the end is a blank)."""
         batch: list[tuple[int, list[Any]]] = []
-        for r, cells in self.rows():
-            if r <= after_line:
+        for item in self.rows():
+            if item[0] <= after_line:
                 continue
-            batch.append((r, cells))
+            batch.append(item)
             if len(batch) >= size:
-                yield _frame(batch)
+                yield batch
                 batch = []
         if batch:
+            yield batch
+
+    def chunks(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        """DataFrames of the rows below ``after_line`` (the header), indexed by sheet row number."""
+        for batch in self.batches(after_line, size):
             yield _frame(batch)
 
     def fraction(self) -> float:
@@ -339,6 +345,10 @@ class CsvReader:
             df = df[df.index > after_line]
             if len(df):
                 yield df
+
+    def batches(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[list[tuple[int, list[Any]]]]:
+        for df in self.chunks(after_line, size):
+            yield list(frame_rows(df))
 
     def fraction(self) -> float:
         try:

@@ -19,7 +19,8 @@ from ..services.intake import local_date
 from . import actions
 from .actions import ACTION_LABELS
 from .cases import (ERRORS, _allowed_actions, _conflict_page, _ctx, _fill_template, _int, _load, _run,
-                    _templates, decision_context, finish, render_case)  # the decision form: through the case page
+                    _templates, render_case)
+from .decision_form import decision_context, finish
 from .views import bp
 
 

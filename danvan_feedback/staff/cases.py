@@ -22,9 +22,8 @@ from ..services import triage
 from ..services.audit import append_audit
 from ..services.intake import load_calendar, local_date
 from ..services import uow
-from ..letters.decision_form import ERRORS as DECISION_ERRORS
-from ..letters.decision_form import decision_context, finish  # noqa: F401  (action_views reaches the decision form through the case page)
-from ..letters.panel import case_panel
+from .case_letters import case_panel
+from .decision_form import ERRORS as DECISION_ERRORS
 from .actions import ACTION_LABELS, BRIEF, MATTER_STATE_LABELS, OUTCOME_LABELS
 from .views import bp
 

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ..domain.validation import parse_int
+from ..public.forms import MESSAGES as PUBLIC_MESSAGES
 from ..public.forms import TOO_LONG, Choice, F
 
 COMMENT_MAX = 2000
@@ -27,6 +28,7 @@ MESSAGES = {
     "consent_required": _l("Để ghi nhận thông tin về bạn, vui lòng đánh dấu ô đồng ý; nếu không muốn, hãy bỏ chọn các thông tin đó."),
     "honeypot": _l("Biểu mẫu không gửi được. Nếu bạn thấy ô “Để trống ô này”, hãy xoá nội dung trong ô đó rồi gửi lại."),
     "token": _l("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại."),
+    "invalid_choice": PUBLIC_MESSAGES["invalid_choice"],
 }
 
 AGE_BANDS = [SelectChoice("", _l("— Không chọn —")), SelectChoice("under_30", _l("Dưới 30 tuổi")),

@@ -110,6 +110,39 @@ def test_survey_in_english_shows_english_questions_and_scale(client):
     assert "Tiếp cận dịch vụ" not in html and "Rất không hài lòng" not in html
 
 
+def test_switching_language_on_the_qr_survey_keeps_the_answers(client, app):
+    """Issue 14: the header's language button sends the answers along (no JavaScript): the same
+    survey, at the same point, comes back in English with every answer given; nothing is stored."""
+    p = make_point(app)
+    page = client.get(f"/ks/{p['slug']}").get_data(as_text=True)
+    assert 'form="survey-form" name="switch_lang" value="en"' in page and 'id="survey-form"' in page
+    fields = hidden_fields(client, f"/ks/{p['slug']}")
+    data = {**fields, "q_overall": "4", "q_staff": "na", "comment": "Chờ hơi lâu.", "switch_lang": "en"}
+    resp = client.post("/khao-sat", data=data)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'lang="en"' in html and "Overall, how satisfied" in html
+    assert 'id="q_overall_4" value="4" checked' in html and 'id="q_staff_na" value="na" checked' in html
+    assert "Chờ hơi lâu." in html and "Quầy 2 — Bộ phận một cửa" in html
+    assert f'value="{p["slug"]}"' in html and f'value="{fields["token"]}"' in html  # the same point and form
+    assert "error-summary" not in html  # the missing answers are not pointed at: nothing was sent yet
+    assert 'name="switch_lang" value="vi"' in html
+    assert count_responses(app) == 0
+    # and sending it from there stores it once, at the point
+    resp = client.post("/khao-sat", data={k: v for k, v in data.items() if k != "switch_lang"})
+    assert resp.status_code == 303
+    [r] = responses(app)
+    assert (r.point_id, r.comment) == (p["id"], "Chờ hơi lâu.")
+    assert {a.criterion_code: a.score for a in r.answers} == {"overall": 4}
+
+
+def test_switching_language_on_the_web_survey_keeps_the_unit_chosen(client, app):
+    fields = hidden_fields(client, "/khao-sat")
+    data = {**fields, "unit_id": str(unit_id(app)), "q_access": "2", "switch_lang": "en"}
+    html = client.post("/khao-sat", data=data).get_data(as_text=True)
+    assert 'lang="en"' in html and f'<option selected value="{unit_id(app)}">' in html
+    assert 'id="q_access_2" value="2" checked' in html and "error-summary" not in html
+
+
 def test_web_response_is_stored_with_its_version_and_a_keyed_client_hash(client, app):
     resp = post_survey(client, app, {"q_staff": "2", "comment": "Chờ lâu."}, REMOTE_ADDR="203.0.113.7")
     assert resp.status_code == 303 and resp.headers["Location"].endswith("/khao-sat/cam-on")
@@ -290,6 +323,19 @@ def test_a_second_rating_from_a_form_opened_before_the_first_is_refused(client, 
     assert resp.status_code == 422 and "Mỗi hồ sơ chỉ được đánh giá một lần" in html
     assert 'id="q_clarity_4" value="4" checked' in html
     assert count_responses(app) == 1
+
+
+def test_switching_language_while_rating_a_case_keeps_the_answers(client, app):
+    code, _ = resolved_case(client, app)
+    page = client.get(f"/ho-so/{code}/danh-gia").get_data(as_text=True)
+    assert 'form="rating-form" name="switch_lang" value="en"' in page and 'id="rating-form"' in page
+    fields = hidden_fields(client, f"/ho-so/{code}/danh-gia")
+    resp = client.post(f"/ho-so/{code}/danh-gia", data={**fields, "resolved": "no", "q_clarity": "3",
+                                                        "comment": "Chưa rõ.", "switch_lang": "en"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'lang="en"' in html and "error-summary" not in html
+    assert re.search(r'<input checked[^>]*value="no"', html) and 'id="q_clarity_3" value="3" checked' in html and "Chưa rõ." in html
+    assert count_responses(app) == 0
 
 
 def test_rating_unit_falls_back_to_the_unit_named_by_the_citizen(client, app):

@@ -136,6 +136,47 @@ def test_a_survey_with_only_the_overall_rating_is_accepted(phone, survey_server)
         db.session.remove()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_switching_language_on_the_qr_survey_keeps_the_answers(browser, survey_server, javascript):
+    """Issue 14: the visitor who switches to English halfway keeps the answers given and the comment
+    typed, at the same counter; with or without JavaScript (the button submits the draft)."""
+    app, base = survey_server
+    slug = make_point(app)
+    ctx = browser.new_context(base_url=base, java_script_enabled=javascript, **PHONE)
+    ctx.set_default_timeout(10_000)
+    phone = ctx.new_page()
+    try:
+        phone.goto(f"/ks/{slug}")
+        phone.locator("fieldset.rating").nth(0).get_by_text("Hài lòng", exact=True).click()
+        phone.locator("fieldset.rating").nth(1).get_by_text("Không áp dụng", exact=True).click()
+        phone.get_by_label("Góp ý thêm").fill("Quầy đông người.")
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="English").click()
+        expect(phone.locator("html")).to_have_attribute("lang", "en")
+        expect(phone.locator(".survey-where")).to_contain_text("Quầy 2 — Bộ phận một cửa")
+        expect(phone.locator(".error-summary")).to_have_count(0)
+        expect(phone.locator("fieldset.rating").nth(0).locator("input[value='4']")).to_be_checked()
+        expect(phone.locator("fieldset.rating").nth(1).locator("input[value='na']")).to_be_checked()
+        expect(phone.get_by_label("Other comments")).to_have_value("Quầy đông người.")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(phone, f"07-switched-{'js' if javascript else 'nojs'}")
+        if javascript:
+            assert_accessible(phone)
+        phone.locator("fieldset.rating").nth(5).get_by_text("Satisfied", exact=True).click()
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="Send rating").click()
+        phone.wait_for_url("**/khao-sat/cam-on")
+    finally:
+        ctx.close()
+    from danvan_feedback.models.survey import SurveyPoint, SurveyResponse
+    with app.app_context():
+        point = db.session.execute(select(SurveyPoint).where(SurveyPoint.slug == slug)).scalar_one()
+        r = db.session.execute(select(SurveyResponse).where(SurveyResponse.point_id == point.id)).scalar_one()
+        assert r.comment == "Quầy đông người."
+        assert {a.criterion_code: a.score for a in r.answers if a.score is not None} == {"access": 4, "overall": 4}
+        db.session.remove()
+
+
 def test_rate_the_handling_of_a_resolved_case_from_the_tracking_page(phone, survey_server):
     from danvan_feedback.models import Case
     from danvan_feedback.services.events import append_event

@@ -1,4 +1,4 @@
-"""What the case page shows from the office's records: every clock with its rule and citation, the
+"""What the case page shows from the letters' records (issue 12): every clock with its rule and citation, the
 documents issued from the case, and the agency replies (read-only queries)."""
 from __future__ import annotations
 
