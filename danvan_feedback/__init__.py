@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import errors  # noqa: F401  (the API's own error handlers, on its bp)
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .public import filing, tracking  # noqa: F401  (the filing and tracking pages add their routes to public's bp)
     from .public.views import bp as public_bp
     from .console import staff_menu
     from .labels import role_label

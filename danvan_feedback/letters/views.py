@@ -29,7 +29,7 @@ from ..crypto import current_keyring
 from ..extensions import db, file_stores
 from ..models import Case, CaseKind, IssuedDocument
 from ..public.forms import MESSAGES as PUBLIC_MESSAGES
-from ..public.views import _fill_choices, _read_files, _resolve_choices
+from ..public.formparts import _fill_choices, _read_files, _resolve_choices
 from ..services import letters as svc
 from ..services.intake import local_date, submission_from, submit_case
 from .. import console

@@ -182,6 +182,7 @@ class LookupForm(FlaskForm):
 
 
 class AddInfoForm(FlaskForm):
+    token = HiddenField()  # names this form's held files (see services.held)
     text = TextAreaField(_l("Thông tin bổ sung"), validators=[Optional(), Length(max=10000, message=TOO_LONG)], **F)
     attachments = MultipleFileField(_l("Tệp đính kèm (ảnh JPEG, PNG, WebP hoặc PDF)"))
     website = StringField(_l("Để trống ô này"))

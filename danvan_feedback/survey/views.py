@@ -173,7 +173,7 @@ def _rating_page(case, form, version, answers=None, rating_errors=None, notices=
 @bp.route("/ho-so/<code>/danh-gia", methods=["GET", "POST"])
 @limiter.limit(_survey_limit, methods=["POST"], deduct_when=lambda r: r.status_code in (302, 303))
 def rate_case(code: str):
-    from ..public.views import _tracked_case_or_redirect
+    from ..public.tracking import _tracked_case_or_redirect
     g.no_store = True
     case, redirect_resp = _tracked_case_or_redirect(code)
     if redirect_resp:

@@ -11,7 +11,7 @@ from danvan_feedback.crypto import current_keyring
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, ReceiptHold
 from danvan_feedback.models.base import utcnow
-from danvan_feedback.public.views import RECEIPT_CONTEXT
+from danvan_feedback.public.tracking import RECEIPT_CONTEXT
 from danvan_feedback.services.receipts import hold_id
 from tests.app.helpers import count, post_case, receipt_codes
 from tests.conftest import form_tokens

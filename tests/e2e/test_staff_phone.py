@@ -96,12 +96,24 @@ def test_inbox_on_a_phone_is_a_list_of_tappable_cards(new_context, live_app):
     assert_accessible(page)  # no sideways scrolling at 390 px, 0 serious axe issues
     box = card.bounding_box()
     assert box["width"] <= 390 and box["height"] >= 48
+    # the staff menu is folded into one line on a phone: the first card starts on the first screen
+    menu = page.locator("details.staffmenu")
+    expect(menu.get_by_role("link", name="Hộp thư đơn")).to_be_hidden()
+    first = page.locator("table.inbox tbody tr").first.bounding_box()
+    assert menu.bounding_box()["height"] <= 50 and first["y"] + first["height"] <= 844
+    expect(page.locator("nav.staffbar")).to_be_hidden()
     # code, kind, title, deadline and state all within the card, on screen without scrolling sideways
     for cell in ("c-code", "c-kind", "c-title", "c-due", "c-status"):
         b = card.locator(f"td.{cell}").bounding_box()
         assert b is not None and b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1
     link = card.get_by_role("link", name=code).bounding_box()
     assert link["height"] >= 24
+    # the menu opens with a tap (no JavaScript needed: a <details> disclosure), each link a full-width target
+    menu.locator("summary").click()
+    expect(menu.get_by_role("link", name="Hộp thư đơn")).to_be_visible()
+    expect(menu.get_by_role("button", name=re.compile("^Đăng xuất"))).to_be_visible()
+    assert_accessible(page)
+    menu.locator("summary").click()
     # tapping anywhere on the card (here: its title) opens the case
     card.scroll_into_view_if_needed()
     title = card.locator("td.c-title").bounding_box()

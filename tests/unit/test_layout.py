@@ -267,16 +267,8 @@ MODULE_MAX_LINES = 400
 FUNCTION_MAX_LINES = 60
 # Each exception with its reason (issue 11's closing note repeats them). Shrink this list; never grow it.
 MODULE_EXCEPTIONS = {
-    # large reworks of these pages were in flight when the limits came in: split once they land
-    "danvan_feedback/public/views.py": "public forms under rework (action pages, held files)",
-    # the register import is tuned for 100,000-row files: split it together with its benchmark
-    "danvan_feedback/domain/register_import.py": "register import: split with bench/register_import",
-    "danvan_feedback/services/register_import.py": "register import: split with bench/register_import",
 }
 FUNCTION_EXCEPTIONS = {
-    "danvan_feedback/public/views.py:file_case": "public forms under rework (action pages, held files)",
-    # streaming XLSX reader: its expat callbacks share the row state as closures (the hot loop)
-    "danvan_feedback/register_files.py:rows": "hot loop of the streaming XLSX reader (bench/register_import)",
 }
 
 
