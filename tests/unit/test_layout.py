@@ -146,6 +146,26 @@ def offending_modules(find, exempt: set[str]) -> dict[str, list[int]]:
     return offenders
 
 
+def link_builders(source: str) -> list[int]:
+    """Lines naming ``url_for`` or ``public_url`` (a call, an import or a reference)."""
+    return [n.lineno for n in ast.walk(ast.parse(source))
+            if (isinstance(n, ast.Name) and n.id in {"url_for", "public_url"})
+            or (isinstance(n, ast.Attribute) and n.attr in {"url_for", "public_url"})
+            or (isinstance(n, ast.alias) and n.name in {"url_for", "public_url"})]
+
+
+def test_services_take_urls_as_arguments():
+    """A service is called by views, the API, commands and workers alike; which link to put in a
+    document or an e-mail is theirs to say (an argument such as ``track_url``), or the e-mail
+    template's (``public_url``). import-linter keeps ``web`` and ``links`` out; this also catches
+    ``flask.url_for``."""
+    src = "from flask import url_for\nx = url_for('a')\nimport flask\ny = flask.url_for('b')\n"
+    assert link_builders(src) == [1, 2, 4]
+    offenders = {rel: lines for rel, lines in offending_modules(link_builders, set()).items()
+                 if rel.startswith(f"{PACKAGE}/services/")}
+    assert offenders == {}, f"pass the URL in instead: {offenders}"
+
+
 # ---------------------------------------------------------------- one clock
 
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
