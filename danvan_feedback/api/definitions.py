@@ -2,6 +2,7 @@
 English. Nothing here writes."""
 from __future__ import annotations
 
+from ..domain.limits import CASE_NUMBER_RANGE, CASE_TEXT_MAX
 from ..domain.validation import fold_diacritics
 from ..domain import kinds
 from ..domain.vocabulary import AnonymousPolicy, Kind
@@ -26,7 +27,7 @@ _BOOL_VALUES = {"vi": [{"key": "true", "name": "Có"}, {"key": "false", "name": 
 
 # code -> (datatype, datatype_description, description vi, description en)
 ATTRIBUTES: dict[str, tuple[str, str | None, str, str]] = {
-    "subject": ("string", "max 200 characters",
+    "subject": ("string", f"max {CASE_TEXT_MAX['subject']} characters",
                 "Tiêu đề ngắn; nếu bỏ trống, lấy 100 ký tự đầu của nội dung (description).",
                 "Short title; when empty, the first 100 characters of description are used."),
     "submitter_type": ("singlevaluelist", None,
@@ -43,13 +44,13 @@ ATTRIBUTES: dict[str, tuple[str, str | None, str, str]] = {
     "cccd": ("string", "12 digits",
              "Số căn cước công dân (CCCD) của người gửi.",
              "The citizen's identity card number (CCCD)."),
-    "complained_decision": ("text", "max 5000 characters",
+    "complained_decision": ("text", f"max {CASE_TEXT_MAX['complained_decision']} characters",
                             "Quyết định hoặc hành vi hành chính bị khiếu nại.",
                             "The administrative decision or act complained about."),
-    "request_text": ("text", "max 5000 characters",
+    "request_text": ("text", f"max {CASE_TEXT_MAX['request_text']} characters",
                      "Yêu cầu của người khiếu nại.",
                      "What the complainant asks for."),
-    "company_name": ("string", "max 300 characters",
+    "company_name": ("string", f"max {CASE_TEXT_MAX['company_name']} characters",
                      "Tên doanh nghiệp, tổ chức (bắt buộc khi submitter_type là business).",
                      "Name of the business or organisation (required when submitter_type is business)."),
     "tax_code": ("string", "10 digits, or 10 digits-3 digits for a branch",
@@ -58,17 +59,17 @@ ATTRIBUTES: dict[str, tuple[str, str | None, str, str]] = {
     "is_group": ("singlevaluelist", "true or false",
                  "Đơn của nhiều người (đông người).",
                  "Filed jointly by several people."),
-    "group_size": ("number", "whole number, 2 or more",
+    "group_size": ("number", "whole number from {} to {}".format(*CASE_NUMBER_RANGE["group_size"]),
                    "Số người cùng ký đơn (bắt buộc khi is_group là true).",
                    "How many people signed (required when is_group is true)."),
-    "representative": ("string", "max 200 characters",
+    "representative": ("string", f"max {CASE_TEXT_MAX['representative']} characters",
                        "Người đại diện (bắt buộc khi is_group là true và không ẩn danh).",
                        "The group's representative (required when is_group is true and not anonymous)."),
     "consent": ("singlevaluelist", "true or false",
                 "Người gửi đã đọc thông báo xử lý dữ liệu cá nhân và đồng ý; bắt buộc khi có thông tin cá nhân.",
                 "The citizen has read and agreed to the personal data notice; required whenever personal "
                 "data is given."),
-    "contact_address": ("string", "max 300 characters",
+    "contact_address": ("string", f"max {CASE_TEXT_MAX['address']} characters",
                         "Địa chỉ liên hệ của người gửi (thông tin cá nhân). Nơi xảy ra sự việc là "
                         "address_string / lat, long.",
                         "The citizen's contact address (personal data). Where the matter is goes in "

@@ -28,6 +28,7 @@ from ..models import CaseKind
 from ..models.reception import ReceptionVisit
 from ..services import identity as ident
 from ..services import reception as service
+from ..services import uow
 from .forms import (
     HEAD_LABELS,
     MESSAGES,
@@ -38,7 +39,7 @@ from .forms import (
 )
 from ..domain.reception import visit_errors
 from ..console import requires
-from .base import (PER_PAGE, _add_errors, _args, _kinds, _labels, _page, _source, _token_ok, bp)
+from .base import (PER_PAGE, _add_errors, _args, _conflict, _kinds, _labels, _page, _source, _token_ok, bp)
 from .sessions import check_visit_session, session_choices
 
 
@@ -123,10 +124,14 @@ def _check_visit(form: VisitForm):
     return ok, v, kind, link_case_id, extra
 
 
-def _render_visit_form(form, visit=None, status=200, extra=None, protected=False):
+def _render_visit_form(form, visit=None, status=200, extra=None, protected=False, conflict=None):
     _fill_kinds(form)
+    version = None
+    if visit is not None:  # a refused save keeps the version the user started from
+        version = (request.form.get("version") if status == 422 else None) or service.record_version(visit)
     return render_template("reception/visit_form.html", form=form, visit=visit, labels=_labels(),
-                           extra_errors=extra or {}, protected=protected), status
+                           extra_errors=extra or {}, protected=protected, version=version,
+                           conflict=conflict), status
 
 
 def _saved_flash(saved: service.VisitSaved) -> None:
@@ -227,6 +232,20 @@ def visit_reveal(visit_id: int):
 IDENTITY_FIELDS = ("citizen_name", "citizen_address", "cccd")
 
 
+def _visit_page(visit: ReceptionVisit, protected: bool) -> VisitForm:
+    """The edit form as the visit is now; a protected visitor's identity is never pre-filled."""
+    form = VisitForm(formdata=None, obj=visit)
+    form.is_repeat.data = "repeat" if visit.is_repeat else "first"
+    form.case_action.data = "link" if visit.case_id else "none"
+    form.tracking_code.data = visit.case.tracking_code if visit.case else ""
+    form.session_id.data = str(visit.session_id) if visit.session_id else ""
+    form.token.data = uuid.uuid4().hex
+    if protected:
+        for name in IDENTITY_FIELDS:
+            form[name].data = ""
+    return form
+
+
 @bp.route("/<int:visit_id>/sua", methods=["GET", "POST"])
 @requires(policy.can_log_reception)
 def visit_edit(visit_id: int):
@@ -237,16 +256,7 @@ def visit_edit(visit_id: int):
         abort(403)
     protected = policy.is_visit_protected(visit)
     if request.method == "GET":
-        form = VisitForm(obj=visit)
-        form.is_repeat.data = "repeat" if visit.is_repeat else "first"
-        form.case_action.data = "link" if visit.case_id else "none"
-        form.tracking_code.data = visit.case.tracking_code if visit.case else ""
-        form.session_id.data = str(visit.session_id) if visit.session_id else ""
-        form.token.data = uuid.uuid4().hex
-        if protected:
-            for name in IDENTITY_FIELDS:
-                form[name].data = ""
-        return _render_visit_form(form, visit, protected=protected)
+        return _render_visit_form(_visit_page(visit, protected), visit, protected=protected)
     form = VisitForm()
     if protected:
         for name in IDENTITY_FIELDS:
@@ -259,9 +269,16 @@ def visit_edit(visit_id: int):
                 form[name].data = ""
         return _render_visit_form(form, visit, 422, extra, protected=protected)
     cfg = current_app.config
-    saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=clock.now(), link_case_id=link_case_id,
-                                 kind=kind, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"],
-                                 token=form.token.data, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+    try:
+        saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=clock.now(), link_case_id=link_case_id,
+                                     kind=kind, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"],
+                                     token=form.token.data, tz=cfg["BABEL_DEFAULT_TIMEZONE"],
+                                     seen_version=request.form.get("version"))
+    except uow.Conflict as exc:  # saved by someone else since this page was opened
+        conflict = _conflict(exc)
+        visit = _visit_or_404(visit_id)
+        protected = policy.is_visit_protected(visit)
+        return _render_visit_form(_visit_page(visit, protected), visit, 409, protected=protected, conflict=conflict)
     flash(_("Đã lưu thay đổi của lượt tiếp số %(n)s.", n=saved.serial_label), "success")
     if saved.case_code and saved.case_pin:
         flash(_("Đã tạo hồ sơ %(code)s. Mã PIN để công dân tra cứu: %(pin)s — ghi vào phiếu hẹn; mã PIN chỉ hiện một lần.",

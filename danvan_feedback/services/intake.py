@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -168,7 +168,9 @@ def find_by_token(token: str) -> Case | None:
 
 
 def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorage, pin_key: str,
-                now: datetime, tz: str, hold: tuple[str, datetime] | None = None) -> Receipt:
+                now: datetime, tz: str, hold: tuple[str, datetime] | None = None,
+                then: Callable[[Receipt], None] | None = None,
+                then_cleanup: Callable[[], None] | None = None) -> Receipt:
     """Store the files durably, then commit the case, its identity, files, first event and the
     receipt email in one transaction. Only then may the caller show the code.
 
@@ -178,12 +180,24 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
 
     ``hold`` (a hold id and its expiry, see :mod:`.receipts`) keeps the new PIN server-side, in the
     same transaction, so a retry from the same browser session can show it again.
+
+    ``then(receipt)`` writes what belongs with the new case in the same transaction (a reception
+    visit, a registered letter's receipt): one commit for both. It may run more than once (a code
+    drawn twice runs everything again); ``then_cleanup`` removes its files when nothing is kept.
     """
     keys = storage.put_all([f.data for f in files])  # all or none (a full disk leaves no file)
 
     def drop_files() -> None:
         for key in keys:
             storage.delete(key)
+        if then_cleanup is not None:
+            then_cleanup()
+
+    def work() -> Receipt:
+        receipt = _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz, hold=hold)
+        if then is not None:
+            then(receipt)
+        return receipt
 
     def same_token(_exc) -> Receipt | None:
         existing = find_by_token(sub.token)
@@ -194,8 +208,7 @@ def submit_case(sub: Submission, files: list[CleanFile], *, storage: LocalStorag
                        case_id=existing.id)
 
     try:
-        return run_write(lambda: _insert(sub, files, keys, pin_key=pin_key, now=now, tz=tz, hold=hold),
-                         attempts=CODE_ATTEMPTS, on_integrity=same_token, cleanup=drop_files)
+        return run_write(work, attempts=CODE_ATTEMPTS, on_integrity=same_token, cleanup=drop_files)
     except IntegrityError:
         raise RuntimeError("could not draw a unique tracking code") from None
 

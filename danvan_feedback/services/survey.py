@@ -328,10 +328,8 @@ def invite_after_resolution(case: Case, now: datetime) -> OutboxMessage | None:
     mid = message_id("survey-invite", case.tracking_code)
     if db.session.execute(select(exists().where(OutboxMessage.message_id == mid))).scalar():
         return None
-    from ..links import public_url
+    # the e-mail's link (the tracking page) is built by its template (``public_url``), not here
     return enqueue(to=email, subject=_l("Mời bạn đánh giá việc giải quyết hồ sơ %(code)s", code=case.tracking_code),
-                   template="survey_invite",
-                   context={"case": case, "url": public_url("survey.rate_case", code=case.tracking_code),
-                            "track_url": public_url("public.track", ma=case.tracking_code)},
+                   template="survey_invite", context={"case": case},
                    purpose="survey-invite", ref=case.tracking_code, now=now,
                    locale=case.locale or "vi", case_id=case.id)
