@@ -4,24 +4,29 @@ serial numbers, IDs and phones stored as numbers, blank lines, a totals row, a s
 planted mistake every 50 letters) imported with ``flask import letters`` into a fresh SQLite database
 and a fresh PostgreSQL database (created and dropped here, when one answers on 127.0.0.1).
 
-Each import runs in a child process (the real command line), so its wall time and its peak resident
-memory (``ru_maxrss`` of the child) are its own. Prints both next to the target (≤ 60 s) and the
-machine's load, because the machine may be shared.
+Each import runs in a child process (the real command line), so its wall time, its CPU time and its
+peak resident memory (``ru_maxrss`` of the child) are its own; on PostgreSQL the CPU time of the
+database's backends (sampled from ``/proc`` while it runs) is added. Prints one line per import
+(rows, wall seconds, CPU seconds, peak RSS, rejected rows) next to the targets (≤ 60 s, ≤ 400 MiB)
+and the machine's load average, because the machine may be shared.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from .server import pg_create, pg_drop, pg_name, pg_unavailable_reason
+from .server import CLK_TCK, PG_ADMIN_URL, _stat, pg_create, pg_drop, pg_name, pg_unavailable_reason
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DB_NAME = pg_name("danvan_bench_import")  # <name>_<pid>: runs side by side do not collide
@@ -69,23 +74,62 @@ def _unit_names(url: str, tmp: str) -> list[str]:
                       "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         from flask_migrate import upgrade
-        upgrade()
+        with contextlib.redirect_stderr(io.StringIO()):   # the migrations' log lines
+            upgrade()
         names = list(db.session.execute(select(Unit.name)).scalars())
         db.session.remove()
         db.engine.dispose()
     return names
 
 
-def run_import(url: str, path: str, tmp: str) -> tuple[float, float, float, str]:
-    """(seconds, CPU seconds of the child, peak RSS MiB of the child, summary of its output)."""
+class BackendCpu:
+    """CPU seconds of the PostgreSQL backends serving database ``name`` while an import runs: their
+    pids from ``pg_stat_activity``, their CPU from ``/proc/<pid>/stat`` (the server runs on this
+    machine), sampled every ``every`` seconds in a thread; a backend's last sample counts (one that
+    ends between two samples loses at most ``every`` seconds of its CPU)."""
+
+    def __init__(self, name: str, every: float = 0.25):
+        self.name, self.every, self.seen = name, every, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            while not self._stop.is_set():
+                pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                                                   (self.name,)).fetchall()]
+                for pid in pids:
+                    f = _stat(pid)
+                    if f:
+                        self.seen[pid] = (int(f[11]) + int(f[12])) / CLK_TCK
+                self._stop.wait(self.every)
+
+    def __enter__(self) -> "BackendCpu":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
+def run_import(url: str, path: str, tmp: str, pg_db: str | None) -> dict:
+    """Runs ``flask import letters`` in a child process: wall seconds, CPU seconds of the child (and
+    of its children), CPU seconds of its PostgreSQL backends, peak RSS MiB of the child, its output."""
     env = {**os.environ, "APP_ENV": "development", "SECRET_KEY": "b" * 48, "DATABASE_URL": url,
            "INSTANCE_PATH": tmp, "UPLOAD_DIR": os.path.join(tmp, "uploads")}
     log = os.path.join(tmp, "import.log")
-    with open(log, "w") as out:
+    backends = BackendCpu(pg_db) if pg_db else None
+    with open(log, "w") as out, (backends or contextlib.nullcontext()):
         t0 = time.perf_counter()
         child = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "import", "letters", path,
                                   "--max-listed", "0"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _pid, status, usage = os.wait4(child.pid, 0)   # this child's own peak memory
+        _pid, status, usage = os.wait4(child.pid, 0)   # this child's own figures (and its reaped children's)
         seconds = time.perf_counter() - t0
         child.returncode = os.waitstatus_to_exitcode(status)
     text = open(log, encoding="utf-8").read()
@@ -93,7 +137,16 @@ def run_import(url: str, path: str, tmp: str) -> tuple[float, float, float, str]
         raise SystemExit(f"import failed ({child.returncode}): {text[-2000:]}")
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("ts=")]
     summary = next((ln for ln in lines if ln.startswith("Dòng tiêu đề")), "")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, summary + " | " + lines[-1]
+    m = re.search(r"bị loại: (\d+)", summary)
+    rows = re.search(r"số dòng đọc: (\d+)", summary)
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "pg_cpu": backends.seconds if backends else 0.0,
+            "rss": usage.ru_maxrss / 1024, "rejected": int(m.group(1)) if m else None,
+            "rows": int(rows.group(1)) if rows else None, "summary": summary + " | " + lines[-1]}
+
+
+def loadavg() -> str:
+    with open("/proc/loadavg") as fh:
+        return " ".join(fh.read().split()[:3])
 
 
 def main(argv=None) -> int:
@@ -108,8 +161,8 @@ def main(argv=None) -> int:
 def _main(args, tmp: str) -> int:
     fmts = ("xlsx", "csv") if args.format == "both" else (args.format,)
     engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
-    print(f"register import: {args.letters:,} letters; machine: {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f} at start (shared machine: figures vary with the load)")
+    print(f"register import: {args.letters:,} letters; machine: {os.cpu_count()} CPUs, load average {loadavg()} "
+          "at start (/proc/loadavg: 1, 5, 15 min; on a shared machine wall time follows the load)")
     units = _unit_names("sqlite:///" + os.path.join(tmp, "names.sqlite3"), tmp)
     files, planted = {}, {}
     for fmt in fmts:
@@ -120,6 +173,8 @@ def _main(args, tmp: str) -> int:
         print(f"  generated {fmt}: {os.path.getsize(path) / 1048576:.1f} MB, {bad} planted mistakes "
               f"({time.perf_counter() - t0:.0f} s, not timed)", flush=True)
     over = []
+    print(f"{'engine':<10} {'file':<4} {'rows':>7} {'wall s':>7} {'CPU s':>6} {'app':>5} {'pg':>5} "
+          f"{'RSS MiB':>7} {'rejected':>8}  load 1-min (start → end)")
     for engine in engines:
         for fmt, path in files.items():
             if engine == "postgresql":
@@ -132,23 +187,30 @@ def _main(args, tmp: str) -> int:
                 url = "sqlite:///" + os.path.join(tmp, f"bench-{fmt}.sqlite3")
             try:
                 _unit_names(url.replace("postgresql://", "postgresql+psycopg://", 1), tmp)
-                load0 = os.getloadavg()[0]
-                seconds, cpu, rss, summary = run_import(url, path, tmp)
-                verdict = "OK" if seconds <= TARGET_S else "OVER"
-                mem = "OK" if rss <= TARGET_RSS_MIB else "OVER"
-                m = re.search(r"bị loại: (\d+)", summary)
-                exact = "OK" if m and int(m.group(1)) == planted[fmt] else "WRONG"
-                if "OVER" in (verdict, mem) or exact != "OK":
-                    over.append(f"{engine} {fmt}")
-                print(f"  {engine:<10} {fmt:<4}: {seconds:6.1f} s wall (target ≤ {TARGET_S:.0f} s, {verdict}), "
-                      f"{args.letters / seconds:,.0f} rows/s, {cpu:.1f} s CPU of the import process, "
-                      f"peak RSS {rss:.0f} MiB (target ≤ {TARGET_RSS_MIB:.0f}, {mem}), "
-                      f"rejected rows {m.group(1) if m else '?'} of {planted[fmt]} planted ({exact}), "
-                      f"load {load0:.1f} → {os.getloadavg()[0]:.1f}", flush=True)
-                print(f"      {summary}")
+                load0 = loadavg()
+                r = run_import(url, path, tmp, DB_NAME if engine == "postgresql" else None)
+                cpu = r["cpu"] + r["pg_cpu"]
+                bad = []
+                if r["seconds"] > TARGET_S:
+                    bad.append("wall")
+                if cpu > TARGET_S:
+                    bad.append("CPU")
+                if r["rss"] > TARGET_RSS_MIB:
+                    bad.append("RSS")
+                if r["rejected"] != planted[fmt]:
+                    bad.append(f"rejected ≠ {planted[fmt]} planted")
+                if bad:
+                    over.append(f"{engine} {fmt} ({', '.join(bad)})")
+                print(f"{engine:<10} {fmt:<4} {r['rows'] or 0:>7,} {r['seconds']:>7.1f} {cpu:>6.1f} {r['cpu']:>5.1f} "
+                      f"{r['pg_cpu']:>5.1f} {r['rss']:>7.0f} {r['rejected'] if r['rejected'] is not None else '?':>8}  "
+                      f"{load0} → {loadavg()}  {'OK' if not bad else 'OVER: ' + ', '.join(bad)}", flush=True)
+                print(f"      {r['summary']}")
             finally:
                 if engine == "postgresql":
                     pg_drop(DB_NAME)
+    print(f"targets: wall ≤ {TARGET_S:.0f} s and CPU ≤ {TARGET_S:.0f} s (the import process and its children, plus "
+          f"its PostgreSQL backends), peak RSS ≤ {TARGET_RSS_MIB:.0f} MiB, rejected rows = the planted mistakes. "
+          "Wall time follows the machine's load; on a shared machine compare the CPU seconds.")
     if over:
         print("over target: " + ", ".join(over))
     return 1 if over and args.strict else 0

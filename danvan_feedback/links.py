@@ -1,5 +1,6 @@
 """Absolute links for e-mails, posters and partners: one place that knows the public address.
-Services import it (never ``web``); templates get it as the ``public_url`` global."""
+Templates (e-mails included) get it as the ``public_url`` global; views and the API import it.
+Services never build a link: they take it as an argument, or leave it to the e-mail's template."""
 from __future__ import annotations
 
 from flask import current_app

@@ -159,77 +159,11 @@ class XlsxReader:
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """(sheet row number, cells) for every row with a cell, in order; merged cells filled."""
         filler = MergeFiller(self.merges)
-        shared = self.shared
-        pending: list[tuple[int, list[Any]]] = []
-        letters_cache: dict[str, int] = {}
-        row_no, cells, col, ctype, buf, on = 0, [], -1, "n", [], False
-
-        def local(name: str) -> str:
-            return name if ":" not in name else name.rpartition(":")[2]
-
-        def start(name, attrs):
-            nonlocal row_no, cells, col, ctype, buf, on
-            if name != "c" and name != "v" and name != "row" and name != "t":
-                name = local(name)
-            if name == "c":
-                ref = attrs.get("r")
-                if ref:
-                    letters = ref.rstrip("0123456789")
-                    c = letters_cache.get(letters)
-                    if c is None:
-                        c = letters_cache[letters] = _col_index(letters)
-                    col = c
-                else:
-                    col += 1
-                ctype = attrs.get("t", "n")
-                buf = []
-            elif name == "v" or name == "t":
-                on = True
-            elif name == "row":
-                r = attrs.get("r")
-                row_no = int(r) if r else row_no + 1
-                cells, col = [], -1
-
-        def end(name):
-            nonlocal on
-            if name != "c" and name != "v" and name != "row" and name != "t":
-                name = local(name)
-            if name == "v" or name == "t":
-                on = False
-            elif name == "c":
-                raw = "".join(buf) if len(buf) != 1 else buf[0]
-                t = ctype
-                if t == "n":
-                    value = float(raw) if raw else None
-                elif raw == "" and t != "inlineStr":
-                    value = None
-                elif t == "s":
-                    value = shared[int(raw)]
-                elif t == "inlineStr" or t == "str":
-                    value = raw
-                elif t == "b":
-                    value = raw == "1"
-                elif t == "d":
-                    value = raw[:10]
-                else:
-                    value = None   # an error value (#N/A…)
-                n = len(cells)
-                if col == n:
-                    cells.append(value)
-                else:
-                    if col > n:
-                        cells.extend([None] * (col - n + 1))
-                    cells[col] = value
-            elif name == "row":
-                pending.append((row_no, cells))
-
-        def chars(data):
-            if on:
-                buf.append(data)
-
+        sheet = _SheetRows(self.shared)
         p = expat.ParserCreate()
         p.buffer_text = True
-        p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+        p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = sheet.start, sheet.end, sheet.chars
+        pending = sheet.pending
         try:
             with self.zf.open(self.sheet) as fh:
                 while data := fh.read(READ_BYTES):
@@ -252,21 +186,103 @@ class XlsxReader:
                 break
         return out
 
-    def chunks(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-        """DataFrames of the rows below ``after_line`` (the header), indexed by sheet row number."""
+    def batches(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[list[tuple[int, list[Any]]]]:
+        """Lists of (sheet row number, cells) below ``after_line`` (the header); rows keep their own
+        length (a missing cell at the end is a blank)."""
         batch: list[tuple[int, list[Any]]] = []
-        for r, cells in self.rows():
-            if r <= after_line:
+        for item in self.rows():
+            if item[0] <= after_line:
                 continue
-            batch.append((r, cells))
+            batch.append(item)
             if len(batch) >= size:
-                yield _frame(batch)
+                yield batch
                 batch = []
         if batch:
+            yield batch
+
+    def chunks(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        """DataFrames of the rows below ``after_line`` (the header), indexed by sheet row number."""
+        for batch in self.batches(after_line, size):
             yield _frame(batch)
 
     def fraction(self) -> float:
         return min(1.0, self._read / max(1, self.sheet_size))
+
+
+def _local(name: str) -> str:
+    return name if ":" not in name else name.rpartition(":")[2]
+
+
+class _SheetRows:
+    """expat's handlers for a sheet's XML: the rows it completes go to ``pending`` as (row number,
+    cells); a cell keeps its raw type (a number a float, a shared or inline string its text)."""
+
+    def __init__(self, shared: list[str]):
+        self.shared = shared
+        self.pending: list[tuple[int, list[Any]]] = []
+        self.letters: dict[str, int] = {}
+        self.row_no, self.cells, self.col, self.ctype, self.buf, self.on = 0, [], -1, "n", [], False
+
+    def start(self, name, attrs):
+        if name != "c" and name != "v" and name != "row" and name != "t":
+            name = _local(name)
+        if name == "c":
+            ref = attrs.get("r")
+            if ref:
+                letters = ref.rstrip("0123456789")
+                c = self.letters.get(letters)
+                if c is None:
+                    c = self.letters[letters] = _col_index(letters)
+                self.col = c
+            else:
+                self.col += 1
+            self.ctype = attrs.get("t", "n")
+            self.buf = []
+        elif name == "v" or name == "t":
+            self.on = True
+        elif name == "row":
+            r = attrs.get("r")
+            self.row_no = int(r) if r else self.row_no + 1
+            self.cells, self.col = [], -1
+
+    def end(self, name):
+        if name != "c" and name != "v" and name != "row" and name != "t":
+            name = _local(name)
+        if name == "v" or name == "t":
+            self.on = False
+        elif name == "c":
+            buf = self.buf
+            value = _cell_value(self.ctype, "".join(buf) if len(buf) != 1 else buf[0], self.shared)
+            cells, col = self.cells, self.col
+            n = len(cells)
+            if col == n:
+                cells.append(value)
+            else:
+                if col > n:
+                    cells.extend([None] * (col - n + 1))
+                cells[col] = value
+        elif name == "row":
+            self.pending.append((self.row_no, self.cells))
+
+    def chars(self, data):
+        if self.on:
+            self.buf.append(data)
+
+
+def _cell_value(t: str, raw: str, shared: list[str]) -> Any:
+    if t == "n":
+        return float(raw) if raw else None
+    if raw == "" and t != "inlineStr":
+        return None
+    if t == "s":
+        return shared[int(raw)]
+    if t == "inlineStr" or t == "str":
+        return raw
+    if t == "b":
+        return raw == "1"
+    if t == "d":
+        return raw[:10]
+    return None   # an error value (#N/A…)
 
 
 def zlib_error():
@@ -339,6 +355,10 @@ class CsvReader:
             df = df[df.index > after_line]
             if len(df):
                 yield df
+
+    def batches(self, after_line: int, size: int = CHUNK_ROWS) -> Iterator[list[tuple[int, list[Any]]]]:
+        for df in self.chunks(after_line, size):
+            yield list(frame_rows(df))
 
     def fraction(self) -> float:
         try:

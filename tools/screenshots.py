@@ -1,11 +1,13 @@
 """Full-page phone screenshots of every public page, for a visual check by eye.
 
-    .venv/bin/python tools/screenshots.py [--out screenshots] [--scale 1] [--axe]
+    .venv/bin/python tools/screenshots.py [--out screenshots] [--scale 1] [--axe] [--staff]
 
 Migrates a throwaway SQLite database, serves the app on 127.0.0.1:<random port>, drives Debian's
 Chromium (``/usr/bin/chromium``) through Playwright at 390×844 and writes one PNG per page into
 ``screenshots/`` (git-ignored). It files a complaint with a photo through the form to reach the
 receipt and the case page. ``--axe`` also prints every axe-core finding, of any impact.
+``--staff`` adds the pages an inspector uses on a phone (inbox, case page, an action page and its
+confirmation), signed in as a throwaway inspector; each also as ``*-screen.png``, the first screen only.
 """
 from __future__ import annotations
 
@@ -59,11 +61,56 @@ def photo() -> bytes:
     return out.getvalue()
 
 
+def staff_user(app) -> str:
+    """A throwaway inspector with two-factor set up; returns its TOTP secret."""
+    import pyotp
+
+    from danvan_feedback.extensions import db
+    from danvan_feedback.models import User
+    from danvan_feedback.passwords import hash_password
+    secret = pyotp.random_base32()
+    with app.app_context():
+        db.session.add(User(username="thanhtra.anh", role="inspector", password_hash=hash_password(STAFF_PASSWORD),
+                            totp_secret=secret, full_name="Nguyễn Văn Thanh"))
+        db.session.commit()
+        db.session.remove()
+    return secret
+
+
+STAFF_PASSWORD = "mật khẩu ảnh chụp 2026"
+
+
+def staff_pages(page, shot, code: str, secret: str) -> None:
+    import pyotp
+    page.goto("/dang-nhap")
+    page.fill("#username", "thanhtra.anh")
+    page.fill("#password", STAFF_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("load")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/can-bo/")
+    page.goto("/can-bo/hop-thu")
+    shot("20-staff-inbox", screen=True)
+    page.locator("details.staffmenu summary").click()
+    shot("20-staff-menu-open", screen=True)
+    page.get_by_role("link", name=code).click()
+    page.wait_for_load_state("load")
+    shot("21-staff-case", screen=True)
+    page.locator("#do-accept").click()
+    page.wait_for_load_state("load")
+    shot("22-staff-action", screen=True)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state("load")
+    shot("23-staff-confirm", screen=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(ROOT / "screenshots"))
     ap.add_argument("--scale", type=float, default=1, help="device scale factor (default 1)")
     ap.add_argument("--axe", action="store_true", help="print axe-core findings of every impact")
+    ap.add_argument("--staff", action="store_true", help="also the inspector's inbox, case and action pages")
     args = ap.parse_args(argv)
     chromium = "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else shutil.which("chromium")
     if not chromium:
@@ -95,10 +142,12 @@ def main(argv=None) -> int:
                                           locale="vi-VN")
                 page = ctx.new_page()
 
-                def shot(name: str) -> None:
+                def shot(name: str, screen: bool = False) -> None:
                     page.wait_for_load_state("load")
                     path = out / f"{name}.png"
                     page.screenshot(path=str(path), full_page=True)
+                    if screen:  # what the phone shows before any scrolling
+                        page.screenshot(path=str(out / f"{name}-screen.png"))
                     width = page.evaluate("document.documentElement.scrollWidth")
                     flag = "  <-- OVERFLOWS 390px" if width > 390 else ""
                     print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  (scrollWidth {width}){flag}")
@@ -115,7 +164,7 @@ def main(argv=None) -> int:
                 page.fill("#full_name", "Trần Thị Bình")
                 page.fill("#cccd", "12345")
                 page.fill("#subject", "Khiếu nại quyết định xử phạt")
-                page.click("button[type=submit]")
+                page.click("main button[type=submit]")
                 page.wait_for_url("**/gui/khieu_nai")
                 shot("07-form-errors")
                 page.goto("/gui/khieu_nai")
@@ -131,7 +180,7 @@ def main(argv=None) -> int:
                     {"name": "anh-chup-bien-nhan-nop-phat-ngay-05-10-2025.jpg", "mimeType": "image/jpeg",
                      "buffer": photo()}])
                 page.check("#consent")
-                page.click("button[type=submit]")
+                page.click("main button[type=submit]")
                 page.wait_for_url("**/bien-nhan")
                 shot("08-receipt")
                 code = page.inner_text("#tracking-code").strip()
@@ -144,7 +193,7 @@ def main(argv=None) -> int:
                 shot("10-lookup")
                 page.fill("#code", "DV-AAAA-BBBB")
                 page.fill("#secret", "000000")
-                page.click("button[type=submit]")
+                page.click("main button[type=submit]")
                 page.wait_for_load_state("load")
                 shot("11-lookup-failed")
                 page.goto("/quyen-rieng-tu")
@@ -155,6 +204,9 @@ def main(argv=None) -> int:
                 shot("14-home-en")
                 page.goto("/gui/to_cao")
                 shot("15-form-to_cao-en")
+                if args.staff:
+                    page.goto("/ngon-ngu/vi?next=/")
+                    staff_pages(page, shot, code, staff_user(app))
                 browser.close()
         finally:
             server.shutdown()

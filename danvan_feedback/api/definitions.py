@@ -2,11 +2,14 @@
 English. Nothing here writes."""
 from __future__ import annotations
 
+from ..domain.limits import CASE_NUMBER_RANGE, CASE_TEXT_MAX
 from ..domain.validation import fold_diacritics
+from ..domain import kinds
+from ..domain.vocabulary import AnonymousPolicy, Kind
 
 # Kinds whose cases the API never shows (denunciations: Law on Denunciations 2018 arts. 8, 47).
 # ``open311_id`` is never set for them either; this is the second lock on the same door.
-HIDDEN_KINDS = frozenset({"to_cao"})
+HIDDEN_KINDS = frozenset({Kind.TO_CAO})
 LIST_MAX = 1000
 LIST_DEFAULT_DAYS = 90
 MAX_IDS = 200
@@ -24,7 +27,7 @@ _BOOL_VALUES = {"vi": [{"key": "true", "name": "Có"}, {"key": "false", "name": 
 
 # code -> (datatype, datatype_description, description vi, description en)
 ATTRIBUTES: dict[str, tuple[str, str | None, str, str]] = {
-    "subject": ("string", "max 200 characters",
+    "subject": ("string", f"max {CASE_TEXT_MAX['subject']} characters",
                 "Tiêu đề ngắn; nếu bỏ trống, lấy 100 ký tự đầu của nội dung (description).",
                 "Short title; when empty, the first 100 characters of description are used."),
     "submitter_type": ("singlevaluelist", None,
@@ -41,13 +44,13 @@ ATTRIBUTES: dict[str, tuple[str, str | None, str, str]] = {
     "cccd": ("string", "12 digits",
              "Số căn cước công dân (CCCD) của người gửi.",
              "The citizen's identity card number (CCCD)."),
-    "complained_decision": ("text", "max 5000 characters",
+    "complained_decision": ("text", f"max {CASE_TEXT_MAX['complained_decision']} characters",
                             "Quyết định hoặc hành vi hành chính bị khiếu nại.",
                             "The administrative decision or act complained about."),
-    "request_text": ("text", "max 5000 characters",
+    "request_text": ("text", f"max {CASE_TEXT_MAX['request_text']} characters",
                      "Yêu cầu của người khiếu nại.",
                      "What the complainant asks for."),
-    "company_name": ("string", "max 300 characters",
+    "company_name": ("string", f"max {CASE_TEXT_MAX['company_name']} characters",
                      "Tên doanh nghiệp, tổ chức (bắt buộc khi submitter_type là business).",
                      "Name of the business or organisation (required when submitter_type is business)."),
     "tax_code": ("string", "10 digits, or 10 digits-3 digits for a branch",
@@ -56,17 +59,17 @@ ATTRIBUTES: dict[str, tuple[str, str | None, str, str]] = {
     "is_group": ("singlevaluelist", "true or false",
                  "Đơn của nhiều người (đông người).",
                  "Filed jointly by several people."),
-    "group_size": ("number", "whole number, 2 or more",
+    "group_size": ("number", "whole number from {} to {}".format(*CASE_NUMBER_RANGE["group_size"]),
                    "Số người cùng ký đơn (bắt buộc khi is_group là true).",
                    "How many people signed (required when is_group is true)."),
-    "representative": ("string", "max 200 characters",
+    "representative": ("string", f"max {CASE_TEXT_MAX['representative']} characters",
                        "Người đại diện (bắt buộc khi is_group là true và không ẩn danh).",
                        "The group's representative (required when is_group is true and not anonymous)."),
     "consent": ("singlevaluelist", "true or false",
                 "Người gửi đã đọc thông báo xử lý dữ liệu cá nhân và đồng ý; bắt buộc khi có thông tin cá nhân.",
                 "The citizen has read and agreed to the personal data notice; required whenever personal "
                 "data is given."),
-    "contact_address": ("string", "max 300 characters",
+    "contact_address": ("string", f"max {CASE_TEXT_MAX['address']} characters",
                         "Địa chỉ liên hệ của người gửi (thông tin cá nhân). Nơi xảy ra sự việc là "
                         "address_string / lat, long.",
                         "The citizen's contact address (personal data). Where the matter is goes in "
@@ -84,17 +87,17 @@ def kind_attributes(kind) -> list[str]:
     """The attribute codes a kind takes: what its web form shows (templates/public/case_form.html)."""
     req = kind.required_fields
     codes = ["subject", "submitter_type"]
-    if kind.anonymous != "refused":
+    if kind.anonymous != AnonymousPolicy.REFUSED:
         codes.append("anonymous")
-    if kind.anonymous == "info_only":
+    if kind.anonymous == AnonymousPolicy.INFO_ONLY:
         codes.append("info_only_ack")
     codes.append("contact_address")
     if "cccd" in req:
         codes.append("cccd")
-    if kind.code == "khieu_nai" or "complained_decision" in req:
+    if kinds.contests_decision(kind.code, req):
         codes += ["complained_decision", "request_text"]
     codes += ["company_name", "tax_code"]
-    if kind.code != "gop_y":
+    if kinds.may_be_group(kind.code):
         codes += ["is_group", "group_size", "representative"]
     codes += ["consent", "idempotency_key"]
     return codes
@@ -121,7 +124,7 @@ def _standard_fields_notice(kind, locale: str) -> str:
         "and first_name the given name (joined in Vietnamese order); lat, long (WGS84), address_string "
         "and address_id say where the matter is (optional, shown publicly with the status); the "
         f"contact address is attribute[contact_address]. Required unless anonymous: {need_text}.")
-    if kind.anonymous == "allowed":
+    if kind.anonymous == AnonymousPolicy.ALLOWED:
         text += " " + _loc(locale, "Không ghi họ tên thì đơn là ẩn danh (thông tin cá nhân không được lưu).",
                            "Without a name the request is anonymous (no personal data is kept).")
     if kind.legal_basis:
@@ -144,7 +147,7 @@ def service_definition(kind, locale: str) -> dict:
         else:
             values = []
         required = ("address" if code == "contact_address" else code) in req or (
-            code == "consent" and kind.anonymous == "refused")
+            code == "consent" and kind.anonymous == AnonymousPolicy.REFUSED)
         attrs.append({"variable": True, "code": code, "datatype": datatype, "required": required,
                       "datatype_description": dt_desc, "order": order,
                       "description": _loc(locale, vi, en), "values": values})
@@ -154,7 +157,7 @@ def service_definition(kind, locale: str) -> dict:
 def service_group(kind, locale: str) -> str:
     """Kinds handled under the Laws on Complaints and Denunciations (anonymity restricted) form one
     group; suggestions, reports and recommendations the other."""
-    if kind.anonymous == "allowed":
+    if kind.anonymous == AnonymousPolicy.ALLOWED:
         return _loc(locale, "Góp ý, phản ánh, kiến nghị", "Feedback, reports and recommendations")
     return _loc(locale, "Khiếu nại, tố cáo", "Complaints and denunciations")
 

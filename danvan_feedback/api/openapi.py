@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from ..domain.limits import CASE_TEXT_MAX
 from .definitions import IDEMPOTENCY_KEY_MAX, LIST_MAX, MAX_IDS
 
 _S = {"type": "string"}
@@ -140,10 +141,10 @@ _POST_FIELDS = {
     "api_key": {**_S, "description": "or the X-Api-Key header"},
     "jurisdiction_id": _S,
     "service_code": _S,
-    "description": {**_S, "maxLength": 20000},
+    "description": {**_S, "maxLength": CASE_TEXT_MAX["content"]},
     "lat": {"type": ["number", "string"], "description": "WGS84 degrees, -90..90; with long"},
     "long": {"type": ["number", "string"], "description": "WGS84 degrees, -180..180; with lat"},
-    "address_string": {**_S, "maxLength": 300, "description": "where the matter is"},
+    "address_string": {**_S, "maxLength": CASE_TEXT_MAX["incident_place"], "description": "where the matter is"},
     "address_id": {**_S, "maxLength": 100},
     "email": _S, "phone": _S, "first_name": _S, "last_name": _S,
     "device_id": _S, "account_id": _S,

@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
-from wtforms.fields.core import UnboundField
-from wtforms.validators import Length, NumberRange
 
+from ..domain.limits import CASE_NUMBER_RANGE, CASE_TEXT_MAX
 from ..domain.validation import (IDENTITY_FIELDS, Invalid, KindPolicy, clean_cccd, clean_phone,
                                  clean_tax_code, clean_text, submission_errors)
-from ..public.forms import CaseForm
+from ..domain.vocabulary import AnonymousPolicy
 from .definitions import ATTRIBUTES, IDEMPOTENCY_KEY_MAX, kind_attributes
 from .formats import XML_BODY_MAX, XmlBodyError, read_xml_body
 
@@ -28,22 +27,8 @@ class ApiBadRequest(Exception):
         self.descriptions = list(descriptions)
 
 
-def _form_limits() -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
-    """Length and number limits of the web form's fields, so the API enforces the same ones."""
-    lengths: dict[str, int] = {}
-    ranges: dict[str, tuple[int, int]] = {}
-    for name, unbound in vars(CaseForm).items():
-        if not isinstance(unbound, UnboundField):
-            continue
-        for v in unbound.kwargs.get("validators") or []:
-            if isinstance(v, Length) and v.max and v.max > 0:
-                lengths[name] = v.max
-            elif isinstance(v, NumberRange):
-                ranges[name] = (v.min, v.max)
-    return lengths, ranges
-
-
-MAX_LEN, RANGES = _form_limits()
+# The web form's limits (``domain.limits``): the API enforces the same ones.
+MAX_LEN, RANGES = CASE_TEXT_MAX, CASE_NUMBER_RANGE
 
 # Domain field name -> the Open311 parameter a partner sends (error descriptions use these).
 API_NAME = {"content": "description", "full_name": "first_name", "address": "contact_address",
@@ -358,7 +343,7 @@ def _check_sender(r: _Reader, data: dict, kind, *, anonymous_given: bool) -> Non
     # A kind that may be anonymous is anonymous when the client gives no name and no personal data:
     # clients of the spec do not know our ``anonymous`` attribute.
     personal = any(data.get(f) for f in IDENTITY_FIELDS)
-    implicit_anonymous = kind.anonymous == "allowed" and not anonymous_given
+    implicit_anonymous = kind.anonymous == AnonymousPolicy.ALLOWED and not anonymous_given
     if implicit_anonymous and not personal:
         data["anonymous"] = True
     elif implicit_anonymous and not data["full_name"] and "full_name" in kind.required_fields:

@@ -10,9 +10,9 @@ from datetime import timedelta
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale
-from flask_babel import refresh as babel_refresh
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
+from .. import drafts
 from ..clock import now as _now
 from ..crypto import current_keyring
 from ..domain.validation import Invalid, KindPolicy, clean_coordinates, submission_errors
@@ -22,7 +22,8 @@ from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.receipts import held_pin, hold_id
 from ..storage import StorageError
-from .formparts import _fill_choices, _held_from_form, _hold_new, _read_files, held_files_allowed, resolve_choice_ids
+from .formparts import (TryFiles, _fill_choices, _held_from_form, files_of_try, held_files_allowed,
+                        hold_for_next_try, resolve_choice_ids)
 from .forms import MESSAGES, CaseForm, message_for, show_as_typed
 from .quick import quick_read
 from .tracking import RECEIPT_CONTEXT, _held_receipt
@@ -42,10 +43,7 @@ class Posted:
     token: str
     data: dict
     found: dict[str, str]
-    held: list = field(default_factory=list)
-    held_data: list = field(default_factory=list)
-    files: list = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
+    tried: TryFiles = field(default_factory=TryFiles)
 
 
 def _kind_or_404(ref: refdata.RefData, kind_code: str):
@@ -68,8 +66,8 @@ def file_case(kind_code: str):
         ref = refdata.current()
     kind = _kind_or_404(ref, kind_code)
     g.allow_geolocation = offers_geolocation(kind.code)
-    if request.form.get("switch_lang") in current_app.config["LANGUAGES"]:
-        return _switch_language(_case_form(), kind, request.form["switch_lang"])
+    if lang := drafts.language_asked():
+        return _switch_language(_case_form(), kind, lang)
     post = _read_post()
     for _attempt in range(2):
         errors, where = _check(post, kind, ref)
@@ -83,7 +81,7 @@ def file_case(kind_code: str):
             _fill_choices(form)
             return render_template("public/case_form.html", form=form, kind=kind, locale=post.locale,
                                    extra_errors={"storage": str(MESSAGES["storage_failed"])},
-                                   held=post.held, files_dropped=bool(post.files)), 503
+                                   held=post.tried.held, files_dropped=bool(post.tried.files)), 503
         except refdata.Stale:  # reference data changed since this process's copy: validate again
             ref = refdata.current()
             kind = _kind_or_404(ref, kind_code)
@@ -113,14 +111,9 @@ def _read_post() -> Posted:
     token = data["token"] or ""
     if not (8 <= len(token) <= 64 and token.isalnum()):
         found["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
-    held = _held_from_form(token) if "website" not in found else []
-    files, file_errors = _read_files("attachments", already=len(held))
-    held_data, gone = held_files.load(held, storage())
-    if gone:
-        held = [h for h in held if h not in gone]
-        file_errors.append(str(MESSAGES["held_gone"]) % {"names": ", ".join(h.name for h in gone)})
+    tried = files_of_try(token, honeypot="website" in found)
     return Posted(form=form, locale=str(get_locale()), form_ok=form_ok, token=token, data=data, found=found,
-                  held=held, held_data=held_data, files=files, file_errors=file_errors)
+                  tried=tried)
 
 
 def _case_form() -> CaseForm:
@@ -155,8 +148,8 @@ def _check(post: Posted, kind, ref: refdata.RefData) -> tuple[dict[str, str], di
             lat, lon = clean_coordinates(data["latitude"], data["longitude"])
         except Invalid:
             errors["location"] = str(MESSAGES["location"])
-    if post.file_errors:
-        errors["attachments"] = " ".join(post.file_errors)
+    if post.tried.errors:
+        errors["attachments"] = " ".join(post.tried.errors)
     return errors, {"unit_id": unit_id, "service_id": service_id, "commune_id": commune_id,
                     "latitude": lat, "longitude": lon}
 
@@ -170,9 +163,8 @@ def _refuse(post: Posted, kind, errors: dict[str, str]):
     _fill_choices(form)
     show_as_typed(form)
     # The files of this try that passed the checks are kept for the next one.
-    new_held, not_kept = _hold_new(post.files, post.token) \
-        if "token" not in post.found and "website" not in post.found else ([], bool(post.files))
-    held = held_files.touch(post.held, storage()) + new_held
+    held, not_kept = hold_for_next_try(post.tried, post.token,
+                                       "token" not in post.found and "website" not in post.found)
     return render_template("public/case_form.html", form=form, kind=kind, locale=post.locale,
                            extra_errors={k: v for k, v in errors.items() if k in ("token", "location")},
                            held=held, files_dropped=not_kept), 422
@@ -188,9 +180,9 @@ def _file(post: Posted, kind, ref: refdata.RefData, where: dict):
     rid = session.get("rid")
     hold = ((hold_id(cfg["SECRET_KEY"], rid, post.token),
              _now() + timedelta(minutes=cfg["RECEIPT_VISIBLE_MINUTES"])) if isinstance(rid, str) and rid else None)
-    receipt = submit_case(sub, post.held_data + post.files, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"],
+    receipt = submit_case(sub, post.tried.all, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"],
                           now=_now(), tz=cfg["BABEL_DEFAULT_TIMEZONE"], hold=hold)
-    held_files.release(post.held, storage())  # filed with the case (a copy in its transaction)
+    held_files.release(post.tried.held, storage())  # filed with the case (a copy in its transaction)
     hid = hold[0] if hold else None
     # A new case, or a retry of the same form (its reply lost) from the same session while the hold
     # lasts: the receipt with its PIN. The cookie carries the code and the hold's id, sealed; the PIN
@@ -205,21 +197,14 @@ def _file(post: Posted, kind, ref: refdata.RefData, where: dict):
 def _switch_language(form: CaseForm, kind, lang: str):
     """The language button of a form being filled sends the draft: the same form comes back in the
     other language with everything typed, and the files chosen held (nothing is checked or filed)."""
-    session["lang"] = lang
-    babel_refresh()
-    form.validate()  # for the CSRF check only: the draft's mistakes are not shown now
-    genuine = not form.csrf_token.errors
-    for f in form:
-        f.errors = []
+    genuine = drafts.switch_language(form, lang)
     token = form.token.data or ""
-    held = _held_from_form(token) if genuine else []
-    files, file_errors = _read_files("attachments", already=len(held))
-    new_held, not_kept = _hold_new(files, token) if genuine and held_files_allowed(token) else ([], bool(files))
-    held = held_files.touch(held, storage()) + new_held
+    tried = files_of_try(token, honeypot=not genuine)
+    held, not_kept = hold_for_next_try(tried, token, genuine and held_files_allowed(token))
     _fill_choices(form)
     show_as_typed(form)
     return render_template("public/case_form.html", form=form, kind=kind, locale=lang, held=held,
-                           files_dropped=not_kept or bool(file_errors))
+                           files_dropped=not_kept or bool(tried.errors))
 
 
 @bp.errorhandler(429)

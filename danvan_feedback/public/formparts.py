@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -100,14 +101,19 @@ def _read_files(field_name: str, max_files: int | None = None, already: int = 0)
     return cleaned, errors
 
 
+def token_ok(token: str) -> bool:
+    """A form token as the pages make them (it names the files held for the form)."""
+    return 8 <= len(token) <= 64 and token.isalnum()
+
+
 def held_files_allowed(token: str) -> bool:
-    return 8 <= len(token) <= 64 and token.isalnum() and not request.form.get("website")
+    return token_ok(token) and not request.form.get("website")
 
 
 def _held_from_form(token: str) -> list[held_files.Held]:
     """The files this form holds from an earlier try, minus those the citizen asked to remove
     (deleted now). Nothing is held for a form without a valid token."""
-    if not (8 <= len(token) <= 64 and token.isalnum()):
+    if not token_ok(token):
         return []
     kept, dropped = held_files.read_refs(
         request.form.getlist("held"), token=token, secret=current_app.config["SECRET_KEY"],
@@ -126,3 +132,38 @@ def _hold_new(files: list, token: str) -> tuple[list[held_files.Held], bool]:
     except StorageError as exc:
         log.error("storage error while holding files: errno=%s", exc.errno)
         return [], True
+
+
+@dataclass
+class TryFiles:
+    """The files of one try of a form that holds files (see ``services.held``): those held from
+    earlier tries (references and their content), the new ones that passed the checks, and the
+    messages about the others."""
+    held: list = field(default_factory=list)
+    held_data: list = field(default_factory=list)
+    files: list = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def all(self) -> list:
+        """Every file to file with the letter: the held ones first, then the new ones."""
+        return self.held_data + self.files
+
+
+def files_of_try(token: str, *, honeypot: bool = False, field_name: str = "attachments") -> TryFiles:
+    """Read the files of this try: the held ones (minus those the citizen removed) and the new
+    uploads. A form whose honeypot is filled holds nothing."""
+    held = _held_from_form(token) if not honeypot else []
+    files, errors = _read_files(field_name, already=len(held))
+    held_data, gone = held_files.load(held, storage())
+    if gone:
+        held = [h for h in held if h not in gone]
+        errors.append(str(MESSAGES["held_gone"]) % {"names": ", ".join(h.name for h in gone)})
+    return TryFiles(held=held, held_data=held_data, files=files, errors=errors)
+
+
+def hold_for_next_try(tried: TryFiles, token: str, allowed: bool) -> tuple[list[held_files.Held], bool]:
+    """The form comes back (an error, a language switch): keep its files for the next try.
+    (every held file to show, whether some new files could not be kept and must be chosen again)."""
+    new_held, not_kept = _hold_new(tried.files, token) if allowed else ([], bool(tried.files))
+    return held_files.touch(tried.held, storage()) + new_held, not_kept

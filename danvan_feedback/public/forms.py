@@ -11,6 +11,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, Multipl
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from .. import clock
+from ..domain.limits import CASE_NUMBER_RANGE, CASE_TEXT_MAX
 from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_tax_code, clean_text
 
 MESSAGES = {
@@ -126,6 +127,11 @@ def _strip(value):
 F = {"filters": [_strip]}
 
 
+def _max_length(name: str) -> Length:
+    """The length limit of a case field (``domain.limits``, which the API enforces too)."""
+    return Length(max=CASE_TEXT_MAX[name], message=TOO_LONG)
+
+
 class CaseForm(FlaskForm):
     class Meta:
         locales = ["vi_VN", "vi"]
@@ -135,31 +141,31 @@ class CaseForm(FlaskForm):
         default="citizen")
     anonymous = BooleanField(_l("Gửi ẩn danh (không ghi họ tên, địa chỉ)"))
     info_only_ack = BooleanField(_l("Tôi hiểu rằng tố cáo ẩn danh chỉ được lưu làm thông tin, không được giải quyết theo Luật Tố cáo."))
-    full_name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
-    company_name = StringField(_l("Tên doanh nghiệp, tổ chức"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
+    full_name = StringField(_l("Họ và tên"), validators=[Optional(), _max_length("full_name")], **F)
+    company_name = StringField(_l("Tên doanh nghiệp, tổ chức"), validators=[Optional(), _max_length("company_name")], **F)
     tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), _domain_check(clean_tax_code)], **F)
-    address = StringField(_l("Địa chỉ liên hệ"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
+    address = StringField(_l("Địa chỉ liên hệ"), validators=[Optional(), _max_length("address")], **F)
     cccd = StringField(_l("Số căn cước công dân (CCCD, 12 số)"), validators=[Optional(), _cccd], **F)
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), _domain_check(clean_phone)], **F)
     email = StringField(_l("Email"), validators=[
-        Optional(), Length(max=254, message=TOO_LONG), Email(message=_l("Địa chỉ email không hợp lệ."), check_deliverability=False)], **F)
+        Optional(), _max_length("email"), Email(message=_l("Địa chỉ email không hợp lệ."), check_deliverability=False)], **F)
     commune_id = Choice(_l("Xã, phường nơi xảy ra sự việc"))
     unit_id = Choice(_l("Đơn vị liên quan"))
     service_id = Choice(_l("Dịch vụ, thủ tục liên quan"))
-    subject = StringField(_l("Tiêu đề ngắn"), validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
-    content = TextAreaField(_l("Nội dung"), validators=[Optional(), Length(max=20000, message=TOO_LONG)], **F)
+    subject = StringField(_l("Tiêu đề ngắn"), validators=[Optional(), _max_length("subject")], **F)
+    content = TextAreaField(_l("Nội dung"), validators=[Optional(), _max_length("content")], **F)
     incident_date = DateField(_l("Ngày xảy ra sự việc"), validators=[Optional()],
                               invalid_value_message=_l("Ngày không hợp lệ; vui lòng chọn lại ngày."))
-    incident_place = StringField(_l("Nơi xảy ra sự việc"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **F)
+    incident_place = StringField(_l("Nơi xảy ra sự việc"), validators=[Optional(), _max_length("incident_place")], **F)
     # "Use my location" (static/js/locate.js) fills these; without JavaScript they stay empty.
     latitude = HiddenField()
     longitude = HiddenField()
-    complained_decision = TextAreaField(_l("Quyết định hoặc hành vi hành chính bị khiếu nại"), validators=[Optional(), Length(max=5000, message=TOO_LONG)], **F)
-    request_text = TextAreaField(_l("Yêu cầu của người khiếu nại"), validators=[Optional(), Length(max=5000, message=TOO_LONG)], **F)
+    complained_decision = TextAreaField(_l("Quyết định hoặc hành vi hành chính bị khiếu nại"), validators=[Optional(), _max_length("complained_decision")], **F)
+    request_text = TextAreaField(_l("Yêu cầu của người khiếu nại"), validators=[Optional(), _max_length("request_text")], **F)
     is_group = BooleanField(_l("Đơn của nhiều người (đông người)"))
     group_size = IntegerField(_l("Số người cùng ký đơn"), invalid_value_message=_l("Số người phải là một số nguyên."), validators=[
-        Optional(), NumberRange(min=2, max=100000, message=_l("Số người phải từ 2 trở lên."))])
-    representative = StringField(_l("Người đại diện"), validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
+        Optional(), NumberRange(*CASE_NUMBER_RANGE["group_size"], message=_l("Số người phải từ 2 trở lên."))])
+    representative = StringField(_l("Người đại diện"), validators=[Optional(), _max_length("representative")], **F)
     attachments = MultipleFileField(_l("Tệp đính kèm (ảnh JPEG, PNG, WebP hoặc PDF)"))
     consent = BooleanField(_l("Tôi đã đọc thông báo về xử lý dữ liệu cá nhân ở trên và đồng ý để cơ quan xử lý thông tin tôi cung cấp; tôi cam đoan nội dung trình bày là đúng sự thật."))
     token = HiddenField()
@@ -176,6 +182,7 @@ class LookupForm(FlaskForm):
 
 
 class AddInfoForm(FlaskForm):
+    token = HiddenField()  # names this form's held files (see services.held)
     text = TextAreaField(_l("Thông tin bổ sung"), validators=[Optional(), Length(max=10000, message=TOO_LONG)], **F)
     attachments = MultipleFileField(_l("Tệp đính kèm (ảnh JPEG, PNG, WebP hoặc PDF)"))
     website = StringField(_l("Để trống ô này"))

@@ -19,12 +19,12 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from .. import clock
+from ..domain.limits import CASE_TEXT_MAX
 from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_tax_code, clean_text
 
 # Text fields (cleaned by clean_text, optional) and their maximum length, as in CaseForm.
-TEXT = {"full_name": 200, "company_name": 300, "address": 300, "subject": 200, "content": 20000,
-        "incident_place": 300, "complained_decision": 5000, "request_text": 5000, "representative": 200}
-EMAIL_MAX = 254
+TEXT = {name: limit for name, limit in CASE_TEXT_MAX.items() if name != "email"}
+EMAIL_MAX = CASE_TEXT_MAX["email"]
 CHECKED = ("cccd", "tax_code", "phone")  # cleaned, then normalised by domain.validation
 FLAGS = ("anonymous", "info_only_ack", "is_group", "consent")
 CHOICES = ("commune_id", "unit_id", "service_id")

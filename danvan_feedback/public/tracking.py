@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, session, url_for
@@ -17,10 +18,11 @@ from ..domain.codes import normalize_tracking_code
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
 from ..models import Attachment, Case, CaseEvent
+from ..services import held as held_files
 from ..services.receipts import held_pin
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import StorageError
-from .formparts import _read_files
+from .formparts import TryFiles, files_of_try, held_files_allowed, hold_for_next_try, token_ok
 from .forms import MESSAGES, AddInfoForm, LookupForm
 from .views import _lookup_limit, _submit_limit, accepted, bp, storage
 
@@ -109,6 +111,8 @@ def _case_page(case, form, status_code=200, **extra):
         .order_by(CaseEvent.seq)).scalars().all()
     files = db.session.execute(select(Attachment).where(Attachment.case_id == case.id)
                                .order_by(Attachment.id)).scalars().all()
+    if not token_ok(form.token.data or ""):
+        form.token.data = uuid.uuid4().hex
     from ..services.survey import invitation_for  # survey (issue 4): invite to rate a resolved case
     return render_template("public/case_status.html", case=case, events=events, files=files,
                            form=form, status=status_label(case.status), event_label=event_label,
@@ -125,6 +129,31 @@ def case_status(code: str):
     return _case_page(case, AddInfoForm())
 
 
+def _add_info_errors(form: AddInfoForm, case, tried: TryFiles) -> bool:
+    """Point at what is wrong with this try of the "bổ sung" form; whether anything is."""
+    ok = form.validate()
+    if form.website.data:
+        form.text.errors = list(form.text.errors) + [_("Biểu mẫu không gửi được.")]
+        ok = False
+    if tried.errors:
+        form.attachments.errors = list(form.attachments.errors) + tried.errors
+        ok = False
+    if ok and not form.text.data and not tried.all:
+        form.text.errors = list(form.text.errors) + [_("Vui lòng nhập thông tin hoặc chọn tệp để bổ sung.")]
+        ok = False
+    if ok and not st.citizen_may_add(case.status):
+        form.text.errors = list(form.text.errors) + [str(MESSAGES["case_closed"])]
+        ok = False
+    return not ok
+
+
+def _add_info_again(case, form: AddInfoForm, tried: TryFiles, status: int):
+    """The case page with the "bổ sung" form as typed; its files held for the next try."""
+    token = form.token.data or ""
+    held, not_kept = hold_for_next_try(tried, token, held_files_allowed(token))
+    return _case_page(case, form, status, held=held, files_dropped=not_kept)
+
+
 @bp.post("/ho-so/<code>/bo-sung")
 @limiter.limit(_submit_limit, deduct_when=accepted)
 def add_info(code: str):
@@ -133,32 +162,20 @@ def add_info(code: str):
     if redirect_resp:
         return redirect_resp
     form = AddInfoForm()
-    ok = form.validate()
-    if form.website.data:
-        form.text.errors = list(form.text.errors) + [_("Biểu mẫu không gửi được.")]
-        ok = False
-    files, file_errors = _read_files("attachments")
-    if file_errors:
-        form.attachments.errors = list(form.attachments.errors) + file_errors
-        ok = False
-    if ok and not form.text.data and not files:
-        form.text.errors = list(form.text.errors) + [_("Vui lòng nhập thông tin hoặc chọn tệp để bổ sung.")]
-        ok = False
-    if ok and not st.citizen_may_add(case.status):
-        form.text.errors = list(form.text.errors) + [str(MESSAGES["case_closed"])]
-        ok = False
-    if not ok:
-        return _case_page(case, form, 422)
+    tried = files_of_try(form.token.data or "", honeypot=bool(form.website.data))
+    if _add_info_errors(form, case, tried):
+        return _add_info_again(case, form, tried, 422)
     try:
-        add_information(case, form.text.data or "", files, storage=storage(), now=_now(),
+        add_information(case, form.text.data or "", tried.all, storage=storage(), now=_now(),
                         tz=current_app.config["BABEL_DEFAULT_TIMEZONE"])
     except StorageError as exc:
         log.error("storage error while adding information: errno=%s", exc.errno)
         form.text.errors = list(form.text.errors) + [str(MESSAGES["storage_failed"])]
-        return _case_page(case, form, 503)
+        return _add_info_again(case, form, tried, 503)
     except ValueError:
         form.text.errors = list(form.text.errors) + [str(MESSAGES["case_closed"])]
-        return _case_page(case, form, 422)
+        return _add_info_again(case, form, tried, 422)
+    held_files.release(tried.held, storage())  # filed with the case (a copy in its transaction)
     flash(_("Đã ghi nhận thông tin bổ sung của bạn."), "success")
     return redirect(url_for("public.case_status", code=case.tracking_code), code=303)
 

@@ -12,7 +12,7 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 from ..extensions import file_stores
 from ..domain.register_import import ImportProblem
@@ -118,6 +118,24 @@ def _progress_saver(job_id: int, low: int, high: int):
     return save
 
 
+def _side_progress(job_id: int, low: int, high: int):
+    """The import step's progress. The import is one transaction (``register_import.apply``), so its
+    progress is recorded beside it: on PostgreSQL through a connection of its own, committed at
+    once; on SQLite the import holds the database's only write lock until it commits, so nothing
+    is recorded (the page shows the check's progress, then the result)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    last = {"p": -1}
+
+    def save(fraction: float) -> None:
+        p = low + int((high - low) * min(max(fraction, 0.0), 1.0))
+        if p - last["p"] >= 2:
+            last["p"] = p
+            with db.engine.begin() as conn:
+                conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(progress=p))
+    return save
+
+
 def _unknown_words(plan: svc.Plan) -> dict[str, list[str]]:
     out: dict[str, set[str]] = {"kind": set(), "unit": set()}
     for p in plan.problems:
@@ -146,7 +164,7 @@ def run_next(cfg, now: datetime, job_id: int | None = None, tz: str = "Asia/Ho_C
         summary = plan.as_json(MAX_PROBLEMS_SHOWN)
         summary["unknown_words"] = _unknown_words(plan)
         if step == "import":
-            result = svc.apply(plan, actor_id=actor, now=now, tz=tz, progress=_progress_saver(jid, 60, 99))
+            result = svc.apply(plan, actor_id=actor, now=now, tz=tz, progress=_side_progress(jid, 60, 99))
             summary["result"] = {"created": result.created, "updated": result.updated,
                                  "unchanged": plan.unchanged + result.unchanged, "events": result.events}
         done = _finish(jid, claimed_at, result_json=json.dumps(summary, ensure_ascii=False),

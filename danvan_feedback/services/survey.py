@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
-from ..domain import status as st
+from ..domain.vocabulary import Status
 from ..extensions import db
 from ..models import Case, CaseEvent, OutboxMessage
 from ..models.survey import (SurveyAnswer, SurveyCriterion, SurveyPoint, SurveyResponse,
@@ -273,12 +273,12 @@ def mark_spam(response: SurveyResponse, *, is_spam: bool, reason: str, actor_id:
 
 def case_is_resolved(case: Case) -> bool:
     """Resolved, or closed after having been resolved (a CaseEvent to "resolved")."""
-    if case.status == st.RESOLVED:
+    if case.status == Status.RESOLVED:
         return True
-    if case.status != st.CLOSED:
+    if case.status != Status.CLOSED:
         return False
     return bool(db.session.execute(select(exists().where(
-        CaseEvent.case_id == case.id, CaseEvent.to_status == st.RESOLVED))).scalar())
+        CaseEvent.case_id == case.id, CaseEvent.to_status == Status.RESOLVED))).scalar())
 
 
 def rating_unit_id(case: Case) -> int | None:
@@ -328,10 +328,8 @@ def invite_after_resolution(case: Case, now: datetime) -> OutboxMessage | None:
     mid = message_id("survey-invite", case.tracking_code)
     if db.session.execute(select(exists().where(OutboxMessage.message_id == mid))).scalar():
         return None
-    from ..links import public_url
+    # the e-mail's link (the tracking page) is built by its template (``public_url``), not here
     return enqueue(to=email, subject=_l("Mời bạn đánh giá việc giải quyết hồ sơ %(code)s", code=case.tracking_code),
-                   template="survey_invite",
-                   context={"case": case, "url": public_url("survey.rate_case", code=case.tracking_code),
-                            "track_url": public_url("public.track", ma=case.tracking_code)},
+                   template="survey_invite", context={"case": case},
                    purpose="survey-invite", ref=case.tracking_code, now=now,
                    locale=case.locale or "vi", case_id=case.id)

@@ -110,3 +110,47 @@ def test_held_files_nobody_came_back_for_are_swept(client, app, runner):
     assert "removed 1 orphan" in runner.invoke(args=["attachments", "sweep"]).output
     assert stored_files(app) == []
     assert LocalStorage(app.config["UPLOAD_DIR"]).sweep(set(), 3600) == []
+
+
+# --- the "bổ sung" form of a case page holds its files the same way ---------------------------------
+
+def add_info(client, code: str, data: dict, files=(), tokens=None):
+    tokens = tokens or form_tokens(client, f"/ho-so/{code}")
+    payload = {**tokens, **data, "attachments": [(io.BytesIO(b), n) for b, n in files]}
+    return client.post(f"/ho-so/{code}/bo-sung", data=payload, content_type="multipart/form-data")
+
+
+def test_a_photo_added_to_a_case_survives_an_error_and_is_filed_with_the_addition(client, app):
+    code, _pin = receipt_codes(client, post_case(client, "khieu_nai", complaint()))
+    tokens = form_tokens(client, f"/ho-so/{code}")
+    assert tokens.get("token")  # the "bổ sung" form has its own token, naming what it holds
+    # a good photo and a file that is refused: the refusal is said, the photo is held
+    resp = add_info(client, code, {"text": "Ảnh biên bản làm việc."},
+                    [(jpeg_bytes(), "bien-ban.jpg"), (b"MZ\x90\x00 exe", "virus.pdf")], tokens)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "không được chấp nhận" in html
+    assert "Đã đính kèm: bien-ban.jpg" in html and "Xoá tệp này" in html and "Ảnh biên bản làm việc." in html
+    assert re.search(rf'name="token" type="hidden" value="{tokens["token"]}"', html)  # the same form again
+    refs = HELD.findall(html)
+    assert len(refs) == 1 and len(stored_files(app)) == 1  # the photo, held; the refused file nowhere
+    # the second try sends only the held reference: the addition carries the photo
+    resp = add_info(client, code, {"text": "Ảnh biên bản làm việc.", "held": refs}, tokens=tokens)
+    assert resp.status_code == 303
+    with app.app_context():
+        names = db.session.execute(select(Attachment.original_name).order_by(Attachment.id)).scalars().all()
+        keys = set(db.session.execute(select(Attachment.storage_key)).scalars())
+    assert names == ["bien-ban.jpg"]
+    assert {p.name for p in stored_files(app)} == keys  # the held copy is gone
+
+
+def test_a_held_photo_of_the_addition_can_be_removed(client, app):
+    code, _pin = receipt_codes(client, post_case(client, "khieu_nai", complaint()))
+    tokens = form_tokens(client, f"/ho-so/{code}")
+    html = add_info(client, code, {"text": "x" * 10001}, [(jpeg_bytes(), "a.jpg")], tokens).get_data(as_text=True)
+    refs, keys = HELD.findall(html), DROP.findall(html)
+    assert len(refs) == 1 and len(stored_files(app)) == 1
+    # removed, and nothing else typed: "nothing to add" is said, the held copy is deleted
+    resp = add_info(client, code, {"text": "", "held": refs, "drop_held": keys[0]}, tokens=tokens)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Vui lòng nhập thông tin hoặc chọn tệp" in html and "a.jpg" not in html
+    assert stored_files(app) == [] and count(app, Attachment) == 0

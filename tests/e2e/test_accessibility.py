@@ -33,7 +33,8 @@ def assert_accessible(page) -> None:
         pytest.fail("\n".join(lines))
 
 
-@pytest.mark.parametrize("path", ["/", "/tra-cuu", "/quyen-rieng-tu", "/khong-co-trang-nay"]
+@pytest.mark.parametrize("path", ["/", "/tra-cuu", "/quyen-rieng-tu", "/khong-co-trang-nay", "/khao-sat",
+                                  "/khao-sat/cam-on", "/so-lieu", "/dang-nhap"]
                          + [f"/gui/{k}" for k in KINDS])
 def test_page(page, path):
     resp = page.goto(path)

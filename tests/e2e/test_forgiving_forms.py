@@ -145,6 +145,50 @@ def test_a_photo_survives_an_error(browser, live_server, live_app, javascript):
         db.session.remove()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_photo_added_to_a_case_survives_an_error(browser, live_server, live_app, javascript):
+    """Issue 14: the "bổ sung" form of a case page holds its files like the filing form: after a
+    refused file, the good photo is still attached ("Đã đính kèm", with "Xoá tệp này") and the
+    accepted addition carries it; with or without JavaScript, on a 390×844 phone."""
+    from tests.e2e.helpers import file_complaint, gps_jpeg
+    ctx = browser.new_context(base_url=live_server, java_script_enabled=javascript, **PHONE)
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    try:
+        code, _pin = file_complaint(page)
+        page.goto(f"/ho-so/{code}")
+        text = f"Gửi thêm ảnh biên bản ({'js' if javascript else 'no-js'})"
+        page.get_by_label("Thông tin bổ sung").fill(text)
+        page.get_by_label(label("Tệp đính kèm")).set_input_files(files=[
+            {"name": "bien-ban.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg()},
+            {"name": "virus.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00 not a pdf"}])
+        with page.expect_navigation():
+            page.get_by_role("button", name="Gửi bổ sung").click()
+        expect(page.locator(".error-summary")).to_contain_text("virus.pdf")
+        held = page.locator("#held-files li")
+        expect(held).to_have_count(1)
+        expect(held).to_contain_text("Đã đính kèm: bien-ban.jpg")
+        expect(held.get_by_label("Xoá tệp này")).not_to_be_checked()
+        expect(page.get_by_label("Thông tin bổ sung")).to_have_value(text)
+        assert page.get_by_label(label("Tệp đính kèm")).evaluate("e => e.files.length") == 0  # nothing to choose again
+        if javascript:  # (axe needs scripts)
+            assert_accessible(page)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Gửi bổ sung").click()
+        expect(page.locator(".notice-success")).to_have_text("Đã ghi nhận thông tin bổ sung của bạn.")
+        expect(page.locator("ul.files")).to_contain_text("bien-ban.jpg")
+    finally:
+        ctx.close()
+    from danvan_feedback.models import Attachment, CaseEvent
+    with live_app.app_context():
+        case = db.session.execute(select(Case).where(Case.tracking_code == code)).scalar_one()
+        names = db.session.execute(select(Attachment.original_name).where(Attachment.case_id == case.id)).scalars().all()
+        added = db.session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                           CaseEvent.action == "citizen_added")).scalars().all()
+        assert names == ["bien-ban.jpg"] and len(added) == 1
+        db.session.remove()
+
+
 def test_switching_language_keeps_what_was_typed(browser, live_server):
     """Issue 14: switching to English in the middle of a form loses nothing (without JavaScript too)."""
     ctx = browser.new_context(base_url=live_server, java_script_enabled=False, **PHONE)

@@ -57,12 +57,12 @@ def test_two_factor_enrolment_works_on_the_phone_that_holds_the_authenticator(pa
     page.wait_for_url("**/can-bo/")
 
 
-def _inspector(live_app) -> str:
+def _inspector(live_app, username: str = "tt.phone", role: str = "inspector") -> str:
     secret = pyotp.random_base32()
     with live_app.app_context():
-        user = db.session.execute(select(User).where(User.username == "tt.phone")).scalar_one_or_none()
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
-            user = User(username="tt.phone", role="inspector", password_hash=hash_password(PASSWORD),
+            user = User(username=username, role=role, password_hash=hash_password(PASSWORD),
                         full_name="Thanh tra điện thoại")
             db.session.add(user)
         user.totp_secret, user.totp_last_step = secret, None
@@ -96,12 +96,24 @@ def test_inbox_on_a_phone_is_a_list_of_tappable_cards(new_context, live_app):
     assert_accessible(page)  # no sideways scrolling at 390 px, 0 serious axe issues
     box = card.bounding_box()
     assert box["width"] <= 390 and box["height"] >= 48
+    # the staff menu is folded into one line on a phone: the first card starts on the first screen
+    menu = page.locator("details.staffmenu")
+    expect(menu.get_by_role("link", name="Hộp thư đơn")).to_be_hidden()
+    first = page.locator("table.inbox tbody tr").first.bounding_box()
+    assert menu.bounding_box()["height"] <= 50 and first["y"] + first["height"] <= 844
+    expect(page.locator("nav.staffbar")).to_be_hidden()
     # code, kind, title, deadline and state all within the card, on screen without scrolling sideways
     for cell in ("c-code", "c-kind", "c-title", "c-due", "c-status"):
         b = card.locator(f"td.{cell}").bounding_box()
         assert b is not None and b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1
     link = card.get_by_role("link", name=code).bounding_box()
     assert link["height"] >= 24
+    # the menu opens with a tap (no JavaScript needed: a <details> disclosure), each link a full-width target
+    menu.locator("summary").click()
+    expect(menu.get_by_role("link", name="Hộp thư đơn")).to_be_visible()
+    expect(menu.get_by_role("button", name=re.compile("^Đăng xuất"))).to_be_visible()
+    assert_accessible(page)
+    menu.locator("summary").click()
     # tapping anywhere on the card (here: its title) opens the case
     card.scroll_into_view_if_needed()
     title = card.locator("td.c-title").bounding_box()
@@ -188,7 +200,8 @@ def test_accept_a_case_through_its_action_page_with_a_confirmation(new_context, 
 
 STAFF_PAGES = ["/can-bo/", "/can-bo/hop-thu", "/can-bo/bao-cao/", "/can-bo/tiep-cong-dan/",
                "/can-bo/tiep-cong-dan/moi", "/can-bo/tiep-cong-dan/doi-thoai", "/can-bo/tiep-cong-dan/buoi-tiep",
-               "/can-bo/vao-so-don", "/can-bo/don-chuyen-cho-phuc-dap", "/can-bo/khao-sat/"]
+               "/can-bo/vao-so-don", "/can-bo/don-chuyen-cho-phuc-dap", "/can-bo/khao-sat/",
+               "/can-bo/tiep-cong-dan/doi-thoai/moi", "/can-bo/tiep-cong-dan/buoi-tiep/moi"]
 
 
 def test_staff_pages_on_a_phone_are_accessible(new_context, live_app):
@@ -207,4 +220,30 @@ def test_staff_pages_on_a_phone_are_accessible(new_context, live_app):
         except BaseException as exc:  # pytest.fail is a BaseException: collect every page's problems
             failures.append(str(exc))
         shot(page, path.strip("/").replace("/", "-") or "home")
+    assert not failures, "\n".join(failures)
+
+
+ADMIN_PAGES = ["/can-bo/quan-tri/", "/can-bo/quan-tri/cai-dat", "/can-bo/quan-tri/don-vi",
+               "/can-bo/quan-tri/don-vi/them", "/can-bo/quan-tri/mau-van-ban", "/can-bo/quan-tri/mau-van-ban/them",
+               "/can-bo/quan-tri/ngay-nghi", "/can-bo/quan-tri/nguoi-dung", "/can-bo/quan-tri/nguoi-dung/them",
+               "/can-bo/quan-tri/thoi-han", "/can-bo/khao-sat/diem", "/can-bo/khao-sat/phieu",
+               "/can-bo/khao-sat/tieu-chi", "/can-bo/mat-khau", "/can-bo/nhap-so-cu/", "/can-bo/bao-cao/da-chot"]
+
+
+def test_administration_pages_on_a_phone_are_accessible(new_context, live_app):
+    """The rest of the console (administration, survey points and questions, old registers, frozen
+    reports, new reception records), as an administrator: the same bar as the inspector's pages."""
+    page = new_context().new_page()
+    _sign_in(page, "qt.a11y", _inspector(live_app, "qt.a11y", "admin"))
+    failures = []
+    for path in ADMIN_PAGES:
+        resp = page.goto(path)
+        if resp.status != 200:
+            failures.append(f"{path}: HTTP {resp.status}")
+            continue
+        try:
+            assert_accessible(page)
+        except BaseException as exc:  # collect every page's problems
+            failures.append(str(exc))
+        shot(page, path.strip("/").replace("/", "-"))
     assert not failures, "\n".join(failures)
