@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from ..domain import analysis_queries as aq
-from ..domain import report_queries as rq
-from ..domain.periods import Period
-from ..extensions import db
-from ..models import CaseKind, Unit
-from . import labels as L
+from ...domain import analysis_queries as aq
+from ...domain import report_queries as rq
+from ...domain.periods import Period
+from ...extensions import db
+from ...models import CaseKind, Unit
+from ... import report_labels as L
 from .exports import safe_cell
-from .service import _due_function, period_title
+from .figures import _due_function, period_title
 
 CHANNEL_LABELS = {"web": L._l("Cổng trực tuyến"), "api": L._l("Hệ thống khác (Open311)"),
                   "reception": L._l("Tiếp công dân"), "import": L._l("Nhập từ sổ cũ"),
@@ -45,7 +45,7 @@ class WorkingDays:
     the range, then a subtraction per pair), the same days as ``WorkCalendar.working_days_between``."""
 
     def __init__(self, start: date, end: date):
-        from ..services.intake import load_calendar
+        from ..intake import load_calendar
         cal = load_calendar(start, (end - start).days + 1)
         days = pd.date_range(start, end, freq="D")
         flags = np.fromiter((cal.is_working_day(d.date()) for d in days), dtype=np.int32, count=len(days))
@@ -104,8 +104,8 @@ def _overdue(rows: list[dict], period: Period, kinds: dict, units: dict) -> pd.D
 def _satisfaction(w: rq.Window, units: dict, small_sample: int) -> pd.DataFrame:
     cols = ["unit", "factor", "answers", "responses", "mean", "share", "small"]
     try:
-        from ..survey.queries import answer_rows, response_counts
-        from ..domain.survey_stats import summarise
+        from ..survey_results import answer_rows, response_counts
+        from ...domain.survey_stats import summarise
     except ImportError:
         return pd.DataFrame(columns=cols)
     rows = [r for r in answer_rows(w.since, w.until, ("unit", "factor"))]
@@ -162,7 +162,7 @@ def case_table(data: dict, chunk: int = 5000):
     """The flat case table in chunks of rows (already display-ready, no personal data)."""
     kinds, units, wd = data["kinds"], data["units"], data["wd"]
     wd_end = wd.start + timedelta(days=len(wd.cum) - 2)
-    from ..labels import status_label
+    from ...labels import status_label
     outcomes = {k: str(v) for k, v in L.OUTCOME_LABELS.items()}
     for rows in aq.cases(db.session.connection(), data["window"], data["dialect"], chunk):
         df = pd.DataFrame(rows, columns=aq.CASE_COLUMNS, dtype=object)
