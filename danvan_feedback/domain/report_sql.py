@@ -14,13 +14,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .status import ALL
+from .status import OPEN as OPEN_STATUSES
+from .vocabulary import Kind, Status
 
 
-OPEN = ("received", "accepted", "in_progress", "waiting_citizen")
-DONE = ("resolved", "closed")
+
+OPEN = tuple(s for s in ALL if s in OPEN_STATUSES)
+DONE = (Status.RESOLVED, Status.CLOSED)
 # The processing decisions of a letter (domain brief §6; TT 06/2025 form 02/XLD).
 DECISIONS = ("accept", "refuse", "transfer", "guide", "store", "merge")
-FEEDBACK_KINDS = ("gop_y", "phan_anh", "kien_nghi")
+FEEDBACK_KINDS = (Kind.GOP_Y, Kind.PHAN_ANH, Kind.KIEN_NGHI)
 # The instant an event takes effect. When decisions carry an effective date of their own, this is
 # the one place to read it from.
 EVENT_AT = "created_at"

@@ -31,7 +31,8 @@ from ..models import Case, CaseKind, IssuedDocument
 from ..public.forms import MESSAGES as PUBLIC_MESSAGES
 from ..public.formparts import _fill_choices, _read_files, _resolve_choices
 from ..services import letters as svc
-from ..services.intake import local_date, submission_from, submit_case
+from ..services import uow
+from ..services.intake import local_date, submission_from
 from .. import console
 from ..console import guard_blueprint, requires
 from .forms import CHANNELS, SIGNATORIES, AgencyReplyForm, IssueForm, LetterForm
@@ -130,20 +131,11 @@ def _received_at(received_on, now: datetime) -> datetime:
                     tzinfo=ZoneInfo(_tz())).astimezone(timezone.utc)
 
 
-def _issue_receipt(case: Case, receipt, now: datetime, cfg) -> None:
-    """The receipt (biên nhận) of a newly registered letter, and its PIN held for the slip."""
-    try:
-        svc.issue_document(case.id, "bien_nhan", actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
-                           storage=file_stores.documents, number=None, issued_on=None,
-                           signer=current_user.full_name or current_user.username,
-                           template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url(),
-                           show_identity=True)
-        db.session.commit()
-    except svc.LetterError:
-        db.session.rollback()  # the letter is registered; the receipt can be issued from the case
-    # sealed: the session cookie is signed but readable, and carries no PIN
+def _hold_pin(case_id: int, pin: str | None, now: datetime) -> None:
+    """The new letter's PIN, held for its slip; sealed: the session cookie is signed but readable,
+    and carries no PIN."""
     session["letter_receipt"] = current_keyring().seal(
-        {"case_id": case.id, "pin": receipt.pin, "at": now.isoformat()}, "session.letter_receipt")
+        {"case_id": case_id, "pin": pin, "at": now.isoformat()}, "session.letter_receipt")
 
 
 @bp.route("/vao-so-don", methods=["GET", "POST"])
@@ -186,12 +178,14 @@ def register():
     sub.sender_doc_no = form.sender_doc_no.data or None
     sub.sender_doc_date = form.sender_doc_date.data
     sub.registered_by_id = current_user.id
-    receipt = submit_case(sub, files, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=_tz())
-    case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
+    receipt = svc.register_letter(sub, files, actor=current_user._get_current_object(), storage=file_stores.attachments,
+                                  doc_storage=file_stores.documents, pin_key=cfg["PIN_HMAC_KEY"], now=now, tz=_tz(),
+                                  signer=current_user.full_name or current_user.username,
+                                  template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url())
     if not receipt.duplicate:
-        _issue_receipt(case, receipt, now, cfg)
+        _hold_pin(receipt.case_id, receipt.pin, now)
     flash(_("Đã vào sổ đơn, mã tra cứu %(code)s.", code=receipt.code), "success")
-    return redirect(url_for("letters.slip", case_id=case.id), code=303)
+    return redirect(url_for("letters.slip", case_id=receipt.case_id), code=303)
 
 
 def _track_url() -> str:
@@ -273,12 +267,20 @@ def issue(case_id: int):
         return render_case(_load(case_id), status_code=422,
                            error=(first.errors[0] if first else _msg(err.code)), values=values)
     cfg = current_app.config
-    try:
-        issued = svc.issue_document(case_id, doc_type, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
-                                    storage=file_stores.documents, number=form.number.data, issued_on=form.issued_on.data,
-                                    signer=form.signer.data or "", agency=form.agency.data or "", note=form.note.data or "",
-                                    template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url())
-        db.session.commit()
+    kept: list[str] = []
+
+    def work():
+        for key in kept:  # the file of an attempt run again (its transaction was rolled back)
+            file_stores.documents.delete(key)
+        issued = svc.issue_document(case_id, doc_type, actor=current_user._get_current_object(), now=clock.now(),
+                                    tz=_tz(), storage=file_stores.documents, number=form.number.data,
+                                    issued_on=form.issued_on.data, signer=form.signer.data or "",
+                                    agency=form.agency.data or "", note=form.note.data or "",
+                                    template_dir=cfg["DOC_TEMPLATE_DIR"], track_url=_track_url(), begin=False)
+        kept[:] = [issued.document.storage_key]
+        return issued
+    try:  # one rule for writes: the case's lock, the checks, the number, one commit
+        issued = uow.run_write(work, cleanup=lambda: [file_stores.documents.delete(k) for k in kept])
     except svc.LetterError as exc:
         return _case_error(case_id, exc, "issue_document")
     tpl = docs.load_template(doc_type, cfg["DOC_TEMPLATE_DIR"])
@@ -302,12 +304,12 @@ def agency_reply(case_id: int):
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         values["_action"] = "agency_reply"
         return render_case(_load(case_id), status_code=422, error=" ".join(file_errors), values=values)
-    try:
-        svc.record_agency_reply(case_id, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
-                                storage=file_stores.attachments, agency=form.agency.data or "", doc_no=form.doc_no.data or "",
-                                doc_date=form.doc_date.data, summary=form.summary.data or "",
-                                file=files[0] if files else None)
-        db.session.commit()
+    try:  # one rule for writes: the case's lock, the checks, one commit (run again on a transient refusal)
+        uow.run_write(lambda: svc.record_agency_reply(
+            case_id, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),
+            storage=file_stores.attachments, agency=form.agency.data or "", doc_no=form.doc_no.data or "",
+            doc_date=form.doc_date.data, summary=form.summary.data or "", file=files[0] if files else None,
+            begin=False))
     except svc.LetterError as exc:
         return _case_error(case_id, exc, "agency_reply")
     flash(_("Đã ghi văn bản phúc đáp."), "success")

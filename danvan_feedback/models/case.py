@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain import kinds
 from ..crypto import EncryptedText, cccd_key, current_keyring, phone_key
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -109,6 +110,11 @@ class Case(db.Model):
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="case", order_by="Attachment.id")
     events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.seq")
+
+    @property
+    def has_attempts(self) -> bool:
+        """Resolved a first and possibly a second time (complaints): the case page shows "lần n"."""
+        return kinds.has_attempts(self.kind_code)
 
 
 class CaseVerifier(db.Model):

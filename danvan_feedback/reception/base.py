@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     request,
 )
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,12 +21,12 @@ from werkzeug.datastructures import MultiDict
 
 from .. import policy
 from ..extensions import csrf, db
-from ..models import CaseKind
+from ..models import CaseKind, User
+from ..labels import HANDLING
 from .. import console
 from ..console import guard_blueprint
 from .forms import (
     CASE_ACTION_LABELS,
-    HANDLING_LABELS,
     HEAD_LABELS,
     MESSAGES,
     TYPE_LABELS,
@@ -60,7 +63,7 @@ def _kinds() -> list[CaseKind]:
 
 
 def _labels() -> dict:
-    return {"type": TYPE_LABELS, "head": HEAD_LABELS, "handling": HANDLING_LABELS,
+    return {"type": TYPE_LABELS, "head": HEAD_LABELS, "handling": HANDLING,
             "case_action": CASE_ACTION_LABELS}
 
 
@@ -87,3 +90,21 @@ def _args() -> dict:
     """What links to other pages of the list carry: never the search words."""
     return {k: v for k, v in _source().items() if k not in ("trang", "q") and v}
 
+
+
+def _conflict(exc) -> dict:
+    """What the 409 notice says when a save lost a race (``uow.Conflict`` from the service): who
+    saved the item last, and when. The form below it shows the item as it is now."""
+    db.session.rollback()
+    if exc.code == "gone":
+        abort(404)
+    who = db.session.get(User, exc.params["who_id"]) if exc.params.get("who_id") else None
+    name = (who.full_name or who.username) if who else "—"
+    at = format_datetime(exc.params["at"], "HH:mm:ss dd/MM/yyyy") if exc.params.get("at") else "—"
+    if exc.code == "session_exists":
+        return {"title": _("Buổi tiếp này đã được ghi — buổi tiếp của bạn CHƯA được ghi thêm"),
+                "text": _("%(who)s đã ghi buổi tiếp cùng ngày, cùng hình thức lúc %(at)s. Mỗi ngày chỉ có một "
+                          "buổi tiếp mỗi hình thức; hãy xem danh sách buổi tiếp.", who=name, at=at)}
+    return {"title": _("Mục này vừa được người khác thay đổi — thay đổi của bạn CHƯA được lưu"),
+            "text": _("%(who)s đã lưu mục này lúc %(at)s%(fields)s.", who=name, at=at, fields="") + " "
+            + _("Biểu mẫu dưới đây là nội dung hiện tại; hãy xem lại rồi lưu lại nếu vẫn cần thay đổi.")}

@@ -19,11 +19,12 @@ from flask_login import current_user
 from .. import clock
 from .. import policy
 from ..extensions import db, file_stores
-from ..labels import status_label
+from ..labels import staff_status_label
 from ..models.reception import DialogueSession
 from ..public.forms import file_error_message
 from ..storage import RejectedFile, clean_upload
 from ..services import reception as service
+from ..services import uow
 from .forms import (
     MESSAGES,
     DialogueFilterForm,
@@ -31,7 +32,7 @@ from .forms import (
 )
 from ..domain.reception import dialogue_errors, parse_codes
 from ..console import requires
-from .base import (PER_PAGE, _add_errors, _args, _page, _source,
+from .base import (PER_PAGE, _add_errors, _args, _conflict, _page, _source,
                    _token_ok, bp)
 
 
@@ -90,10 +91,21 @@ def _check_dialogue(form: DialogueForm):
     return ok, v, case_ids, minutes, extra
 
 
-def _render_dialogue_form(form, dialogue=None, status=200, extra=None):
+def _render_dialogue_form(form, dialogue=None, status=200, extra=None, conflict=None):
     file_again = request.method == "POST" and bool(request.files.get("minutes") and request.files["minutes"].filename)
+    version = None
+    if dialogue is not None:  # a refused save keeps the version the user started from
+        version = request.form.get("version") if status == 422 else None
+        version = version or service.record_version(dialogue)
     return render_template("reception/dialogue_form.html", form=form, dialogue=dialogue, extra_errors=extra or {},
-                           file_again=file_again), status
+                           file_again=file_again and not conflict, version=version, conflict=conflict), status
+
+
+def _dialogue_page(d: DialogueSession) -> DialogueForm:
+    form = DialogueForm(formdata=None, obj=d)
+    form.case_codes.data = "\n".join(c.tracking_code for c in d.cases)
+    form.token.data = uuid.uuid4().hex
+    return form
 
 
 @bp.route("/doi-thoai/moi", methods=["GET", "POST"])
@@ -107,8 +119,8 @@ def dialogue_new():
     ok, v, case_ids, minutes, extra = _check_dialogue(form)
     if not ok:
         return _render_dialogue_form(form, status=422, extra=extra)
-    dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=file_stores.minutes, actor_id=current_user.id,
-                                                   now=clock.now(), token=form.token.data)
+    dialogue_id, duplicate = service.save_dialogue(v, case_ids, minutes, storage=file_stores.minutes,
+                                                   actor_id=current_user.id, now=clock.now(), token=form.token.data)
     if duplicate:
         flash(_("Buổi đối thoại này đã được ghi trước đó; không ghi thêm lần nữa."), "info")
     else:
@@ -127,7 +139,7 @@ def _dialogue_or_404(dialogue_id: int) -> DialogueSession:
 @requires(policy.can_view_reception_log)
 def dialogue_detail(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
-    return render_template("reception/dialogue_detail.html", d=d, status_label=status_label,
+    return render_template("reception/dialogue_detail.html", d=d, status_label=staff_status_label,
                            can_edit=policy.can_log_reception(current_user))
 
 
@@ -136,16 +148,18 @@ def dialogue_detail(dialogue_id: int):
 def dialogue_edit(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
     if request.method == "GET":
-        form = DialogueForm(obj=d)
-        form.case_codes.data = "\n".join(c.tracking_code for c in d.cases)
-        form.token.data = uuid.uuid4().hex
-        return _render_dialogue_form(form, d)
+        return _render_dialogue_form(_dialogue_page(d), d)
     form = DialogueForm()
     ok, v, case_ids, minutes, extra = _check_dialogue(form)
     if not ok:
         return _render_dialogue_form(form, d, 422, extra)
-    service.save_dialogue(v, case_ids, minutes, storage=file_stores.minutes, actor_id=current_user.id, now=clock.now(),
-                          dialogue_id=d.id)
+    try:
+        service.save_dialogue(v, case_ids, minutes, storage=file_stores.minutes, actor_id=current_user.id,
+                              now=clock.now(), dialogue_id=d.id, seen_version=request.form.get("version"))
+    except uow.Conflict as exc:  # saved by someone else since this page was opened
+        conflict = _conflict(exc)
+        d = _dialogue_or_404(dialogue_id)
+        return _render_dialogue_form(_dialogue_page(d), d, 409, conflict=conflict)
     flash(_("Đã lưu thay đổi của buổi đối thoại."), "success")
     return redirect(url_for("reception.dialogue_detail", dialogue_id=dialogue_id), code=303)
 

@@ -22,6 +22,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from .. import clock
 from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_text
+from ..labels import HANDLING
 from ..public.forms import MESSAGES as PUBLIC_MESSAGES
 from ..public.forms import TOO_LONG
 
@@ -52,8 +53,6 @@ MESSAGES = {
 
 TYPE_LABELS = {"regular": _l("Thường xuyên"), "periodic": _l("Định kỳ"), "unscheduled": _l("Đột xuất")}
 HEAD_LABELS = {"in_person": _l("Người đứng đầu tiếp trực tiếp"), "delegated": _l("Ủy quyền cho cấp phó")}
-HANDLING_LABELS = {"accepted": _l("Tiếp nhận đơn"), "guided": _l("Trả lại đơn, hướng dẫn"),
-                   "transferred": _l("Chuyển đơn đến cơ quan có thẩm quyền")}
 CASE_ACTION_LABELS = {"none": _l("Không gắn hồ sơ"), "create": _l("Tạo hồ sơ mới từ lượt tiếp này"),
                       "link": _l("Liên kết với hồ sơ đã có (theo mã)")}
 
@@ -117,7 +116,7 @@ class VisitForm(FlaskForm):
                       default="first")
     previous_agency = StringField(_l("Cơ quan đã giải quyết trước đây"),
                                   validators=[Optional(), Length(max=300, message=TOO_LONG)], **FN)
-    handling = Radio(_l("Hướng xử lý"), HANDLING_LABELS)
+    handling = Radio(_l("Hướng xử lý"), HANDLING)
     handling_agency = StringField(_l("Cơ quan được chuyển đến hoặc được hướng dẫn đến"),
                                   validators=[Optional(), Length(max=300, message=TOO_LONG)], **FN)
     follow_up = TextAreaField(_l("Theo dõi kết quả giải quyết"),
@@ -189,7 +188,7 @@ class VisitFilterForm(FlaskForm):
     reception_type = SelectField(_l("Hình thức tiếp"), validate_choice=False, default="",
                                  choices=_choices({"": _l("Tất cả"), **TYPE_LABELS}))
     handling = SelectField(_l("Hướng xử lý"), validate_choice=False, default="",
-                           choices=_choices({"": _l("Tất cả"), **HANDLING_LABELS}))
+                           choices=_choices({"": _l("Tất cả"), **HANDLING}))
     group = SelectField(_l("Đoàn đông người"), validate_choice=False, default="",
                         choices=_choices({"": _l("Tất cả"), "yes": _l("Chỉ đoàn đông người"),
                                           "no": _l("Không phải đoàn")}))

@@ -12,17 +12,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from .. import policy
 from ..extensions import db
 from ..models.reception import ReceptionSession, ReceptionVisit
+from ..services import reception as service
+from ..services import uow
 from .. import console
 from .forms import HEAD_LABELS, TYPE_LABELS, SessionForm
 from ..console import requires
-from .base import _add_errors, _token_ok, bp
+from .base import _add_errors, _conflict, _token_ok, bp
 
 console.register("reception.sessions", _l("Buổi tiếp của Thủ trưởng"), policy.can_view_reception_log,
               _l("Các buổi tiếp định kỳ, đột xuất của Thủ trưởng (trực tiếp hoặc ủy quyền); lượt tiếp thuộc buổi tiếp."), 42)
@@ -84,8 +85,9 @@ def sessions():
                            can_log=policy.can_log_reception(current_user))
 
 
-def _render(form, status=200, extra=None):
-    return render_template("reception/session_form.html", form=form, extra_errors=extra or {}, today=clock.today()), status
+def _render(form, status=200, extra=None, conflict=None):
+    return render_template("reception/session_form.html", form=form, extra_errors=extra or {}, today=clock.today(),
+                           conflict=conflict), status
 
 
 @bp.route("/buoi-tiep/moi", methods=["GET", "POST"])
@@ -108,22 +110,21 @@ def session_new():
         errors["head_mode"] = "choice_required"
     if not form.chair.data:
         errors["chair"] = "required"
-    if not errors and db.session.execute(select(ReceptionSession.id).where(
-            ReceptionSession.held_on == form.held_on.data,
-            ReceptionSession.reception_type == form.reception_type.data)).first():
-        errors["held_on"] = "session_duplicate"
+    # one session per day and type: checked by the service under that day's lock (a 409 naming who)
     _add_errors(form, errors)
     extra = {} if _token_ok(form.token.data) else {"token": _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")}
     if not ok or errors or extra:
         return _render(form, 422, extra)
-    s = ReceptionSession(held_on=form.held_on.data, reception_type=form.reception_type.data,
-                         head_mode=form.head_mode.data, chair=form.chair.data, location=form.location.data or None,
-                         notes=form.notes.data or None, submission_token=form.token.data,
-                         created_by_id=current_user.id, created_at=clock.now())
-    db.session.add(s)
     try:
-        db.session.commit()
-    except IntegrityError:  # the same form sent twice
-        db.session.rollback()
-    flash(_("Đã ghi buổi tiếp ngày %(d)s.", d=form.held_on.data.strftime("%d/%m/%Y")), "success")
+        _sid, duplicate = service.record_session(
+            held_on=form.held_on.data, reception_type=form.reception_type.data, head_mode=form.head_mode.data,
+            chair=form.chair.data, location=form.location.data or None, notes=form.notes.data or None,
+            token=form.token.data, actor_id=current_user.id, now=clock.now())
+    except uow.Conflict as exc:  # one session per day and type: recorded already, or a moment ago
+        _add_errors(form, {"held_on": "session_duplicate"})
+        return _render(form, 409, conflict=_conflict(exc))
+    if duplicate:
+        flash(_("Buổi tiếp này đã được ghi trước đó; không ghi thêm lần nữa."), "info")
+    else:
+        flash(_("Đã ghi buổi tiếp ngày %(d)s.", d=form.held_on.data.strftime("%d/%m/%Y")), "success")
     return redirect(url_for("reception.sessions"), code=303)

@@ -23,13 +23,13 @@ from .. import clock
 from .. import policy
 from ..domain.codes import normalize_tracking_code
 from ..extensions import db, file_stores
-from ..labels import status_label
+from ..labels import HANDLING, staff_status_label
 from ..models import CaseKind
 from ..models.reception import ReceptionVisit
 from ..services import identity as ident
 from ..services import reception as service
+from ..services import uow
 from .forms import (
-    HANDLING_LABELS,
     HEAD_LABELS,
     MESSAGES,
     TYPE_LABELS,
@@ -39,7 +39,7 @@ from .forms import (
 )
 from ..domain.reception import visit_errors
 from ..console import requires
-from .base import (PER_PAGE, _add_errors, _args, _kinds, _labels, _page, _source, _token_ok, bp)
+from .base import (PER_PAGE, _add_errors, _args, _conflict, _kinds, _labels, _page, _source, _token_ok, bp)
 from .sessions import check_visit_session, session_choices
 
 
@@ -50,7 +50,7 @@ def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
         date_from=None if form.date_from.errors else form.date_from.data,
         date_to=None if form.date_to.errors else form.date_to.data,
         reception_type=form.reception_type.data if form.reception_type.data in TYPE_LABELS else "",
-        handling=form.handling.data if form.handling.data in HANDLING_LABELS else "",
+        handling=form.handling.data if form.handling.data in HANDLING else "",
         group=form.group.data if form.group.data in ("yes", "no") else "",
         q=(form.q.data or "")[:200])
     return form, f
@@ -78,7 +78,7 @@ def visits_export():
     _form, f = _filters()
     labels = {"type": {k: str(v) for k, v in TYPE_LABELS.items()},
               "head": {k: str(v) for k, v in HEAD_LABELS.items()},
-              "handling": {k: str(v) for k, v in HANDLING_LABELS.items()},
+              "handling": {k: str(v) for k, v in HANDLING.items()},
               "yes": _("Có"), "first": _("Lần đầu"), "repeat": _("Tái diễn"),
               "header": [_("Số thứ tự"), _("Ngày tiếp"), _("Hình thức tiếp"), _("Người đứng đầu tiếp"),
                          _("Họ và tên"), _("Địa chỉ"), _("Tóm tắt nội dung"), _("Phân loại đơn"),
@@ -124,10 +124,14 @@ def _check_visit(form: VisitForm):
     return ok, v, kind, link_case_id, extra
 
 
-def _render_visit_form(form, visit=None, status=200, extra=None, protected=False):
+def _render_visit_form(form, visit=None, status=200, extra=None, protected=False, conflict=None):
     _fill_kinds(form)
+    version = None
+    if visit is not None:  # a refused save keeps the version the user started from
+        version = (request.form.get("version") if status == 422 else None) or service.record_version(visit)
     return render_template("reception/visit_form.html", form=form, visit=visit, labels=_labels(),
-                           extra_errors=extra or {}, protected=protected), status
+                           extra_errors=extra or {}, protected=protected, version=version,
+                           conflict=conflict), status
 
 
 def _saved_flash(saved: service.VisitSaved) -> None:
@@ -173,7 +177,7 @@ def _render_visit(visit: ReceptionVisit, *, revealed: bool = False, error: str |
     protected = policy.is_visit_protected(visit)
     show_identity = revealed or not protected
     return render_template("reception/visit_detail.html", visit=visit, labels=_labels(),
-                           serial=service.serial_label(visit), status_label=status_label,
+                           serial=service.serial_label(visit), status_label=staff_status_label,
                            show_identity=show_identity, protected=protected, revealed=revealed,
                            may_reveal=protected and not revealed and ident.may_see_visit(user, visit),
                            show_cccd=show_identity and policy.can_log_reception(user),
@@ -228,6 +232,20 @@ def visit_reveal(visit_id: int):
 IDENTITY_FIELDS = ("citizen_name", "citizen_address", "cccd")
 
 
+def _visit_page(visit: ReceptionVisit, protected: bool) -> VisitForm:
+    """The edit form as the visit is now; a protected visitor's identity is never pre-filled."""
+    form = VisitForm(formdata=None, obj=visit)
+    form.is_repeat.data = "repeat" if visit.is_repeat else "first"
+    form.case_action.data = "link" if visit.case_id else "none"
+    form.tracking_code.data = visit.case.tracking_code if visit.case else ""
+    form.session_id.data = str(visit.session_id) if visit.session_id else ""
+    form.token.data = uuid.uuid4().hex
+    if protected:
+        for name in IDENTITY_FIELDS:
+            form[name].data = ""
+    return form
+
+
 @bp.route("/<int:visit_id>/sua", methods=["GET", "POST"])
 @requires(policy.can_log_reception)
 def visit_edit(visit_id: int):
@@ -238,16 +256,7 @@ def visit_edit(visit_id: int):
         abort(403)
     protected = policy.is_visit_protected(visit)
     if request.method == "GET":
-        form = VisitForm(obj=visit)
-        form.is_repeat.data = "repeat" if visit.is_repeat else "first"
-        form.case_action.data = "link" if visit.case_id else "none"
-        form.tracking_code.data = visit.case.tracking_code if visit.case else ""
-        form.session_id.data = str(visit.session_id) if visit.session_id else ""
-        form.token.data = uuid.uuid4().hex
-        if protected:
-            for name in IDENTITY_FIELDS:
-                form[name].data = ""
-        return _render_visit_form(form, visit, protected=protected)
+        return _render_visit_form(_visit_page(visit, protected), visit, protected=protected)
     form = VisitForm()
     if protected:
         for name in IDENTITY_FIELDS:
@@ -260,9 +269,16 @@ def visit_edit(visit_id: int):
                 form[name].data = ""
         return _render_visit_form(form, visit, 422, extra, protected=protected)
     cfg = current_app.config
-    saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=clock.now(), link_case_id=link_case_id,
-                                 kind=kind, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"],
-                                 token=form.token.data, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
+    try:
+        saved = service.update_visit(visit.id, v, actor_id=current_user.id, now=clock.now(), link_case_id=link_case_id,
+                                     kind=kind, storage=file_stores.attachments, pin_key=cfg["PIN_HMAC_KEY"],
+                                     token=form.token.data, tz=cfg["BABEL_DEFAULT_TIMEZONE"],
+                                     seen_version=request.form.get("version"))
+    except uow.Conflict as exc:  # saved by someone else since this page was opened
+        conflict = _conflict(exc)
+        visit = _visit_or_404(visit_id)
+        protected = policy.is_visit_protected(visit)
+        return _render_visit_form(_visit_page(visit, protected), visit, 409, protected=protected, conflict=conflict)
     flash(_("Đã lưu thay đổi của lượt tiếp số %(n)s.", n=saved.serial_label), "success")
     if saved.case_code and saved.case_pin:
         flash(_("Đã tạo hồ sơ %(code)s. Mã PIN để công dân tra cứu: %(pin)s — ghi vào phiếu hẹn; mã PIN chỉ hiện một lần.",

@@ -20,6 +20,7 @@ from ..domain.letters import effective_date_error, is_late_entry
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent
 from ..storage import CleanFile, LocalStorage
+from . import uow
 from .audit import append_audit
 from .intake import local_date
 from .triage import Ctx, TriageError
@@ -60,6 +61,10 @@ def decision_ctx(case: Case, ctx: Ctx, *, effective_on: date | None, doc_no: str
             raise TriageError("signed_after_effect", field="signed_on")
     if doc_no:
         year = (signed_on or effective_on).year
+        # A number is used once a year across all cases: the case's lock does not cover another case
+        # deciding with the same number at the same moment, the year's lock does (released at the
+        # commit or rollback of the decision; SQLite's write lock already covers the whole database).
+        uow.lock_name(f"decision_doc_no:{year}", begin=False)
         taken = db.session.execute(select(CaseEvent.id).where(
             CaseEvent.doc_no == doc_no, CaseEvent.doc_signed_on >= date(year, 1, 1),
             CaseEvent.doc_signed_on <= date(year, 12, 31)).limit(1)).first()

@@ -1,28 +1,29 @@
 """The office's records of a case: numbered documents issued from it, and the replies of the agencies
 letters were transferred to. Each write locks the case first (one rule for writes), checks, changes,
-and writes one ``CaseEvent``; the view commits once.
+and writes one ``CaseEvent``; the caller commits once (the views through ``uow.run_write``).
 
-(Registering a letter itself is ``services.intake.submit_case`` with the letter's received date:
-the same durable path, tracking code and PIN as a web submission.)
+Registering a letter (:func:`register_letter`) is ``services.intake.submit_case`` with the letter's
+received date (the same durable path, tracking code and PIN as a web submission) and, in the same
+transaction, its receipt (biên nhận) numbered in the register of its year: one commit for both.
 """
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from .. import documents as docs
 from .. import policy
 from ..domain.letters import effective_date_error
+from ..domain.vocabulary import Kind, Status
 from ..extensions import db
 from ..models import AgencyReply, Attachment, Case, CaseEvent, IssuedDocument, OrgSetting
 from ..storage import CleanFile, LocalStorage
 from . import uow
 from .events import append_event
-from .intake import local_date
+from .intake import Receipt, local_date, submit_case
 
 
 class LetterError(ValueError):
@@ -31,10 +32,10 @@ class LetterError(ValueError):
         self.code, self.field, self.params = code, field, params
 
 
-def lock_case(case_id: int) -> Case:
-    """Begin the write and lock the case row before reading what is validated (SQLite: BEGIN
-    IMMEDIATE; PostgreSQL: SELECT … FOR UPDATE)."""
-    case = uow.lock_case(case_id)
+def lock_case(case_id: int, *, begin: bool = True) -> Case:
+    """Lock the case row before reading what is validated (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+    SELECT … FOR UPDATE); ``begin`` starts the write transaction first."""
+    case = uow.lock_case(case_id, begin=begin)
     if case is None:
         raise LetterError("not_found")
     return case
@@ -48,8 +49,8 @@ def last_event_on(case: Case, tz: str) -> date | None:
 
 # Issued documents ---------------------------------------------------------------------------------
 
-KIND_WORDS = {"khieu_nai": "khiếu nại", "to_cao": "tố cáo", "kien_nghi": "kiến nghị",
-              "phan_anh": "phản ánh", "gop_y": "góp ý"}
+KIND_WORDS = {Kind.KHIEU_NAI: "khiếu nại", Kind.TO_CAO: "tố cáo", Kind.KIEN_NGHI: "kiến nghị",
+              Kind.PHAN_ANH: "phản ánh", Kind.GOP_Y: "góp ý"}
 CHANNEL_WORDS = {"post": "qua bưu điện", "in_person": "nộp trực tiếp", "email": "thư điện tử",
                  "phone": "điện thoại", "web": "cổng thông tin điện tử", "api": "hệ thống liên thông",
                  "reception": "tại buổi tiếp công dân"}
@@ -58,15 +59,15 @@ CHANNEL_WORDS = {"post": "qua bưu điện", "in_person": "nộp trực tiếp",
 def applicable(case: Case) -> list[str]:
     """Which documents make sense for the case as it stands."""
     out = ["bien_nhan"]
-    if case.status in ("received", "transferred", "accepted", "in_progress"):
+    if case.status in (Status.RECEIVED, Status.TRANSFERRED, Status.ACCEPTED, Status.IN_PROGRESS):
         out.append("phieu_chuyen")
-    if case.status in ("received", "guided"):
+    if case.status in (Status.RECEIVED, Status.GUIDED):
         out.append("phieu_huong_dan")
     if case.accepted_on is not None:
         out.append("tb_thu_ly")
-    if case.status in ("received", "rejected"):
+    if case.status in (Status.RECEIVED, Status.REJECTED):
         out.append("tb_khong_thu_ly")
-    if case.kind_code == "khieu_nai" and case.accepted_on is not None:
+    if case.kind_code == Kind.KHIEU_NAI and case.accepted_on is not None:
         out.append("qd_giai_quyet")
     return out
 
@@ -120,14 +121,15 @@ class Issued:
 
 def issue_document(case_id: int, doc_type: str, *, actor, now: datetime, tz: str, storage: LocalStorage,
                    number: int | None, issued_on: date | None, signer: str, agency: str = "", note: str = "",
-                   template_dir: str | None = None, track_url: str = "", show_identity: bool = True) -> Issued:
+                   template_dir: str | None = None, track_url: str = "", show_identity: bool = True,
+                   begin: bool = True) -> Issued:
     """Give the document its number in the register of its series and year, render the DOCX, keep it.
 
     The number is the register's next one, or the one typed (an office that numbers on paper);
     a number already used in that register and year is refused (``duplicate_number``). The unique
-    constraint is the last guard against a race.
+    constraint is the last guard against a race. Every check comes before anything is written.
     """
-    case = lock_case(case_id)
+    case = lock_case(case_id, begin=begin)
     receipt_only = doc_type == "bien_nhan" and policy.can_view_letter_receipt(actor, case)
     if not (policy.can_issue_documents(actor, case) or receipt_only):
         raise LetterError("forbidden")
@@ -145,9 +147,7 @@ def issue_document(case_id: int, doc_type: str, *, actor, now: datetime, tz: str
         raise LetterError("required", "note")
     tpl = docs.load_template(doc_type, template_dir)
     year = issued_on.year
-    if db.engine.dialect.name == "postgresql":  # one writer per register and year (SQLite: BEGIN IMMEDIATE)
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
-                           {"k": 12_000_000_000 + zlib.crc32(f"{tpl.series}:{year}".encode())})
+    uow.lock_name(f"register:{tpl.series}:{year}", begin=False)  # one writer per register and year
     if number is None:
         number = (db.session.execute(select(func.max(IssuedDocument.number)).where(
             IssuedDocument.series == tpl.series, IssuedDocument.year == year)).scalar() or 0) + 1
@@ -177,14 +177,43 @@ def issue_document(case_id: int, doc_type: str, *, actor, now: datetime, tz: str
     return Issued(doc, data)
 
 
+def register_letter(sub, files: list[CleanFile], *, actor, storage: LocalStorage, doc_storage: LocalStorage,
+                    pin_key: str, now: datetime, tz: str, signer: str, template_dir: str | None,
+                    track_url: str) -> Receipt:
+    """A letter into the register: its case, and its receipt (biên nhận) with the next number of
+    the receipt register of the year, in one transaction (``submit_case(then=…)``). Two clerks at
+    once get two numbers, unique and without a gap. The receipt is skipped, never the letter, when
+    its checks refuse it (it can then be issued from the case page); the same form sent twice
+    (same token) returns the first registration, without a second receipt."""
+    kept: list[str] = []
+
+    def drop_docs() -> None:
+        while kept:
+            doc_storage.delete(kept.pop())
+
+    def receipt_doc(receipt: Receipt) -> None:
+        drop_docs()  # the file of an attempt run again (its transaction was rolled back)
+        try:
+            issued = issue_document(receipt.case_id, "bien_nhan", actor=actor, now=now, tz=tz, storage=doc_storage,
+                                    number=None, issued_on=None, signer=signer, template_dir=template_dir,
+                                    track_url=track_url, show_identity=True, begin=False)
+        except LetterError:
+            return  # refused by its checks, before anything was written
+        kept.append(issued.document.storage_key)
+
+    return submit_case(sub, files, storage=storage, pin_key=pin_key, now=now, tz=tz, then=receipt_doc,
+                       then_cleanup=drop_docs)
+
+
 # Agency replies -----------------------------------------------------------------------------------
 
 def record_agency_reply(case_id: int, *, actor, now: datetime, tz: str, storage: LocalStorage, agency: str,
-                        doc_no: str, doc_date: date | None, summary: str, file: CleanFile | None) -> AgencyReply:
+                        doc_no: str, doc_date: date | None, summary: str, file: CleanFile | None,
+                        begin: bool = True) -> AgencyReply:
     """Văn bản phúc đáp: the agency a letter was transferred to answers. Recorded with the event
     ``agency_reply`` (form 02/XLD counts them). Its date can be neither in the future nor before
     the case's previous event; the same number twice in a year on one case is a double entry."""
-    case = lock_case(case_id)
+    case = lock_case(case_id, begin=begin)
     if not (policy.can_triage(actor) and policy.can_view_case(actor, case)):
         raise LetterError("forbidden")
     if case.transfer_agency is None:
@@ -240,7 +269,7 @@ def awaiting_reply(*, today: date, days: int, limit: int = 500) -> list[tuple[Ca
              .group_by(CaseEvent.case_id).subquery())
     rows = db.session.execute(
         select(Case, func.coalesce(urges.c.n, 0)).outerjoin(urges, urges.c.case_id == Case.id)
-        .where(Case.status == "transferred", Case.transfer_date.is_not(None),
+        .where(Case.status == Status.TRANSFERRED, Case.transfer_date.is_not(None),
                Case.transfer_date <= today - timedelta(days=days), Case.id.not_in(replied))
         .order_by(Case.transfer_date, Case.id).limit(limit)).all()
     return [(c, (today - c.transfer_date).days, n) for c, n in rows]

@@ -61,5 +61,6 @@ def test_bad_input_keeps_what_was_typed_and_writes_nothing(client, app):
     assert count(app, ReceptionSession) == 0
     assert client.post(URL, data=session_form(client)).status_code == 303
     dup = client.post(URL, data=session_form(client, chair="Phó Giám đốc"))
-    assert dup.status_code == 422 and "Đã có buổi tiếp cùng ngày" in dup.get_data(as_text=True)
+    assert dup.status_code == 409 and "Đã có buổi tiếp cùng ngày" in dup.get_data(as_text=True)
+    assert "CHƯA được ghi thêm" in dup.get_data(as_text=True) and "Phó Giám đốc" in dup.get_data(as_text=True)
     assert count(app, ReceptionSession) == 1

@@ -153,6 +153,10 @@ def test_csv_is_streamed_with_bom_and_anonymised(client, office):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][0] == "Số hồ sơ (nội bộ)" and len(rows) == 15
     assert SECRET_NAME not in body.decode() and "0912345678" not in body.decode()
+    # statuses in the staff's words (case P waits for the citizen, case J was guided), never "bạn"
+    text = body.decode("utf-8-sig")
+    assert "Đang chờ công dân bổ sung thông tin" in text and "Đã hướng dẫn công dân" in text
+    assert "bạn" not in text
 
 
 def test_cells_are_neutralised():

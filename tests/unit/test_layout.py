@@ -298,3 +298,86 @@ def test_the_exceptions_are_still_needed():
     modules, functions = sizes()
     assert [m for m in MODULE_EXCEPTIONS if modules.get(m, 0) <= MODULE_MAX_LINES] == []
     assert [f for f in FUNCTION_EXCEPTIONS if functions.get(f, 0) <= FUNCTION_MAX_LINES] == []
+
+
+# ---------------------------------------------------------------- one vocabulary
+
+VOCABULARY_SCOPE = ("danvan_feedback/domain/", "danvan_feedback/services/")
+# (module, word): a string equal to a status, kind or outcome that is not one, with the reason.
+VOCABULARY_EXCEPTIONS = {
+    ("danvan_feedback/services/survey.py", "resolved"): "the survey summary's key (the citizen's answer)",
+}
+# Modules (or packages, ending in "/") left for later, with the reason. Shrink this list; never grow it.
+VOCABULARY_EXEMPT = {
+    # the register import's own words of old registers, split into packages by that work (issue 16)
+    # while the vocabulary came in: convert them with it
+    "danvan_feedback/domain/register_import/": "register import: words of old registers",
+    "danvan_feedback/domain/register_sample.py": "register import: generated sample registers",
+    "danvan_feedback/services/register_import/": "register import: writes the imported rows",
+}
+
+
+def _exempt(rel: str) -> bool:
+    return any(rel == m or (m.endswith("/") and rel.startswith(m)) for m in VOCABULARY_EXEMPT)
+
+
+def vocabulary_words() -> set[str]:
+    from danvan_feedback.domain.vocabulary import Kind, Outcome, Status
+    return {m.value for enum in (Status, Kind, Outcome) for m in enum}
+
+
+def bare_words(source: str, words: set[str]) -> list[tuple[int, str]]:
+    """(line, word) of each string literal equal to one of ``words`` (docstrings aside)."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return sorted((node.lineno, node.value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in words
+                  and id(node) not in docstrings)
+
+
+def test_the_word_finder_sees_literals_but_not_docstrings():
+    source = '"""received"""\ndef f(c):\n    """closed"""\n    return c.status == "received" or {"to_cao": 1}\n'
+    assert bare_words(source, {"received", "closed", "to_cao"}) == [(4, "received"), (4, "to_cao")]
+
+
+def test_statuses_kinds_and_outcomes_are_enum_members_in_domain_and_services():
+    """``domain/`` and ``services/`` name a status, a built-in kind or an outcome by its
+    ``domain.vocabulary`` member, never by the bare string (SQL text aside)."""
+    words = vocabulary_words()
+    offenders = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT.parent).as_posix()
+        if not rel.startswith(VOCABULARY_SCOPE) or rel.endswith("/vocabulary.py") or _exempt(rel):
+            continue
+        found = [(n, w) for n, w in bare_words(path.read_text(encoding="utf-8"), words)
+                 if (rel, w) not in VOCABULARY_EXCEPTIONS]
+        if found:
+            offenders[rel] = found
+    assert offenders == {}, f"use the domain.vocabulary members: {offenders}"
+
+
+def test_the_vocabulary_exceptions_are_still_needed():
+    words = vocabulary_words()
+    stale = [key for key in VOCABULARY_EXCEPTIONS
+             if key[1] not in {w for _n, w in bare_words((ROOT.parent / key[0]).read_text(encoding="utf-8"), words)}]
+    stale += [m for m in VOCABULARY_EXEMPT
+              if not any(bare_words(p.read_text(encoding="utf-8"), words)
+                         for p in ((ROOT.parent / m).rglob("*.py") if m.endswith("/") else [ROOT.parent / m]))]
+    assert stale == []
+
+
+def test_templates_compare_no_kind_code():
+    """Kinds are data: a template asks a flag (``kind.contests_decision``, ``case.has_attempts``), and
+    names a built-in kind, if ever, as ``Kind.MEMBER``."""
+    from danvan_feedback.domain.vocabulary import Kind
+    codes = "|".join(k.value for k in Kind)
+    pattern = re.compile(rf"""['"]({codes})['"]""")
+    offenders = {}
+    for path in sorted((ROOT.parent / "templates").rglob("*.html")):
+        lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+        if lines:
+            offenders[path.relative_to(ROOT.parent).as_posix()] = lines
+    assert offenders == {}, f"kind codes in templates: {offenders}"
