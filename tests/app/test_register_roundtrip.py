@@ -16,7 +16,8 @@ from danvan_feedback.domain.register_sample import letters as sample_letters
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Unit
 from danvan_feedback.labels import HANDLING as HANDLING_LABELS
-from danvan_feedback.reception.forms import HEAD_LABELS, TYPE_LABELS
+from danvan_feedback.labels import HEAD_MODE as HEAD_LABELS
+from danvan_feedback.labels import RECEPTION_TYPE as TYPE_LABELS
 from danvan_feedback.services.reception import VisitFilters, export_visits_csv
 from danvan_feedback.reports import service, workbook
 from tests.app.test_register_import import today, write_xlsx
