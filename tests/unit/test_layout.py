@@ -166,6 +166,29 @@ def test_services_take_urls_as_arguments():
     assert offenders == {}, f"pass the URL in instead: {offenders}"
 
 
+REQUEST_STATE = {"request", "session", "url_for"}
+
+
+def request_reads(source: str) -> list[int]:
+    """Lines importing the request's state from Flask (``from flask import request``, ``session``,
+    ``url_for``) or reading it as ``flask.request``."""
+    return sorted({n.lineno for n in ast.walk(ast.parse(source))
+                   if (isinstance(n, ast.ImportFrom) and n.module == "flask"
+                       and any(a.name in REQUEST_STATE for a in n.names))
+                   or (isinstance(n, ast.Attribute) and n.attr in REQUEST_STATE
+                       and isinstance(n.value, ast.Name) and n.value.id == "flask")})
+
+
+def test_services_never_read_the_request():
+    """Services run in views, commands, workers and tests alike: what a request carries (the form,
+    the session, the address) reaches them as arguments. (``flask_login`` is import-linter's.)"""
+    src = "from flask import current_app, request\nimport flask\nx = flask.session\ny = current_app.config\n"
+    assert request_reads(src) == [1, 3]
+    offenders = {rel: lines for rel, lines in offending_modules(request_reads, set()).items()
+                 if rel.startswith(f"{PACKAGE}/services/")}
+    assert offenders == {}, f"pass what the request carries as arguments: {offenders}"
+
+
 # ---------------------------------------------------------------- one clock
 
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
