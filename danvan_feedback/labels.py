@@ -104,6 +104,9 @@ COMPLEXITY = {Complexity.NORMAL: _l("Thông thường"), Complexity.COMPLEX: _l(
 # How a reception visit was handled (form 01/TCD).
 HANDLING = {Handling.ACCEPTED: _l("Tiếp nhận đơn"), Handling.GUIDED: _l("Trả lại đơn, hướng dẫn"),
             Handling.TRANSFERRED: _l("Chuyển đơn đến cơ quan có thẩm quyền")}
+# The reception log (form 01/TCD): how citizens were received, and whether the head received them in person.
+RECEPTION_TYPE = {"regular": _l("Thường xuyên"), "periodic": _l("Định kỳ"), "unscheduled": _l("Đột xuất")}
+HEAD_MODE = {"in_person": _l("Người đứng đầu tiếp trực tiếp"), "delegated": _l("Ủy quyền cho cấp phó")}
 # How a case came in (cases.channel).
 CHANNEL = {
     "web": _l("Cổng trực tuyến"), "api": _l("Kết nối (API)"), "reception": _l("Tiếp công dân"),

@@ -21,7 +21,7 @@ cites its source:
 - 01/TCD (:func:`reception`): visits, reception sessions of the head, dialogues on distinct matters.
 
 A period's figures depend only on events dated before its end, so a past period reads the same
-whatever happens later (signed-off periods are frozen besides: ``reports.signoff``).
+whatever happens later (signed-off periods are frozen besides: ``services.reports.signoff``).
 """
 from __future__ import annotations
 

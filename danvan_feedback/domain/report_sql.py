@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .status import ALL
 from .status import OPEN as OPEN_STATUSES
-from .vocabulary import Kind, Status
+from .vocabulary import Kind, MatterState, Status
 
 
 
@@ -112,7 +112,7 @@ WITH ev AS (
       AS outcome_p,
     MAX(CASE WHEN action = 'urge' AND {IN_PERIOD} THEN 1 ELSE 0 END) AS urged,
     SUM(CASE WHEN action = 'agency_reply' AND {IN_PERIOD} THEN 1 ELSE 0 END) AS agency_replies,
-    SUM(CASE WHEN action = 'extend' AND {_BEFORE_E} AND from_status <> 'received' THEN 1 ELSE 0 END) AS ext_e,
+    SUM(CASE WHEN action = 'extend' AND {_BEFORE_E} AND from_status <> '{Status.RECEIVED}' THEN 1 ELSE 0 END) AS ext_e,
     MAX(CASE WHEN action = 'request_info' AND {_BEFORE_E} THEN 1 ELSE 0 END) AS paused_e,
     MAX(CASE WHEN action = 'mark_group' AND {_BEFORE_E} THEN 1 ELSE 0 END) AS grp_before,
     MAX(CASE WHEN action = 'mark_group' AND {EVENT_AT} >= :e THEN 1 ELSE 0 END) AS grp_after
@@ -122,8 +122,8 @@ WITH ev AS (
     CASE WHEN c.is_group AND (ev.grp_before = 1 OR ev.grp_after = 0) THEN 1 ELSE 0 END AS is_group,
     CASE WHEN c.is_anonymous THEN 1 ELSE 0 END AS is_anonymous, c.handling_unit_id, c.received_at,
     c.attempt, c.is_remote, c.accepted_on,
-    COALESCE(c.matter_state, CASE WHEN c.kind_code = 'khieu_nai' AND c.attempt = 2 THEN 'resolved_once'
-                                  ELSE 'not_yet' END) AS matter_state,
+    COALESCE(c.matter_state, CASE WHEN c.kind_code = '{Kind.KHIEU_NAI}' AND c.attempt = 2
+      THEN '{MatterState.RESOLVED_ONCE}' ELSE '{MatterState.NOT_YET}' END) AS matter_state,
     CASE WHEN c.received_at >= :s AND c.received_at < :e THEN 1 ELSE 0 END AS is_new,
     CASE WHEN c.received_at < :e AND (c.received_at >= :s OR ev.decided_at IS NULL OR ev.decided_at >= :s)
       THEN 1 ELSE 0 END AS in_xld,

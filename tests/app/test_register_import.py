@@ -359,3 +359,41 @@ def test_imported_cases_are_in_the_full_text_index_and_its_trigger_stays(app, ru
         conn = db.session.connection()
         conn.exec_driver_sql("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
         assert len(conn.exec_driver_sql("SELECT rowid FROM cases_fts WHERE cases_fts MATCH 'bao'").scalars().all()) == 1
+
+
+def test_a_failure_while_writing_writes_nothing_and_the_import_can_run_again(app, runner, tmp_path, monkeypatch):
+    """The write is one transaction: a failure after some batches went in (the disk full, say)
+    leaves no case, no event, no identity; on SQLite the full-text trigger and the connection's page
+    cache are as before. The same file then imports whole."""
+    from danvan_feedback.services.register_import import write
+    unit = unit_names(app)[0]
+    path = write_xlsx(tmp_path / "so.xlsx", small_register(unit))
+    before = counts(app)
+    real = write._insert_letters
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(write, "BATCH", 1)
+    monkeypatch.setattr(write, "_insert_letters", failing)
+    result = runner.invoke(args=["import", "letters", path])
+    assert result.exit_code != 0 and isinstance(result.exception, OSError)
+    assert len(calls) == 2   # the first batch was written in the transaction, then rolled back
+    assert counts(app) == before
+    with app.app_context():
+        conn = db.session.connection()
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND name = 'cases_fts_ai'").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() != -write.SQLITE_CACHE_KIB
+        db.session.rollback()
+    monkeypatch.setattr(write, "_insert_letters", real)
+    again = runner.invoke(args=["import", "letters", path])
+    assert again.exit_code == 0, again.output
+    assert "tạo mới 3" in again.output
+    with app.app_context():
+        assert verify_all() == []

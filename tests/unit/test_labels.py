@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from danvan_feedback import labels
+from danvan_feedback.domain.reception import HEAD_MODES, RECEPTION_TYPES
 from danvan_feedback.domain.triage import ACTIONS
 from danvan_feedback.domain.vocabulary import Complexity, Handling, MatterState, Outcome, Status
 
@@ -32,6 +33,7 @@ def test_every_action_outcome_and_small_set_has_a_label():
     assert set(labels.MATTER_STATE) == set(MatterState)
     assert set(labels.COMPLEXITY) == set(Complexity)
     assert set(labels.HANDLING) == set(Handling)
+    assert set(labels.RECEPTION_TYPE) == set(RECEPTION_TYPES) and set(labels.HEAD_MODE) == set(HEAD_MODES)
 
 
 def test_an_unknown_code_is_shown_as_itself():

@@ -19,7 +19,7 @@ from .. import bulk
 from ..audit import append_audit
 from ..events import GENESIS, append_event, case_digest, current_key, seal
 from ..intake import load_calendar, search_text
-from .plan import ACTOR, CHANNEL, EVENT_HOUR, SECRET_KINDS
+from .plan import ACTOR, CHANNEL, EVENT_HOUR, SECRET_KINDS, among
 
 # -- pass 2: write ---------------------------------------------------------------------------------
 
@@ -150,9 +150,8 @@ def _free_codes(n: int, taken: set[str]) -> list[str]:
     codes = tracking_codes(n, taken)
     while True:
         used = set()
-        for i in range(0, len(codes), 900):
-            used.update(db.session.execute(select(Case.tracking_code)
-                                           .where(Case.tracking_code.in_(codes[i:i + 900]))).scalars())
+        for cond in among(Case.tracking_code, codes):
+            used.update(db.session.execute(select(Case.tracking_code).where(cond)).scalars())
         if not used:
             return codes
         codes = [c for c in codes if c not in used] + tracking_codes(len(used), taken)

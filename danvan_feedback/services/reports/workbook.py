@@ -16,18 +16,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from ..domain import analysis_queries as aq
-from ..domain import report_queries as rq
-from ..domain.periods import Period
-from ..extensions import db
-from ..models import CaseKind, Unit
-from ..labels import CHANNEL, OUTCOME, staff_status_label
-from . import labels as L
+from ...domain import analysis_queries as aq
+from ...domain import report_queries as rq
+from ...domain.periods import Period
+from ...extensions import db
+from ...models import CaseKind, Unit
+from ...labels import ACTION, CHANNEL, OUTCOME, staff_status_label
+from ... import report_labels as L
 from .exports import safe_cell
-from .service import _due_function, period_title
+from .figures import _due_function, period_title
 
-DECISION_LABELS = {"accept": L._l("Thụ lý"), "refuse": L._l("Không thụ lý"), "transfer": L._l("Chuyển đơn"),
-                   "guide": L._l("Hướng dẫn"), "store": L._l("Lưu đơn"), "merge": L._l("Gộp đơn")}
 NO_UNIT = L._l("Chưa giao đơn vị")
 
 
@@ -42,7 +40,7 @@ class WorkingDays:
     the range, then a subtraction per pair), the same days as ``WorkCalendar.working_days_between``."""
 
     def __init__(self, start: date, end: date):
-        from ..services.intake import load_calendar
+        from ..intake import load_calendar
         cal = load_calendar(start, (end - start).days + 1)
         days = pd.date_range(start, end, freq="D")
         flags = np.fromiter((cal.is_working_day(d.date()) for d in days), dtype=np.int32, count=len(days))
@@ -101,8 +99,8 @@ def _overdue(rows: list[dict], period: Period, kinds: dict, units: dict) -> pd.D
 def _satisfaction(w: rq.Window, units: dict, small_sample: int) -> pd.DataFrame:
     cols = ["unit", "factor", "answers", "responses", "mean", "share", "small"]
     try:
-        from ..survey.queries import answer_rows, response_counts
-        from ..domain.survey_stats import summarise
+        from ..survey_results import answer_rows, response_counts
+        from ...domain.survey_stats import summarise
     except ImportError:
         return pd.DataFrame(columns=cols)
     rows = [r for r in answer_rows(w.since, w.until, ("unit", "factor"))]
@@ -184,7 +182,7 @@ def case_table(data: dict, chunk: int = 5000):
             out.append((int(r.id), kinds.get(r.kind_code, r.kind_code),
                         units.get(r.unit_id, "") if r.unit_id is not None and not pd.isna(r.unit_id) else "",
                         str(CHANNEL.get(r.channel, r.channel)), r.received_day, r.received_day[:7],
-                        int(r.received_day[:4]), str(DECISION_LABELS.get(r.decision, "")) if r.decision else "",
+                        int(r.received_day[:4]), str(ACTION.get(r.decision, "")) if r.decision else "",
                         r.decision_day or "", acc.iloc[i] or "",
                         outcomes.get(r.outcome, r.outcome or "") if r.outcome else "", r.outcome_day or "",
                         staff_status_label(r.status), proc.iloc[i], res.iloc[i], int(r.group_size or 0) if r.is_group else None,
