@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import insert
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
@@ -82,28 +81,3 @@ def insert_values(table, values: dict):
 @lru_cache(maxsize=32)
 def _insert_stmt(table):
     return insert(table)
-
-
-@lru_cache(maxsize=32)
-def _columns(mapper) -> tuple[tuple[str, str], ...]:
-    """(attribute key, column key) of every column attribute of ``mapper``, looked up once."""
-    return tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
-
-
-def insert_row(obj) -> None:
-    """INSERT the row of a new (transient) ORM object now (:func:`insert_values`), in the session's
-    transaction, and set its generated primary key on it.
-
-    Column defaults and types apply as for a flush; the object stays out of the session, a plain
-    record of what was written (reading a relationship from it loads nothing). An object already
-    added to the session is taken out of it first, so it is not inserted twice.
-    """
-    state = sa_inspect(obj)
-    if state.session_id is not None:
-        db.session.expunge(obj)
-    mapper = state.mapper
-    given = state.dict
-    values = {column: given[key] for key, column in _columns(mapper) if key in given}
-    pk = insert_values(mapper.local_table, values)
-    if pk is not None:
-        setattr(obj, mapper.get_property_by_column(mapper.primary_key[0]).key, pk)
