@@ -1,4 +1,6 @@
-"""Writing a few new rows without the session's unit of work, for the public submission path.
+"""Writing a few new rows without the session's unit of work, for the public submission path
+(and the two statements every write sends: ``BEGIN IMMEDIATE`` on SQLite, the reference data's
+version).
 
 :func:`insert_values` sends one ``INSERT`` straight to the driver, in the session's transaction:
 the statement is compiled by SQLAlchemy once per table, dialect and set of columns, with its column
@@ -72,8 +74,7 @@ def insert_values(table, values: dict):
             return None
         return cursor.fetchone()[0] if plan.returning else cursor.lastrowid
     except dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(plan.sql, params, exc, dialect.loaded_dbapi.Error,
-                                  dialect=dialect) from exc
+        _raise_as_sqlalchemy(dialect, plan.sql, params, exc)
     finally:
         cursor.close()
 
@@ -81,3 +82,50 @@ def insert_values(table, values: dict):
 @lru_cache(maxsize=32)
 def _insert_stmt(table):
     return insert(table)
+
+
+def _raise_as_sqlalchemy(dialect, sql: str, params, exc: Exception):
+    raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+
+
+def execute_plain(conn, sql: str) -> None:
+    """Run ``sql`` (no parameters, no result: ``BEGIN IMMEDIATE``) on ``conn`` straight at the
+    driver; through SQLAlchemy's execution when a listener watches the statements."""
+    if conn.dispatch.before_cursor_execute:
+        conn.exec_driver_sql(sql)
+        return
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        _raise_as_sqlalchemy(conn.dialect, sql, None, exc)
+    finally:
+        cursor.close()
+
+
+@lru_cache(maxsize=16)
+def _query_plan(dialect, statement) -> tuple[str, object]:
+    compiled = statement.compile(dialect=dialect)
+    values = compiled.construct_params()
+    names = compiled.positiontup if compiled.positional else list(values)  # names as the SQL holds them
+    processed = [values[n] if (p := compiled._bind_processors.get(n)) is None else p(values[n]) for n in names]
+    return compiled.string, (tuple(processed) if compiled.positional else dict(zip(names, processed)))
+
+
+def fetch_value(statement):
+    """The first column of the first row of ``statement`` (a constant SELECT of one text or number
+    column, e.g. the reference data's version), or None; sent straight to the driver, compiled once,
+    in the session's transaction."""
+    conn = db.session.connection()
+    if conn.dispatch.before_cursor_execute:
+        return conn.execute(statement).scalar()
+    sql, params = _query_plan(conn.dialect, statement)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        return row[0] if row else None
+    except conn.dialect.loaded_dbapi.Error as exc:
+        _raise_as_sqlalchemy(conn.dialect, sql, params, exc)
+    finally:
+        cursor.close()
