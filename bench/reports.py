@@ -3,7 +3,7 @@ cases on PostgreSQL.
 
 Seeds N cases (default 1,000,000) and one event per case in a fresh database on 127.0.0.1 (created
 and dropped here), in bulk on the server (``INSERT … SELECT`` over ``generate_series``: multi-row,
-no per-row round trip), then times (1) the year's tables (``reports.service.compute``: the four
+no per-row round trip), then times (1) the year's tables (``services.reports.figures.compute``: the four
 forms, deadlines, charts) against (2) a plain ``GROUP BY kind_code, status`` over the same rows,
 and (3) the streamed CSV export of all of them with its peak Python memory (tracemalloc) and the
 process's maximum resident size. Seeding is probed on 2% first and skipped, with the reason, when
@@ -83,7 +83,7 @@ def run(cases: int = 1_000_000, max_seed_seconds: float = 300.0) -> int:
     from danvan_feedback.domain import report_queries as rq
     from danvan_feedback.domain.periods import preset_period
     from danvan_feedback.extensions import db
-    from danvan_feedback.reports import exports, service
+    from danvan_feedback.services.reports import exports, figures
 
     url = pg_create(DB_NAME).replace("postgresql://", "postgresql+psycopg://", 1)
     tmp = tempfile.mkdtemp(prefix="bench-reports-")
@@ -119,8 +119,8 @@ def run(cases: int = 1_000_000, max_seed_seconds: float = 300.0) -> int:
                 ("plain GROUP BY kind, status", lambda: rq.plain_group_by(db.session.connection(), w)),
                 ("summary (02/XLD, 03/GQKN, 04/GQTC counts)", lambda: rq.summary(db.session.connection(), w)),
                 ("per-case history alone (rq.materialised)", lambda: _history_once(rq, db.session.connection(), w)),
-                ("all tables + charts (service.compute)",
-                 lambda: service.compute(period, "Asia/Ho_Chi_Minh", with_previous=False)),
+                ("all tables + charts (figures.compute)",
+                 lambda: figures.compute(period, "Asia/Ho_Chi_Minh", with_previous=False)),
             ):
                 best = None
                 for _ in range(2):
@@ -131,8 +131,8 @@ def run(cases: int = 1_000_000, max_seed_seconds: float = 300.0) -> int:
                 timings[label] = best
                 print(f"reports: {label:45s} {best * 1000:10.0f} ms (best of 2)")
             base = timings["plain GROUP BY kind, status"]
-            print(f"reports: all tables / plain GROUP BY = {timings['all tables + charts (service.compute)'] / base:.1f}x")
-            fig = service.compute(period, "Asia/Ho_Chi_Minh", with_previous=False)
+            print(f"reports: all tables / plain GROUP BY = {timings['all tables + charts (figures.compute)'] / base:.1f}x")
+            fig = figures.compute(period, "Asia/Ho_Chi_Minh", with_previous=False)
             db.session.rollback()
             rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             tracemalloc.start()

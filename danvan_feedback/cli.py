@@ -177,7 +177,7 @@ def attachments_sweep(older_than):
     from .models import Attachment
     from .models.reception import DialogueSession
     from .extensions import file_stores
-    from .reports.models import ReportJob
+    from .models.report import ReportJob
     stores = [
         ("attachments", file_stores.attachments, select(Attachment.storage_key)),
         ("reception minutes", file_stores.minutes, select(DialogueSession.minutes_key)),

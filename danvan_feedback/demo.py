@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 import secrets
 
+from .domain.vocabulary import Kind, Status
 from .extensions import db, file_stores
 from .models import Case, CaseKind, Service, Unit, User
 from .services.events import append_event
@@ -23,25 +24,25 @@ DEMO_SERVICES = [
 
 DEMO_CASES = [
     # kind, subject, content, identity, anonymous, final status, public reply
-    ("gop_y", "Đề nghị có thêm chỗ ngồi chờ tại bộ phận một cửa",
+    (Kind.GOP_Y, "Đề nghị có thêm chỗ ngồi chờ tại bộ phận một cửa",
      "Buổi sáng thứ Hai đông người, nhiều người phải đứng chờ lâu. Đề nghị bố trí thêm ghế.",
      {}, True, None, None),
-    ("phan_anh", "Cán bộ hẹn trả kết quả trễ hai lần",
+    (Kind.PHAN_ANH, "Cán bộ hẹn trả kết quả trễ hai lần",
      "Hồ sơ cấp giấy chứng nhận an toàn thực phẩm nộp ngày 02/10 được hẹn trả ngày 16/10 nhưng đến nay chưa có kết quả.",
      {"full_name": "Nguyễn Văn An", "address": "Phường Trấn Biên, Đồng Nai", "phone": "+84912345678"},
-     False, "accepted", None),
-    ("kien_nghi", "Kiến nghị hướng dẫn thủ tục kiểm dịch trực tuyến",
+     False, Status.ACCEPTED, None),
+    (Kind.KIEN_NGHI, "Kiến nghị hướng dẫn thủ tục kiểm dịch trực tuyến",
      "Đề nghị Sở đăng hướng dẫn chi tiết thủ tục kiểm dịch động vật trên cổng dịch vụ công.",
      {"full_name": "Công ty TNHH Chăn nuôi Xanh", "address": "Xã Trảng Bom, Đồng Nai",
       "email": "lienhe@example.com", "company_name": "Công ty TNHH Chăn nuôi Xanh", "tax_code": "0300588569"},
-     False, "resolved", "Sở đã đăng hướng dẫn tại mục Thủ tục hành chính; cảm ơn doanh nghiệp đã kiến nghị."),
-    ("khieu_nai", "Khiếu nại quyết định xử phạt vi phạm hành chính",
+     False, Status.RESOLVED, "Sở đã đăng hướng dẫn tại mục Thủ tục hành chính; cảm ơn doanh nghiệp đã kiến nghị."),
+    (Kind.KHIEU_NAI, "Khiếu nại quyết định xử phạt vi phạm hành chính",
      "Tôi không đồng ý với quyết định xử phạt vì đã nộp đủ hồ sơ đúng hạn.",
      {"full_name": "Trần Thị Bình", "address": "Xã Long Thành, Đồng Nai", "cccd": "075190001234",
-      "phone": "0987654321"}, False, "received", None),
-    ("to_cao", "Tố cáo hành vi vòi vĩnh khi cấp giấy phép",
+      "phone": "0987654321"}, False, Status.RECEIVED, None),
+    (Kind.TO_CAO, "Tố cáo hành vi vòi vĩnh khi cấp giấy phép",
      "Một cán bộ gợi ý nộp thêm tiền ngoài lệ phí để được giải quyết nhanh.",
-     {}, True, "stored", None),
+     {}, True, Status.STORED, None),
 ]
 
 
@@ -63,9 +64,9 @@ def seed(cfg: dict, now: datetime) -> int:
             Submission(kind_code=kind, kind_anonymous=db.session.get(CaseKind, kind).anonymous, subject=subject, content=content, token=f"demo{i:04d}seed",
                        identity=identity, anonymous=anonymous, consent=consent,
                        submitter_type="business" if identity.get("company_name") else "citizen",
-                       unit_id=units["CCTT"].id if "CCTT" in units and kind == "phan_anh" else None,
-                       request_text="Huỷ quyết định xử phạt." if kind == "khieu_nai" else None,
-                       complained_decision="Quyết định số 123/QĐ-XPHC ngày 01/10/2026." if kind == "khieu_nai" else None),
+                       unit_id=units["CCTT"].id if "CCTT" in units and kind == Kind.PHAN_ANH else None,
+                       request_text="Huỷ quyết định xử phạt." if kind == Kind.KHIEU_NAI else None,
+                       complained_decision="Quyết định số 123/QĐ-XPHC ngày 01/10/2026." if kind == Kind.KHIEU_NAI else None),
             [], storage=storage, pin_key=cfg["PIN_HMAC_KEY"], now=when, tz=cfg["BABEL_DEFAULT_TIMEZONE"])
         case = db.session.execute(select(Case).where(Case.tracking_code == receipt.code)).scalar_one()
         if status:

@@ -1,21 +1,33 @@
-"""Words for statuses and events, in the user's language."""
+"""The one home of the vocabulary's words, in the user's language (``domain.vocabulary`` holds the
+codes). Two wordings: the citizen's (public pages, e-mails to the citizen, the Open311 API: "bạn")
+and the staff's (the console, exports, digests: "công dân"). A staff label falls back to the
+citizen's only where both say the same.
+"""
 from flask_babel import lazy_gettext as _l
 
-STATUS = {
-    "received": _l("Đã tiếp nhận, đang chờ phân loại"),
-    "accepted": _l("Đã thụ lý, đang giải quyết"),
-    "in_progress": _l("Đang xử lý"),
-    "waiting_citizen": _l("Đang chờ bạn bổ sung thông tin"),
-    "resolved": _l("Đã có kết quả giải quyết"),
-    "closed": _l("Đã kết thúc"),
-    "transferred": _l("Đã chuyển đến cơ quan có thẩm quyền"),
-    "guided": _l("Đã hướng dẫn bạn gửi đến nơi có thẩm quyền"),
-    "stored": _l("Đã lưu đơn, không xử lý tiếp"),
-    "merged": _l("Đã gộp vào hồ sơ khác"),
-    "rejected": _l("Không thụ lý"),
+from .domain.vocabulary import Complexity, Handling, MatterState, Outcome, Status
+
+CITIZEN_STATUS = {
+    Status.RECEIVED: _l("Đã tiếp nhận, đang chờ phân loại"),
+    Status.ACCEPTED: _l("Đã thụ lý, đang giải quyết"),
+    Status.IN_PROGRESS: _l("Đang xử lý"),
+    Status.WAITING_CITIZEN: _l("Đang chờ bạn bổ sung thông tin"),
+    Status.RESOLVED: _l("Đã có kết quả giải quyết"),
+    Status.CLOSED: _l("Đã kết thúc"),
+    Status.TRANSFERRED: _l("Đã chuyển đến cơ quan có thẩm quyền"),
+    Status.GUIDED: _l("Đã hướng dẫn bạn gửi đến nơi có thẩm quyền"),
+    Status.STORED: _l("Đã lưu đơn, không xử lý tiếp"),
+    Status.MERGED: _l("Đã gộp vào hồ sơ khác"),
+    Status.REJECTED: _l("Không thụ lý"),
+}
+# The same statuses in the staff's words: every status, so no staff page borrows the citizen's "bạn".
+STAFF_STATUS = {
+    **CITIZEN_STATUS,
+    Status.WAITING_CITIZEN: _l("Đang chờ công dân bổ sung thông tin"),
+    Status.GUIDED: _l("Đã hướng dẫn công dân gửi đến nơi có thẩm quyền"),
 }
 
-EVENT = {
+CITIZEN_EVENT = {
     "submitted": _l("Đơn đã được gửi và ghi nhận"),
     "citizen_added": _l("Bạn đã bổ sung thông tin"),
     "public_reply": _l("Trả lời của cơ quan"),
@@ -41,25 +53,66 @@ EVENT = {
     "issue_document": _l("Ban hành văn bản"),
     "agency_reply": _l("Văn bản phúc đáp của cơ quan được chuyển đơn"),
 }
-
-
-def status_label(code: str) -> str:
-    return str(STATUS.get(code, code))
-
-
-def event_label(code: str) -> str:
-    return str(EVENT.get(code, STATUS.get(code, code)))
-
-
-# The same statuses in the staff console's words (the citizen's wording says "you").
-STAFF_STATUS = {
-    "waiting_citizen": _l("Đang chờ công dân bổ sung thông tin"),
-    "guided": _l("Đã hướng dẫn công dân gửi đến nơi có thẩm quyền"),
+STAFF_EVENT = {
+    **CITIZEN_EVENT,
+    "citizen_added": _l("Công dân đã bổ sung thông tin"),
+    "request_info": _l("Đề nghị công dân bổ sung thông tin"),
 }
 
 
+def status_label(code: str) -> str:
+    """A status in the citizen's words."""
+    return str(CITIZEN_STATUS.get(code, code))
+
+
 def staff_status_label(code: str) -> str:
-    return str(STAFF_STATUS[code]) if code in STAFF_STATUS else status_label(code)
+    """A status in the staff's words (console, CSV and XLSX exports, deadline digest)."""
+    return str(STAFF_STATUS.get(code, code))
+
+
+def event_label(code: str) -> str:
+    """What happened to a case, in the citizen's words."""
+    return str(CITIZEN_EVENT.get(code, CITIZEN_STATUS.get(code, code)))
+
+
+def staff_event_label(code: str) -> str:
+    return str(STAFF_EVENT.get(code, STAFF_STATUS.get(code, code)))
+
+
+# What staff do to a case (the console's buttons and history).
+ACTION = {
+    "accept": _l("Thụ lý"), "refuse": _l("Không thụ lý"), "transfer": _l("Chuyển đơn"),
+    "guide": _l("Hướng dẫn"), "store": _l("Lưu đơn"), "merge": _l("Gộp hồ sơ"),
+    "reclassify": _l("Phân loại lại"), "mark_group": _l("Đánh dấu đơn đông người"),
+    "assign": _l("Giao xử lý"), "request_info": _l("Đề nghị bổ sung"), "resume": _l("Tiếp tục tính hạn"),
+    "extend": _l("Gia hạn"), "record_outcome": _l("Ghi kết quả"), "close": _l("Kết thúc"),
+    "reopen": _l("Mở lại"), "note": _l("Ghi chú nội bộ"), "reply": _l("Trả lời công dân"),
+    "urge": _l("Đôn đốc cơ quan được chuyển đơn"),
+}
+OUTCOME = {
+    Outcome.DUNG: _l("Đúng"), Outcome.SAI: _l("Sai"), Outcome.DUNG_MOT_PHAN: _l("Đúng một phần"),
+    Outcome.GIU_NGUYEN: _l("Giữ nguyên quyết định lần đầu"), Outcome.HUY_SUA: _l("Huỷ, sửa quyết định lần đầu"),
+    Outcome.RUT_DON: _l("Rút đơn"), Outcome.DA_TRA_LOI: _l("Đã trả lời"),
+}
+MATTER_STATE = {
+    MatterState.NOT_YET: _l("Chưa được giải quyết"), MatterState.IN_PROGRESS: _l("Đang được giải quyết"),
+    MatterState.RESOLVED_ONCE: _l("Đã được giải quyết lần đầu"),
+    MatterState.RESOLVED_MANY: _l("Đã được giải quyết nhiều lần"),
+}
+COMPLEXITY = {Complexity.NORMAL: _l("Thông thường"), Complexity.COMPLEX: _l("Phức tạp"),
+              Complexity.ESPECIALLY_COMPLEX: _l("Đặc biệt phức tạp")}
+# How a reception visit was handled (form 01/TCD).
+HANDLING = {Handling.ACCEPTED: _l("Tiếp nhận đơn"), Handling.GUIDED: _l("Trả lại đơn, hướng dẫn"),
+            Handling.TRANSFERRED: _l("Chuyển đơn đến cơ quan có thẩm quyền")}
+# The reception log (form 01/TCD): how citizens were received, and whether the head received them in person.
+RECEPTION_TYPE = {"regular": _l("Thường xuyên"), "periodic": _l("Định kỳ"), "unscheduled": _l("Đột xuất")}
+HEAD_MODE = {"in_person": _l("Người đứng đầu tiếp trực tiếp"), "delegated": _l("Ủy quyền cho cấp phó")}
+# How a case came in (cases.channel).
+CHANNEL = {
+    "web": _l("Cổng trực tuyến"), "api": _l("Kết nối (API)"), "reception": _l("Tiếp công dân"),
+    "post": _l("Bưu điện"), "email": _l("Thư điện tử"), "phone": _l("Điện thoại"),
+    "import": _l("Nhập từ sổ cũ"), "direct": _l("Nộp trực tiếp"),
+}
 
 
 ACTOR = {

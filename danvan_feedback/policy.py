@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from .domain.kinds import SECRET_IDENTITY
+
 STAFF_ROLES = ("admin", "inspector", "unit", "office", "viewer")
 # Role groups: this module is the only place that names roles. Code asks the can_* functions; a query
 # that picks users by role (assignee lists, digests, alerts) takes one of these groups.
@@ -16,7 +18,7 @@ RESOLVER_ROLES = ("inspector",)  # resolve cases: triage, decisions
 CASE_WORKER_ROLES = ("inspector", "unit")  # work on cases: the inbox, assignees, verifiers
 UNIT_BOUND_ROLES = ("unit",)  # see only the cases handled by their own unit; need a unit
 # Kinds whose sender's identity is secret (Law on Denunciations 2018 arts. 8, 9, 47).
-SECRET_IDENTITY_KINDS = frozenset({"to_cao"})
+SECRET_IDENTITY_KINDS = SECRET_IDENTITY
 
 
 def offers_geolocation(kind_code: str) -> bool:

@@ -123,6 +123,8 @@ def register_hooks(app: Flask) -> None:
         return resp
 
     app.jinja_env.globals["public_url"] = public_url
+    from .domain.vocabulary import Kind
+    app.jinja_env.globals["Kind"] = Kind  # the built-in kinds by name (a link to one form), never by code
     from .storage import IMAGE_MAX_SIDE
     app.config.setdefault("IMAGE_MAX_SIDE", IMAGE_MAX_SIDE)  # the form's client-side downscale (static/js/downscale.js)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from ..domain.limits import CASE_NUMBER_RANGE, CASE_TEXT_MAX
 from ..domain.validation import fold_diacritics
+from ..domain import kinds
+from ..domain.vocabulary import AnonymousPolicy, Kind
 
 # Kinds whose cases the API never shows (denunciations: Law on Denunciations 2018 arts. 8, 47).
 # ``open311_id`` is never set for them either; this is the second lock on the same door.
-HIDDEN_KINDS = frozenset({"to_cao"})
+HIDDEN_KINDS = frozenset({Kind.TO_CAO})
 LIST_MAX = 1000
 LIST_DEFAULT_DAYS = 90
 MAX_IDS = 200
@@ -85,17 +87,17 @@ def kind_attributes(kind) -> list[str]:
     """The attribute codes a kind takes: what its web form shows (templates/public/case_form.html)."""
     req = kind.required_fields
     codes = ["subject", "submitter_type"]
-    if kind.anonymous != "refused":
+    if kind.anonymous != AnonymousPolicy.REFUSED:
         codes.append("anonymous")
-    if kind.anonymous == "info_only":
+    if kind.anonymous == AnonymousPolicy.INFO_ONLY:
         codes.append("info_only_ack")
     codes.append("contact_address")
     if "cccd" in req:
         codes.append("cccd")
-    if kind.code == "khieu_nai" or "complained_decision" in req:
+    if kinds.contests_decision(kind.code, req):
         codes += ["complained_decision", "request_text"]
     codes += ["company_name", "tax_code"]
-    if kind.code != "gop_y":
+    if kinds.may_be_group(kind.code):
         codes += ["is_group", "group_size", "representative"]
     codes += ["consent", "idempotency_key"]
     return codes
@@ -122,7 +124,7 @@ def _standard_fields_notice(kind, locale: str) -> str:
         "and first_name the given name (joined in Vietnamese order); lat, long (WGS84), address_string "
         "and address_id say where the matter is (optional, shown publicly with the status); the "
         f"contact address is attribute[contact_address]. Required unless anonymous: {need_text}.")
-    if kind.anonymous == "allowed":
+    if kind.anonymous == AnonymousPolicy.ALLOWED:
         text += " " + _loc(locale, "Không ghi họ tên thì đơn là ẩn danh (thông tin cá nhân không được lưu).",
                            "Without a name the request is anonymous (no personal data is kept).")
     if kind.legal_basis:
@@ -145,7 +147,7 @@ def service_definition(kind, locale: str) -> dict:
         else:
             values = []
         required = ("address" if code == "contact_address" else code) in req or (
-            code == "consent" and kind.anonymous == "refused")
+            code == "consent" and kind.anonymous == AnonymousPolicy.REFUSED)
         attrs.append({"variable": True, "code": code, "datatype": datatype, "required": required,
                       "datatype_description": dt_desc, "order": order,
                       "description": _loc(locale, vi, en), "values": values})
@@ -155,7 +157,7 @@ def service_definition(kind, locale: str) -> dict:
 def service_group(kind, locale: str) -> str:
     """Kinds handled under the Laws on Complaints and Denunciations (anonymity restricted) form one
     group; suggestions, reports and recommendations the other."""
-    if kind.anonymous == "allowed":
+    if kind.anonymous == AnonymousPolicy.ALLOWED:
         return _loc(locale, "Góp ý, phản ánh, kiến nghị", "Feedback, reports and recommendations")
     return _loc(locale, "Khiếu nại, tố cáo", "Complaints and denunciations")
 

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
+from ..domain.vocabulary import AnonymousPolicy
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent, CaseKind, Commune, Unit
 from ..links import public_url
@@ -26,7 +27,7 @@ def ever_hidden():
 
 def visible_where():
     return and_(Case.open311_id.is_not(None), Case.kind_code.not_in(sorted(HIDDEN_KINDS)),
-                Case.protected.is_(False), CaseKind.anonymous != "info_only", ~ever_hidden())
+                Case.protected.is_(False), CaseKind.anonymous != AnonymousPolicy.INFO_ONLY, ~ever_hidden())
 
 
 def visible():
@@ -54,7 +55,7 @@ def public_photos(case_ids: list[int]) -> dict[int, Attachment]:
         select(Attachment).join(Case, Case.id == Attachment.case_id)
         .join(CaseKind, CaseKind.code == Case.kind_code)
         .where(Attachment.case_id.in_(case_ids), Attachment.event_id.is_(None),
-               Attachment.content_type.in_(sorted(MEDIA_TYPES)), CaseKind.anonymous == "allowed",
+               Attachment.content_type.in_(sorted(MEDIA_TYPES)), CaseKind.anonymous == AnonymousPolicy.ALLOWED,
                visible_where())
         .order_by(Attachment.case_id, Attachment.id)).scalars()
     out: dict[int, Attachment] = {}

@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from ..domain.limits import CASE_NUMBER_RANGE, CASE_TEXT_MAX
 from ..domain.validation import (IDENTITY_FIELDS, Invalid, KindPolicy, clean_cccd, clean_phone,
                                  clean_tax_code, clean_text, submission_errors)
+from ..domain.vocabulary import AnonymousPolicy
 from .definitions import ATTRIBUTES, IDEMPOTENCY_KEY_MAX, kind_attributes
 from .formats import XML_BODY_MAX, XmlBodyError, read_xml_body
 
@@ -342,7 +343,7 @@ def _check_sender(r: _Reader, data: dict, kind, *, anonymous_given: bool) -> Non
     # A kind that may be anonymous is anonymous when the client gives no name and no personal data:
     # clients of the spec do not know our ``anonymous`` attribute.
     personal = any(data.get(f) for f in IDENTITY_FIELDS)
-    implicit_anonymous = kind.anonymous == "allowed" and not anonymous_given
+    implicit_anonymous = kind.anonymous == AnonymousPolicy.ALLOWED and not anonymous_given
     if implicit_anonymous and not personal:
         data["anonymous"] = True
     elif implicit_anonymous and not data["full_name"] and "full_name" in kind.required_fields:

@@ -1,4 +1,4 @@
-"""SQL aggregates for the office's analysis workbook (``reports/workbook.py`` shapes them with pandas).
+"""SQL aggregates for the office's analysis workbook (``services/reports/workbook.py`` shapes them with pandas).
 
 No Flask here: each function takes a connection, the period as a ``report_queries.Window`` and the
 dialect, and returns small grouped rows. Identity tables are never read; subject and content neither.

@@ -21,6 +21,7 @@ from datetime import date
 
 from .calendar import WorkCalendar
 from .deadlines import NoRule, Rule, find_rule, resolution_variant
+from .vocabulary import Complexity
 
 RUNNING, MET, LATE, OVERDUE, NOT_NEEDED = "running", "met", "late", "overdue", "not_needed"
 
@@ -37,7 +38,7 @@ class CaseFacts:
     resolved_on: date | None = None      # the outcome's effective date
     closed_on: date | None = None
     attempt: int = 1
-    complexity: str = "normal"
+    complexity: str = Complexity.NORMAL
     is_remote: bool = False
     paused_days: int = 0
     extended_accept: bool = False

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .calendar import WorkCalendar
+from .vocabulary import Complexity, Kind
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def find_rule(rules: list[Rule], kind_code: str, step: str, variant: str = "norm
     raise NoRule(f"no active rule for {kind_code}/{step}/{variant}")
 
 
-def resolution_variant(kind_code: str, attempt: int = 1, complexity: str = "normal",
+def resolution_variant(kind_code: str, attempt: int = 1, complexity: str = Complexity.NORMAL,
                        is_remote: bool = False) -> str:
     """Which resolution rule applies.
 
@@ -50,12 +51,12 @@ def resolution_variant(kind_code: str, attempt: int = 1, complexity: str = "norm
     and complex. Denunciations: normal, complex (extended once) or especially complex (twice),
     art. 30. Other kinds have one rule.
     """
-    if kind_code == "khieu_nai":
+    if kind_code == Kind.KHIEU_NAI:
         base = "first" if attempt == 1 else "second"
-        suffix = ("_remote" if is_remote else "") + ("_complex" if complexity != "normal" else "")
+        suffix = ("_remote" if is_remote else "") + ("_complex" if complexity != Complexity.NORMAL else "")
         return base + suffix
-    if kind_code == "to_cao":
-        return complexity if complexity in ("complex", "especially_complex") else "normal"
+    if kind_code == Kind.TO_CAO:
+        return complexity if complexity in (Complexity.COMPLEX, Complexity.ESPECIALLY_COMPLEX) else "normal"
     return "normal"
 
 
@@ -67,7 +68,7 @@ def acceptance_clock(cal: WorkCalendar, rules: list[Rule], kind_code: str, recei
 
 
 def resolution_clock(cal: WorkCalendar, rules: list[Rule], kind_code: str, accepted_on: date, *,
-                     attempt: int = 1, complexity: str = "normal", is_remote: bool = False,
+                     attempt: int = 1, complexity: str = Complexity.NORMAL, is_remote: bool = False,
                      paused_days: int = 0) -> Clock:
     rule = find_rule(rules, kind_code, "resolve",
                      resolution_variant(kind_code, attempt, complexity, is_remote))
@@ -85,8 +86,8 @@ def paused_length(cal: WorkCalendar, unit: str, paused_since: date, resumed_on: 
 
 EXTENSION_STEPS = {
     # kind: complexity ladder; each step up is one extension by written decision
-    "to_cao": ("normal", "complex", "especially_complex"),
-    "khieu_nai": ("normal", "complex"),
+    Kind.TO_CAO: (Complexity.NORMAL, Complexity.COMPLEX, Complexity.ESPECIALLY_COMPLEX),
+    Kind.KHIEU_NAI: (Complexity.NORMAL, Complexity.COMPLEX),
 }
 
 

@@ -10,11 +10,12 @@ from datetime import date
 
 from .codes import normalize_tracking_code
 from .validation import fold_diacritics
+from .vocabulary import Handling
 
 RECEPTION_TYPES = ("regular", "periodic", "unscheduled")
 HEAD_RECEPTION_TYPES = ("periodic", "unscheduled")  # held by the head, in person or by delegation
 HEAD_MODES = ("in_person", "delegated")
-HANDLINGS = ("accepted", "guided", "transferred")
+HANDLINGS: tuple[Handling, ...] = tuple(Handling)
 CASE_ACTIONS = ("none", "create", "link")
 # Identity fields a kind may require that the reception form collects; "contact" is the phone here.
 RECEPTION_IDENTITY_FIELDS = {"full_name": "citizen_name", "address": "citizen_address",
@@ -55,7 +56,7 @@ def visit_errors(v: dict, today: date, required_identity: tuple[str, ...] = ()) 
     handling = v.get("handling")
     if handling not in HANDLINGS:
         errors["handling"] = "choice_required"
-    elif handling == "transferred" and not v.get("handling_agency"):
+    elif handling == Handling.TRANSFERRED and not v.get("handling_agency"):
         errors["handling_agency"] = "agency_required"
     action = v.get("case_action") or "none"
     if action not in CASE_ACTIONS:

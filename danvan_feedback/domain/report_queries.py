@@ -21,7 +21,7 @@ cites its source:
 - 01/TCD (:func:`reception`): visits, reception sessions of the head, dialogues on distinct matters.
 
 A period's figures depend only on events dated before its end, so a past period reads the same
-whatever happens later (signed-off periods are frozen besides: ``reports.signoff``).
+whatever happens later (signed-off periods are frozen besides: ``services.reports.signoff``).
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from sqlalchemy import text
 from .report_sql import (EVENT_AT, FACTS, FEEDBACK_KINDS, IN_PERIOD, Window, bind_params, facts_source, local_day,
                          materialised, period_text, sql_list, window)  # noqa: F401  (reports call rq.window, rq.materialised)
 from .triage import MATTER_STATES
+from .vocabulary import Complexity, Handling, Kind, Outcome, Status
 
 
 # Boolean SQL conditions on ``facts`` rows, reused by the tables.
@@ -96,8 +97,8 @@ def _xld_columns() -> dict[str, str]:
         "jur_kn": _sum(f"{jur} AND {kn}"),
         "jur_tc": _sum(f"{jur} AND {tc}"),
         "jur_pakn": _sum(f"{jur} AND {fb}"),
-        "guided": _sum("processed = 1 AND decision = 'guide'"),
-        "transferred": _sum("processed = 1 AND decision = 'transfer'"),
+        Status.GUIDED: _sum("processed = 1 AND decision = 'guide'"),
+        Status.TRANSFERRED: _sum("processed = 1 AND decision = 'transfer'"),
         "urged": _sum("urged = 1"),
         "replies": "COALESCE(SUM(agency_replies), 0)",
     }
@@ -116,17 +117,14 @@ def _resolution_columns(kind: str, prefix: str) -> dict[str, str]:
         "carried": _sum(f"{k} AND {TO_RESOLVE_CARRIED}"),
         "new": _sum(f"{k} AND {TO_RESOLVE_NEW} AND NOT {TO_RESOLVE_CARRIED}"),
         "total": _sum(scope),
-        "resolved": _sum(res),
+        Status.RESOLVED: _sum(res),
         "by_decision": _sum(f"{res} AND COALESCE(outcome, '') <> 'rut_don'"),
         "withdrawn": _sum(f"{res} AND {WITHDRAWN}"),
-        "dung": _sum(f"{res} AND outcome = 'dung'"),
-        "sai": _sum(f"{res} AND outcome = 'sai'"),
-        "dung_mot_phan": _sum(f"{res} AND outcome = 'dung_mot_phan'"),
+        **{o: _sum(f"{res} AND outcome = '{o}'") for o in (Outcome.DUNG, Outcome.SAI, Outcome.DUNG_MOT_PHAN)},
         "open_end": _sum(f"{scope} AND {OPEN_END}"),
     }
-    if kind == "khieu_nai":
-        cols["giu_nguyen"] = _sum(f"{res} AND outcome = 'giu_nguyen'")
-        cols["huy_sua"] = _sum(f"{res} AND outcome = 'huy_sua'")
+    if kind == Kind.KHIEU_NAI:
+        cols.update({o: _sum(f"{res} AND outcome = '{o}'") for o in (Outcome.GIU_NGUYEN, Outcome.HUY_SUA)})
     return {f"{prefix}.{k}": v for k, v in cols.items()}
 
 
@@ -134,8 +132,8 @@ def summary(conn, w: Window, facts: str | None = None) -> dict[str, int]:
     """Every count of tables 02/XLD, 03/GQKN and 04/GQTC in one pass over the period's cases:
     keys ``xld.*``, ``kn.*``, ``tc.*`` (on-time/late/overdue are added by :func:`deadline_counts`)."""
     cols = {f"xld.{k}": v for k, v in _xld_columns().items()}
-    cols.update(_resolution_columns("khieu_nai", "kn"))
-    cols.update(_resolution_columns("to_cao", "tc"))
+    cols.update(_resolution_columns(Kind.KHIEU_NAI, "kn"))
+    cols.update(_resolution_columns(Kind.TO_CAO, "tc"))
     names = list(cols)
     # The conditions are evaluated once per combination of the facts they read (a few hundred
     # groups), not once per case: each count becomes a sum of the groups' sizes ``n``.
@@ -211,9 +209,9 @@ def pause_spans(conn, w: Window, case_ids: list[int]) -> dict[int, list[tuple[da
                 day = at.astimezone(zone).date()
                 if ev.action == "accept":
                     spans, since = [], None   # acceptance starts the resolution clock afresh
-                elif ev.to_status == "waiting_citizen" and since is None:
+                elif ev.to_status == Status.WAITING_CITIZEN and since is None:
                     since = day
-                elif ev.to_status != "waiting_citizen" and since is not None:
+                elif ev.to_status != Status.WAITING_CITIZEN and since is not None:
                     spans.append((since, day))
                     since = None
             if since is not None:
@@ -227,7 +225,7 @@ def complexity_at(kind_code: str, extensions: int) -> str:
     extension by written decision is one step up the kind's ladder (Law on Complaints 2011 arts. 28,
     37; Law on Denunciations 2018 art. 30; Decree 31/2019)."""
     from .deadlines import EXTENSION_STEPS
-    ladder = EXTENSION_STEPS.get(kind_code, ("normal",))
+    ladder = EXTENSION_STEPS.get(kind_code, (Complexity.NORMAL,))
     return ladder[min(int(extensions or 0), len(ladder) - 1)]
 
 
@@ -250,7 +248,7 @@ def deadline_counts(rows: list[dict], w: Window, due: Callable[[dict], date | No
         deadline = cache[key]
         if deadline is None:
             continue
-        prefix = {"khieu_nai": "kn", "to_cao": "tc"}.get(r["kind_code"], "fb")
+        prefix = {Kind.KHIEU_NAI: "kn", Kind.TO_CAO: "tc"}.get(r["kind_code"], "fb")
         n = int(r["n"])
         fields = []
         if r["resolved_day"]:
@@ -298,12 +296,10 @@ def reception(conn, w: Window) -> dict[str, int]:
         "unscheduled_sessions": _loose_days("unscheduled"),
         "head_in_person": _sum(f"{head} AND head_mode = 'in_person'"),
         "head_delegated": _sum(f"{head} AND COALESCE(head_mode, 'delegated') = 'delegated'"),
-        "kn": _sum("kind_code = 'khieu_nai'"),
-        "tc": _sum("kind_code = 'to_cao'"),
+        "kn": _sum(f"kind_code = '{Kind.KHIEU_NAI}'"),
+        "tc": _sum(f"kind_code = '{Kind.TO_CAO}'"),
         "pakn": _sum(f"kind_code IN ({sql_list(FEEDBACK_KINDS)})"),
-        "accepted": _sum("handling = 'accepted'"),
-        "guided": _sum("handling = 'guided'"),
-        "transferred": _sum("handling = 'transferred'"),
+        **{h: _sum(f"handling = '{h}'") for h in Handling},
     }
     names = list(cols)
     sl = ", ".join(f"{v} AS c{i}" for i, v in enumerate(cols.values()))

@@ -14,13 +14,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .status import ALL
+from .status import OPEN as OPEN_STATUSES
+from .vocabulary import Kind, MatterState, Status
 
 
-OPEN = ("received", "accepted", "in_progress", "waiting_citizen")
-DONE = ("resolved", "closed")
+
+OPEN = tuple(s for s in ALL if s in OPEN_STATUSES)
+DONE = (Status.RESOLVED, Status.CLOSED)
 # The processing decisions of a letter (domain brief §6; TT 06/2025 form 02/XLD).
 DECISIONS = ("accept", "refuse", "transfer", "guide", "store", "merge")
-FEEDBACK_KINDS = ("gop_y", "phan_anh", "kien_nghi")
+FEEDBACK_KINDS = (Kind.GOP_Y, Kind.PHAN_ANH, Kind.KIEN_NGHI)
 # The instant an event takes effect. When decisions carry an effective date of their own, this is
 # the one place to read it from.
 EVENT_AT = "created_at"
@@ -108,7 +112,7 @@ WITH ev AS (
       AS outcome_p,
     MAX(CASE WHEN action = 'urge' AND {IN_PERIOD} THEN 1 ELSE 0 END) AS urged,
     SUM(CASE WHEN action = 'agency_reply' AND {IN_PERIOD} THEN 1 ELSE 0 END) AS agency_replies,
-    SUM(CASE WHEN action = 'extend' AND {_BEFORE_E} AND from_status <> 'received' THEN 1 ELSE 0 END) AS ext_e,
+    SUM(CASE WHEN action = 'extend' AND {_BEFORE_E} AND from_status <> '{Status.RECEIVED}' THEN 1 ELSE 0 END) AS ext_e,
     MAX(CASE WHEN action = 'request_info' AND {_BEFORE_E} THEN 1 ELSE 0 END) AS paused_e,
     MAX(CASE WHEN action = 'mark_group' AND {_BEFORE_E} THEN 1 ELSE 0 END) AS grp_before,
     MAX(CASE WHEN action = 'mark_group' AND {EVENT_AT} >= :e THEN 1 ELSE 0 END) AS grp_after
@@ -118,8 +122,8 @@ WITH ev AS (
     CASE WHEN c.is_group AND (ev.grp_before = 1 OR ev.grp_after = 0) THEN 1 ELSE 0 END AS is_group,
     CASE WHEN c.is_anonymous THEN 1 ELSE 0 END AS is_anonymous, c.handling_unit_id, c.received_at,
     c.attempt, c.is_remote, c.accepted_on,
-    COALESCE(c.matter_state, CASE WHEN c.kind_code = 'khieu_nai' AND c.attempt = 2 THEN 'resolved_once'
-                                  ELSE 'not_yet' END) AS matter_state,
+    COALESCE(c.matter_state, CASE WHEN c.kind_code = '{Kind.KHIEU_NAI}' AND c.attempt = 2
+      THEN '{MatterState.RESOLVED_ONCE}' ELSE '{MatterState.NOT_YET}' END) AS matter_state,
     CASE WHEN c.received_at >= :s AND c.received_at < :e THEN 1 ELSE 0 END AS is_new,
     CASE WHEN c.received_at < :e AND (c.received_at >= :s OR ev.decided_at IS NULL OR ev.decided_at >= :s)
       THEN 1 ELSE 0 END AS in_xld,

@@ -1,20 +1,11 @@
-"""Case statuses (DESIGN.md, the case life cycle). Labels live in the web layer, translated."""
+"""Case statuses (DESIGN.md, the case life cycle): which are open, and what a citizen may do.
+The statuses themselves are ``vocabulary.Status``; labels live in ``danvan_feedback.labels``."""
+from __future__ import annotations
 
-RECEIVED = "received"
-ACCEPTED = "accepted"
-IN_PROGRESS = "in_progress"
-WAITING_CITIZEN = "waiting_citizen"
-RESOLVED = "resolved"
-CLOSED = "closed"
-TRANSFERRED = "transferred"
-GUIDED = "guided"
-STORED = "stored"
-MERGED = "merged"
-REJECTED = "rejected"
+from .vocabulary import Status
 
-ALL = (RECEIVED, ACCEPTED, IN_PROGRESS, WAITING_CITIZEN, RESOLVED, CLOSED, TRANSFERRED, GUIDED,
-       STORED, MERGED, REJECTED)
-OPEN = frozenset({RECEIVED, ACCEPTED, IN_PROGRESS, WAITING_CITIZEN})
+ALL: tuple[Status, ...] = tuple(Status)
+OPEN = frozenset({Status.RECEIVED, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING_CITIZEN})
 
 
 def citizen_may_add(status: str) -> bool:

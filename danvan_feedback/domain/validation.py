@@ -13,6 +13,8 @@ from datetime import date
 
 import phonenumbers
 
+from .vocabulary import AnonymousPolicy
+
 
 class Invalid(ValueError):
     def __init__(self, code: str):
@@ -175,9 +177,9 @@ def submission_errors(policy: KindPolicy, data: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
     anonymous = bool(data.get("anonymous"))
     if anonymous:
-        if policy.anonymous == "refused":
+        if policy.anonymous == AnonymousPolicy.REFUSED:
             errors["anonymous"] = "anonymous_refused"
-        elif policy.anonymous == "info_only" and not data.get("info_only_ack"):
+        elif policy.anonymous == AnonymousPolicy.INFO_ONLY and not data.get("info_only_ack"):
             errors["info_only_ack"] = "info_only_ack_required"
     else:
         for name in policy.required:

@@ -8,10 +8,12 @@ from .letters import AgencyReply, IssuedDocument
 from .outbox import OutboxMessage
 from .auth import ApiKey, User
 from .imports import ImportJob, ImportMapping
+from .report import ReportFile, ReportJob, ReportSnapshot
 
 __all__ = [
     "utcnow", "CaseKind", "Commune", "DeadlineRule", "HolidayOverride", "OrgSetting", "Service",
     "Unit", "ReplyTemplate", "Attachment", "Case", "CaseEvent", "CaseIdentity", "CaseVerifier", "ReceiptHold", "AuditRecord", "OutboxMessage", "ApiKey", "User",
     "AgencyReply", "IssuedDocument",
     "ImportJob", "ImportMapping",
+    "ReportFile", "ReportJob", "ReportSnapshot",
 ]

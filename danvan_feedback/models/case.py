@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain import kinds
 from ..crypto import EncryptedText, cccd_key, current_keyring, phone_key
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -109,6 +110,11 @@ class Case(db.Model):
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="case", order_by="Attachment.id")
     events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.seq")
+
+    @property
+    def has_attempts(self) -> bool:
+        """Resolved a first and possibly a second time (complaints): the case page shows "lần n"."""
+        return kinds.has_attempts(self.kind_code)
 
 
 class CaseVerifier(db.Model):
@@ -231,7 +237,7 @@ class ReceiptHold(db.Model):
     form (a reply lost on the way) sees the same receipt again, PIN included; the session cookie
     carries no PIN. ``id`` is a keyed digest of the session's receipt id and the form token; the PIN
     is encrypted at rest like an identity (AES-256-GCM, identity keys, ``identity rotate-key``).
-    Expired rows are deleted by the next submission."""
+    Expired rows are deleted by the first submission of each minute (services.receipts)."""
 
     __tablename__ = "receipt_holds"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain import kinds
 from ..extensions import db
 
 
@@ -57,7 +58,7 @@ class Commune(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class CaseKind(db.Model):
+class CaseKind(kinds.KindFlags, db.Model):
     """A kind of submission and what it requires (domain brief §2).
 
     ``anonymous`` is ``allowed`` (handled normally), ``refused`` (khiếu nại: TT 05/2021/TT-TTCP art. 6)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from .. import drafts
 from ..clock import now as _now
@@ -21,8 +22,10 @@ from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.receipts import held_pin, hold_id
 from ..storage import StorageError
-from .formparts import TryFiles, _fill_choices, _held_from_form, _resolve_choices, files_of_try, held_files_allowed, hold_for_next_try
+from .formparts import (TryFiles, _fill_choices, _held_from_form, files_of_try, held_files_allowed,
+                        hold_for_next_try, resolve_choice_ids)
 from .forms import MESSAGES, CaseForm, message_for, show_as_typed
+from .quick import quick_read
 from .tracking import RECEIPT_CONTEXT, _held_receipt
 from .views import bp, retry_after_seconds, storage, submit_limits
 
@@ -31,8 +34,10 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Posted:
-    """What a POST of the form brought: the form, the files (new and held) and the early findings."""
-    form: CaseForm
+    """What a POST of the form brought: the cleaned values, the files (new and held) and the early
+    findings. ``form`` is None when :func:`.quick.quick_read` read the fields (every field check
+    passed); the WTForms form is built only to show the form again (:func:`_form`)."""
+    form: CaseForm | None
     locale: str
     form_ok: bool
     token: str
@@ -61,10 +66,9 @@ def file_case(kind_code: str):
         ref = refdata.current()
     kind = _kind_or_404(ref, kind_code)
     g.allow_geolocation = offers_geolocation(kind.code)
-    form = CaseForm()
     if lang := drafts.language_asked():
-        return _switch_language(form, kind, lang)
-    post = _read_post(form)
+        return _switch_language(_case_form(), kind, lang)
+    post = _read_post()
     for _attempt in range(2):
         errors, where = _check(post, kind, ref)
         if not post.form_ok or errors:
@@ -73,6 +77,7 @@ def file_case(kind_code: str):
             return _file(post, kind, ref, where)
         except StorageError as exc:  # full disk, I/O error: nothing stored, the form comes back as typed
             log.error("storage error while filing: errno=%s", exc.errno)
+            form = _form(post)
             _fill_choices(form)
             return render_template("public/case_form.html", form=form, kind=kind, locale=post.locale,
                                    extra_errors={"storage": str(MESSAGES["storage_failed"])},
@@ -92,34 +97,55 @@ def _blank_form(kind):
     return render_template("public/case_form.html", form=form, kind=kind, locale=str(get_locale()))
 
 
-def _read_post(form: CaseForm) -> Posted:
+def _read_post() -> Posted:
     """Validate the fields, read the new files and load the files held from an earlier try."""
-    form_ok = form.validate()
+    form, form_ok = None, True
+    data = quick_read(request.form, request.files)
+    if data is None:  # a mistake somewhere, or a value the quick reader leaves to the form
+        form = _case_form()
+        form_ok = form.validate()
+        data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
     found: dict[str, str] = {}
-    if form.website.data:
+    if data["website"]:
         found["website"] = _("Biểu mẫu không gửi được. Nếu bạn thấy ô “Để trống ô này”, hãy xoá nội dung trong ô đó rồi gửi lại.")
-    token = form.token.data or ""
+    token = data["token"] or ""
     if not (8 <= len(token) <= 64 and token.isalnum()):
         found["token"] = _("Biểu mẫu thiếu mã phiên. Vui lòng tải lại trang rồi gửi lại.")
-    data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
     tried = files_of_try(token, honeypot="website" in found)
     return Posted(form=form, locale=str(get_locale()), form_ok=form_ok, token=token, data=data, found=found,
                   tried=tried)
 
 
+def _case_form() -> CaseForm:
+    """The form of this POST. A file sent under another field's name than ``attachments`` is left
+    out: no browser sends one, and the text fields' validators cannot read a file."""
+    if all(name == "attachments" for name in request.files):
+        return CaseForm()
+    files = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k == "attachments"])
+    return CaseForm(formdata=CombinedMultiDict((files, request.form)))
+
+
+def _form(post: Posted) -> CaseForm:
+    """The WTForms form of this POST (built now if the quick reader read it), to show it again."""
+    if post.form is None:
+        post.form = _case_form()
+        post.form_ok = post.form.validate()
+    return post.form
+
+
 def _check(post: Posted, kind, ref: refdata.RefData) -> tuple[dict[str, str], dict]:
     """(the error message per field, where the case belongs: unit, service, commune and coordinates)."""
-    form = post.form
+    form, data = post.form, post.data
     errors = dict(post.found)
     policy = KindPolicy(kind.code, kind.anonymous, kind.required_fields)
-    for name, code in submission_errors(policy, post.data).items():
-        if not form[name].errors:
+    for name, code in submission_errors(policy, data).items():
+        if form is None or not form[name].errors:
             errors[name] = message_for(name, code)
-    unit_id, service_id, commune_id = _resolve_choices(form, errors, ref)
+    unit_id, service_id, commune_id = resolve_choice_ids(data, errors, ref)
     lat = lon = None
     if offers_geolocation(kind.code):
         try:
-            lat, lon = clean_coordinates(form.latitude.data, form.longitude.data)
+            lat, lon = clean_coordinates(data["latitude"], data["longitude"])
         except Invalid:
             errors["location"] = str(MESSAGES["location"])
     if post.tried.errors:
@@ -130,7 +156,7 @@ def _check(post: Posted, kind, ref: refdata.RefData) -> tuple[dict[str, str], di
 
 def _refuse(post: Posted, kind, errors: dict[str, str]):
     """The form comes back as typed with every message; the files that passed the checks are held."""
-    form = post.form
+    form = _form(post)
     for name, message in errors.items():
         if name in form and name != "token":
             form[name].errors = list(form[name].errors) + [message]
@@ -147,23 +173,22 @@ def _refuse(post: Posted, kind, errors: dict[str, str]):
 def _file(post: Posted, kind, ref: refdata.RefData, where: dict):
     """One write transaction for the case (see ``submit_case``), then the receipt cookie."""
     cfg = current_app.config
-    form = post.form
-    sub = submission_from(kind.code, kind.anonymous, post.data, token=post.token, channel="web",
-                          locale=post.locale, incident_date=form.incident_date.data,
-                          incident_place=form.incident_place.data or None, ref_version=ref.version, **where)
+    data = post.data
+    sub = submission_from(kind.code, kind.anonymous, data, token=post.token, channel="web",
+                          locale=post.locale, incident_date=data["incident_date"],
+                          incident_place=data["incident_place"] or None, ref_version=ref.version, **where)
     rid = session.get("rid")
     hold = ((hold_id(cfg["SECRET_KEY"], rid, post.token),
              _now() + timedelta(minutes=cfg["RECEIPT_VISIBLE_MINUTES"])) if isinstance(rid, str) and rid else None)
     receipt = submit_case(sub, post.tried.all, storage=storage(), pin_key=cfg["PIN_HMAC_KEY"],
                           now=_now(), tz=cfg["BABEL_DEFAULT_TIMEZONE"], hold=hold)
     held_files.release(post.tried.held, storage())  # filed with the case (a copy in its transaction)
-    shown = _held_receipt() or {}
     hid = hold[0] if hold else None
     # A new case, or a retry of the same form (its reply lost) from the same session while the hold
     # lasts: the receipt with its PIN. The cookie carries the code and the hold's id, sealed; the PIN
     # stays in the database (receipt_holds).
     with_pin = receipt.pin is not None or (receipt.case_id is not None and held_pin(hid, receipt.case_id, _now()))
-    if with_pin or shown.get("code") != receipt.code:
+    if with_pin or (_held_receipt() or {}).get("code") != receipt.code:
         session["receipt"] = current_keyring().seal(
             {"code": receipt.code, "hold": hid if with_pin else None, "at": _now().isoformat()}, RECEIPT_CONTEXT)
     return redirect(url_for("public.receipt"), code=303)
@@ -194,7 +219,7 @@ def too_many(err):
         resp = _render_error(429)
         resp = current_app.make_response(resp)
     else:
-        form = CaseForm()
+        form = _case_form()
         _fill_choices(form)
         show_as_typed(form)
         message = _("Bạn đã gửi nhiều lần trong thời gian ngắn. Những gì bạn nhập vẫn được giữ nguyên bên dưới; "

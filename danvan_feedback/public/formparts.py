@@ -44,7 +44,15 @@ def _fill_choices(form: CaseForm) -> None:
 
 def _resolve_choices(form: CaseForm, errors: dict,
                      ref: refdata.RefData | None = None) -> tuple[int | None, int | None, int | None]:
-    """Check the chosen unit, service and commune against the active ones (reference data, no query).
+    """:func:`resolve_choice_ids` of a form's unit, service and commune fields."""
+    return resolve_choice_ids({name: form[name].data for name in ("unit_id", "service_id", "commune_id")},
+                              errors, ref)
+
+
+def resolve_choice_ids(values: dict, errors: dict,
+                       ref: refdata.RefData | None = None) -> tuple[int | None, int | None, int | None]:
+    """Check the chosen unit, service and commune (``values``: as typed, by field name) against the
+    active ones (reference data, no query); a refused one gets its message in ``errors``.
 
     On the POST path the full lists are not built (they are only needed to re-render the form).
     A service implies its unit when no unit is chosen. Both lists are optional, so a service of
@@ -53,22 +61,22 @@ def _resolve_choices(form: CaseForm, errors: dict,
     invalid = str(MESSAGES["invalid_choice"])
     ref = ref or refdata.current()
 
-    def pick(field, known) -> int | None:
-        raw = field.data or ""
+    def pick(name, known) -> int | None:
+        raw = values.get(name) or ""
         if not raw:
             return None
         number = parse_int(raw)
         if number is None or number not in known:
-            errors[field.name] = invalid
+            errors[name] = invalid
             return None
         return int(raw)
 
-    unit_id = pick(form.unit_id, ref.units)
-    service_id = pick(form.service_id, ref.services)
-    commune_id = pick(form.commune_id, ref.communes)
+    unit_id = pick("unit_id", ref.units)
+    service_id = pick("service_id", ref.services)
+    commune_id = pick("commune_id", ref.communes)
     if service_id is not None:
         service_unit = ref.services[service_id]
-        if unit_id is None and not form.unit_id.data:
+        if unit_id is None and not values.get("unit_id"):
             unit_id = service_unit
     return unit_id, service_id, commune_id
 

@@ -22,14 +22,12 @@ from werkzeug.datastructures import MultiDict
 from .. import policy
 from ..extensions import csrf, db
 from ..models import CaseKind, User
+from ..labels import HANDLING, HEAD_MODE, RECEPTION_TYPE
 from .. import console
 from ..console import guard_blueprint
 from .forms import (
     CASE_ACTION_LABELS,
-    HANDLING_LABELS,
-    HEAD_LABELS,
     MESSAGES,
-    TYPE_LABELS,
 )
 
 bp = Blueprint("reception", __name__)
@@ -63,7 +61,7 @@ def _kinds() -> list[CaseKind]:
 
 
 def _labels() -> dict:
-    return {"type": TYPE_LABELS, "head": HEAD_LABELS, "handling": HANDLING_LABELS,
+    return {"type": RECEPTION_TYPE, "head": HEAD_MODE, "handling": HANDLING,
             "case_action": CASE_ACTION_LABELS}
 
 

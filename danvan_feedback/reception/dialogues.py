@@ -19,7 +19,7 @@ from flask_login import current_user
 from .. import clock
 from .. import policy
 from ..extensions import db, file_stores
-from ..labels import status_label
+from ..labels import staff_status_label
 from ..models.reception import DialogueSession
 from ..public.forms import file_error_message
 from ..storage import RejectedFile, clean_upload
@@ -139,7 +139,7 @@ def _dialogue_or_404(dialogue_id: int) -> DialogueSession:
 @requires(policy.can_view_reception_log)
 def dialogue_detail(dialogue_id: int):
     d = _dialogue_or_404(dialogue_id)
-    return render_template("reception/dialogue_detail.html", d=d, status_label=status_label,
+    return render_template("reception/dialogue_detail.html", d=d, status_label=staff_status_label,
                            can_edit=policy.can_log_reception(current_user))
 
 

@@ -22,6 +22,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from .. import clock
 from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_text
+from ..labels import HANDLING, HEAD_MODE, RECEPTION_TYPE
 from ..public.forms import MESSAGES as PUBLIC_MESSAGES
 from ..public.forms import TOO_LONG
 
@@ -50,10 +51,6 @@ MESSAGES = {
     "file_again": _l("Vì biểu mẫu chưa được lưu, vui lòng chọn lại tệp biên bản."),
 }
 
-TYPE_LABELS = {"regular": _l("Thường xuyên"), "periodic": _l("Định kỳ"), "unscheduled": _l("Đột xuất")}
-HEAD_LABELS = {"in_person": _l("Người đứng đầu tiếp trực tiếp"), "delegated": _l("Ủy quyền cho cấp phó")}
-HANDLING_LABELS = {"accepted": _l("Tiếp nhận đơn"), "guided": _l("Trả lại đơn, hướng dẫn"),
-                   "transferred": _l("Chuyển đơn đến cơ quan có thẩm quyền")}
 CASE_ACTION_LABELS = {"none": _l("Không gắn hồ sơ"), "create": _l("Tạo hồ sơ mới từ lượt tiếp này"),
                       "link": _l("Liên kết với hồ sơ đã có (theo mã)")}
 
@@ -102,8 +99,8 @@ class VisitForm(FlaskForm):
         locales = ["vi_VN", "vi"]
 
     visit_date = DayField(_l("Ngày tiếp"))
-    reception_type = Radio(_l("Hình thức tiếp"), TYPE_LABELS, default="regular")
-    head_mode = Radio(_l("Người đứng đầu tiếp (với tiếp định kỳ, đột xuất)"), HEAD_LABELS)
+    reception_type = Radio(_l("Hình thức tiếp"), RECEPTION_TYPE, default="regular")
+    head_mode = Radio(_l("Người đứng đầu tiếp (với tiếp định kỳ, đột xuất)"), HEAD_MODE)
     citizen_name = StringField(_l("Họ và tên công dân (người đại diện nếu là đoàn)"),
                                validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
     citizen_address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **FN)
@@ -117,7 +114,7 @@ class VisitForm(FlaskForm):
                       default="first")
     previous_agency = StringField(_l("Cơ quan đã giải quyết trước đây"),
                                   validators=[Optional(), Length(max=300, message=TOO_LONG)], **FN)
-    handling = Radio(_l("Hướng xử lý"), HANDLING_LABELS)
+    handling = Radio(_l("Hướng xử lý"), HANDLING)
     handling_agency = StringField(_l("Cơ quan được chuyển đến hoặc được hướng dẫn đến"),
                                   validators=[Optional(), Length(max=300, message=TOO_LONG)], **FN)
     follow_up = TextAreaField(_l("Theo dõi kết quả giải quyết"),
@@ -187,9 +184,9 @@ class VisitFilterForm(FlaskForm):
     date_from = DayField(_l("Từ ngày"))
     date_to = DayField(_l("Đến ngày"))
     reception_type = SelectField(_l("Hình thức tiếp"), validate_choice=False, default="",
-                                 choices=_choices({"": _l("Tất cả"), **TYPE_LABELS}))
+                                 choices=_choices({"": _l("Tất cả"), **RECEPTION_TYPE}))
     handling = SelectField(_l("Hướng xử lý"), validate_choice=False, default="",
-                           choices=_choices({"": _l("Tất cả"), **HANDLING_LABELS}))
+                           choices=_choices({"": _l("Tất cả"), **HANDLING}))
     group = SelectField(_l("Đoàn đông người"), validate_choice=False, default="",
                         choices=_choices({"": _l("Tất cả"), "yes": _l("Chỉ đoàn đông người"),
                                           "no": _l("Không phải đoàn")}))
@@ -226,9 +223,9 @@ class SessionForm(FlaskForm):
         locales = ["vi_VN", "vi"]
 
     held_on = DayField(_l("Ngày tiếp"))
-    reception_type = Radio(_l("Hình thức"), {"periodic": TYPE_LABELS["periodic"], "unscheduled": TYPE_LABELS["unscheduled"]},
+    reception_type = Radio(_l("Hình thức"), {"periodic": RECEPTION_TYPE["periodic"], "unscheduled": RECEPTION_TYPE["unscheduled"]},
                            default="periodic")
-    head_mode = Radio(_l("Người chủ trì"), HEAD_LABELS, default="in_person")
+    head_mode = Radio(_l("Người chủ trì"), HEAD_MODE, default="in_person")
     chair = StringField(_l("Họ tên, chức vụ người chủ trì"), validators=[Optional(), Length(max=200, message=TOO_LONG)], **F)
     location = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=300, message=TOO_LONG)], **FN)
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000, message=TOO_LONG)], **FN)

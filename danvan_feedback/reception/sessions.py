@@ -21,7 +21,8 @@ from ..models.reception import ReceptionSession, ReceptionVisit
 from ..services import reception as service
 from ..services import uow
 from .. import console
-from .forms import HEAD_LABELS, TYPE_LABELS, SessionForm
+from ..labels import HEAD_MODE, RECEPTION_TYPE
+from .forms import SessionForm
 from ..console import requires
 from .base import _add_errors, _conflict, _token_ok, bp
 
@@ -38,7 +39,7 @@ def session_choices(today: date, chosen: str | None) -> list[SelectChoice]:
         if extra is not None:
             rows.append(extra)
     return [SelectChoice("", _("— Không thuộc buổi tiếp nào —"))] + [
-        SelectChoice(str(r.id), f"{r.held_on:%d/%m/%Y} · {TYPE_LABELS[r.reception_type]} · {r.chair}") for r in rows]
+        SelectChoice(str(r.id), f"{r.held_on:%d/%m/%Y} · {RECEPTION_TYPE[r.reception_type]} · {r.chair}") for r in rows]
 
 
 def check_visit_session(v: dict) -> dict[str, str]:
@@ -81,7 +82,7 @@ def sessions():
             ReceptionVisit, ReceptionVisit.session_id == ReceptionSession.id)
         .group_by(ReceptionSession.id).order_by(ReceptionSession.held_on.desc(), ReceptionSession.id.desc())
         .limit(200)).all()
-    return render_template("reception/sessions.html", rows=rows, type_labels=TYPE_LABELS, head_labels=HEAD_LABELS,
+    return render_template("reception/sessions.html", rows=rows, type_labels=RECEPTION_TYPE, head_labels=HEAD_MODE,
                            can_log=policy.can_log_reception(current_user))
 
 
@@ -106,7 +107,7 @@ def session_new():
         errors["held_on"] = "date_future"
     if form.reception_type.data not in ("periodic", "unscheduled"):
         errors["reception_type"] = "choice_required"
-    if form.head_mode.data not in HEAD_LABELS:
+    if form.head_mode.data not in HEAD_MODE:
         errors["head_mode"] = "choice_required"
     if not form.chair.data:
         errors["chair"] = "required"

@@ -23,17 +23,14 @@ from .. import clock
 from .. import policy
 from ..domain.codes import normalize_tracking_code
 from ..extensions import db, file_stores
-from ..labels import status_label
+from ..labels import HANDLING, HEAD_MODE, RECEPTION_TYPE, staff_status_label
 from ..models import CaseKind
 from ..models.reception import ReceptionVisit
 from ..services import identity as ident
 from ..services import reception as service
 from ..services import uow
 from .forms import (
-    HANDLING_LABELS,
-    HEAD_LABELS,
     MESSAGES,
-    TYPE_LABELS,
     RevealForm,
     VisitFilterForm,
     VisitForm,
@@ -50,8 +47,8 @@ def _filters() -> tuple[VisitFilterForm, service.VisitFilters]:
     f = service.VisitFilters(
         date_from=None if form.date_from.errors else form.date_from.data,
         date_to=None if form.date_to.errors else form.date_to.data,
-        reception_type=form.reception_type.data if form.reception_type.data in TYPE_LABELS else "",
-        handling=form.handling.data if form.handling.data in HANDLING_LABELS else "",
+        reception_type=form.reception_type.data if form.reception_type.data in RECEPTION_TYPE else "",
+        handling=form.handling.data if form.handling.data in HANDLING else "",
         group=form.group.data if form.group.data in ("yes", "no") else "",
         q=(form.q.data or "")[:200])
     return form, f
@@ -77,9 +74,9 @@ def visits():
 @requires(policy.can_view_reception_log)
 def visits_export():
     _form, f = _filters()
-    labels = {"type": {k: str(v) for k, v in TYPE_LABELS.items()},
-              "head": {k: str(v) for k, v in HEAD_LABELS.items()},
-              "handling": {k: str(v) for k, v in HANDLING_LABELS.items()},
+    labels = {"type": {k: str(v) for k, v in RECEPTION_TYPE.items()},
+              "head": {k: str(v) for k, v in HEAD_MODE.items()},
+              "handling": {k: str(v) for k, v in HANDLING.items()},
               "yes": _("Có"), "first": _("Lần đầu"), "repeat": _("Tái diễn"),
               "header": [_("Số thứ tự"), _("Ngày tiếp"), _("Hình thức tiếp"), _("Người đứng đầu tiếp"),
                          _("Họ và tên"), _("Địa chỉ"), _("Tóm tắt nội dung"), _("Phân loại đơn"),
@@ -178,7 +175,7 @@ def _render_visit(visit: ReceptionVisit, *, revealed: bool = False, error: str |
     protected = policy.is_visit_protected(visit)
     show_identity = revealed or not protected
     return render_template("reception/visit_detail.html", visit=visit, labels=_labels(),
-                           serial=service.serial_label(visit), status_label=status_label,
+                           serial=service.serial_label(visit), status_label=staff_status_label,
                            show_identity=show_identity, protected=protected, revealed=revealed,
                            may_reveal=protected and not revealed and ident.may_see_visit(user, visit),
                            show_cccd=show_identity and policy.can_log_reception(user),

@@ -8,7 +8,8 @@ from flask.cli import AppGroup
 
 from .. import clock
 from ..domain.periods import CONVENTIONS, PeriodError, resolve
-from . import exports, labels, service
+from .. import report_labels as labels
+from ..services.reports import exports, figures
 
 
 @click.group("report", cls=AppGroup, help="Report statistics and exports.")
@@ -42,20 +43,20 @@ def export(year, spec, convention, fmt, output):
         sys.exit(2)
     if fmt == "analysis":   # the office's analysis workbook (issue 16)
         from ..models import OrgSetting
-        from . import workbook
+        from ..services.reports import workbook
         data = workbook.build(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)))
         with open(output, "wb") as out:
             out.write(workbook.xlsx_bytes(data, OrgSetting.get("org_name", "")))
         click.echo(f"{output}: {workbook.period_title({'start': period.start.isoformat(), 'end': period.end.isoformat(), 'preset': period.preset, 'convention': period.convention, 'year': period.year})}")
         return
-    from . import signoff
+    from ..services.reports import signoff
     frozen = signoff.frozen_file(period.key, fmt)
     if frozen is not None:  # a closed period: the signed-off file, unchanged
         with open(output, "wb") as out:
             out.write(frozen[0])
-        click.echo(f"{output}: {service.period_title(signoff.figures(signoff.find(period.key))['period'])} (đã chốt)")
+        click.echo(f"{output}: {figures.period_title(signoff.figures(signoff.find(period.key))['period'])} (đã chốt)")
         return
-    fig = service.compute(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)), with_previous=False)
+    fig = figures.compute(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)), with_previous=False)
     with open(output, "wb") as out:
         if fmt == "csv":
             exports.write_csv(fig, out)
@@ -64,7 +65,7 @@ def export(year, spec, convention, fmt, output):
         else:
             from ..models import OrgSetting
             out.write(exports.docx_bytes(fig, OrgSetting.get("org_name", "")))
-    click.echo(f"{output}: {service.period_title(fig['period'])}")
+    click.echo(f"{output}: {figures.period_title(fig['period'])}")
 
 
 @report_cli.command("worker", help="Run the queued XLSX/DOCX export jobs of the report pages.")
@@ -74,7 +75,7 @@ def export(year, spec, convention, fmt, output):
 def worker(loop, interval, max_jobs):
     import time
 
-    from . import jobs
+    from ..services.reports import jobs
     done = 0
     while max_jobs is None or done < max_jobs:
         job = jobs.run_next_job(current_app.config, clock.now())

@@ -1,5 +1,5 @@
 """Report pages: the period picker and dashboard, downloads, sign-off (staff), and the public
-transparency page. Views parse the period, call the report service, render."""
+transparency page. Views parse the period, call ``services.reports``, render."""
 from __future__ import annotations
 
 from datetime import date
@@ -18,8 +18,10 @@ from ..models import OrgSetting
 from .. import console
 from ..console import guard_staff
 from ..services import uow
-from . import charts, exports, jobs, labels, service, signoff
-from .models import ReportFile, ReportJob, ReportSnapshot
+from .. import report_labels as labels
+from ..models.report import ReportFile, ReportJob, ReportSnapshot
+from ..services.reports import exports, figures, jobs, signoff
+from . import charts
 
 bp = Blueprint("reports", __name__)
 bp.before_request(guard_staff)
@@ -108,14 +110,14 @@ def index():
     if period is not None:
         snap = signoff.find(period.key)
         # a closed period shows its signed-off figures; the live ones only beside them (frozen page)
-        fig = signoff.figures(snap) if snap else service.compute(period, s["tz"], small_sample=s["small"])
+        fig = signoff.figures(snap) if snap else figures.compute(period, s["tz"], small_sample=s["small"])
     return render_template(
         "reports/index.html", form=form, error=error, fig=fig, snap=snap, presets=PRESETS,
         preset_labels=labels.PRESET_LABELS, conventions=labels.CONVENTION_LABELS,
-        headline=labels.HEADLINE, charts=_charts(fig) if fig else [], tables=service.tables(fig) if fig else [],
-        title=service.period_title(fig["period"]) if fig else "",
-        prev_title=service.period_title(fig["previous"]["period"]) if fig else "",
-        overdue_now=service.overdue_now(_today()), qs=_query_string(form),
+        headline=labels.HEADLINE, charts=_charts(fig) if fig else [], tables=figures.tables(fig) if fig else [],
+        title=figures.period_title(fig["period"]) if fig else "",
+        prev_title=figures.period_title(fig["previous"]["period"]) if fig else "",
+        overdue_now=figures.overdue_now(_today()), qs=_query_string(form),
         can_export=policy.can_export_reports(current_user), can_sign=policy.can_sign_off_reports(current_user),
         years=list(range(_today().year, _today().year - 6, -1))), 200 if error is None else 400
 
@@ -149,7 +151,7 @@ def export(fmt: str):
         return Response(frozen[0], mimetype="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{frozen[1]}"', "Cache-Control": "no-store"})
     s = _settings()
-    fig = service.compute(period, s["tz"], small_sample=s["small"], with_previous=False)
+    fig = figures.compute(period, s["tz"], small_sample=s["small"], with_previous=False)
     headers = {"Content-Disposition": f'attachment; filename="{exports.filename(fig, fmt)}"',
                "Cache-Control": "no-store"}
     # streamed in chunks: memory stays bounded whatever the number of cases
@@ -175,7 +177,7 @@ def job(job_id: int):
         return _forbidden(_("Chỉ Văn phòng và quản trị viên được tải tệp báo cáo. Vai trò của bạn chỉ được xem số liệu."))
     job = _own_job(job_id)
     period = jobs.period_of(job)
-    title = service.period_title({"start": period.start.isoformat(), "end": period.end.isoformat(),
+    title = figures.period_title({"start": period.start.isoformat(), "end": period.end.isoformat(),
                                   "preset": period.preset, "convention": period.convention, "year": period.year,
                                   "key": period.key})
     qs = {"ky": period.preset or "tuy_chon", "nam": str(period.year), "cach": period.convention}
@@ -214,7 +216,7 @@ def sign_off():
         flash(error, "warn")
         return redirect(url_for("reports.index"))
     s = _settings()
-    fig = service.compute(period, s["tz"], small_sample=s["small"])  # a long read, before the lock
+    fig = figures.compute(period, s["tz"], small_sample=s["small"])  # a long read, before the lock
     # One rule for writes: whether the period is signed off is read under the period's lock, so two
     # office users signing off at once make one snapshot and the other gets the 409 page.
     uow.lock_name(f"report-sign-off:{period.key}")
@@ -247,7 +249,7 @@ def frozen_list():
     if not policy.can_view_reports(current_user):
         return _forbidden(_("Vai trò của bạn không được xem báo cáo thống kê."))
     snaps = db.session.execute(db.select(ReportSnapshot).order_by(ReportSnapshot.signed_at.desc())).scalars().all()
-    return render_template("reports/frozen_list.html", snaps=snaps, title_of=lambda s: service.period_title(signoff.figures(s)["period"]))
+    return render_template("reports/frozen_list.html", snaps=snaps, title_of=lambda s: figures.period_title(signoff.figures(s)["period"]))
 
 
 @bp.get("/da-chot/<int:snapshot_id>")
@@ -259,11 +261,11 @@ def frozen(snapshot_id: int):
     p = fig["period"]
     period = Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p["preset"], p["convention"], p["year"])
     s = _settings()
-    live = service.compute(period, fig["tz"], small_sample=s["small"], with_previous=False)
-    diffs = [(service.label_for(k), a, b) for k, a, b in service.differences(fig, live)]
+    live = figures.compute(period, fig["tz"], small_sample=s["small"], with_previous=False)
+    diffs = [(figures.label_for(k), a, b) for k, a, b in figures.differences(fig, live)]
     current = "~" not in snap.period_key
-    return render_template("reports/frozen.html", snap=snap, fig=fig, title=service.period_title(p),
-                           tables=service.tables(fig), diffs=diffs, intact=signoff.verify(snap),
+    return render_template("reports/frozen.html", snap=snap, fig=fig, title=figures.period_title(p),
+                           tables=figures.tables(fig), diffs=diffs, intact=signoff.verify(snap),
                            can_export=policy.can_export_reports(current_user),
                            can_correct=current and bool(diffs) and policy.can_sign_off_reports(current_user),
                            superseded=signoff.history(snap.period_key) if current else [],
@@ -280,7 +282,7 @@ def correct(snapshot_id: int):
     p = signoff.figures(snap)["period"]
     period = Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p["preset"], p["convention"], p["year"])
     s = _settings()
-    fig = service.compute(period, signoff.figures(snap)["tz"], small_sample=s["small"])  # before the lock
+    fig = figures.compute(period, signoff.figures(snap)["tz"], small_sample=s["small"])  # before the lock
     snap = uow.lock(ReportSnapshot, snapshot_id)  # a second correction of the same snapshot sees it superseded
     if "~" in snap.period_key:
         db.session.rollback()
@@ -328,7 +330,7 @@ def public_figures():
         if q.start > today:
             continue
         snap = signoff.find(q.key)
-        fig = signoff.figures(snap) if snap else service.compute(q, s["tz"], small_sample=s["small"], with_previous=False)
+        fig = signoff.figures(snap) if snap else figures.compute(q, s["tz"], small_sample=s["small"], with_previous=False)
         rows.append({"title": labels.PRESET_LABELS[q.preset], "span": f"{q.start:%d/%m/%Y} – {q.end:%d/%m/%Y}",
                      "h": fig["headline"], "sat": fig["satisfaction"]["service"], "frozen": snap is not None})
     return render_template("reports/public.html", rows=rows, year=year,

@@ -9,17 +9,18 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import OrgSetting, User
-from ..passwords import hash_password, verify_password
+from ..passwords import hash_params, hash_password, verify_password
 from .uow import lock
 
-_DUMMY_HASH = None
+_DUMMY_HASHES: dict[tuple, str] = {}
 
 
 def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = hash_password("not a real password, only to spend the same time")
-    return _DUMMY_HASH
+    """A hash with the current cost parameters, so an unknown user costs what a known one does."""
+    key = hash_params()
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hash_password("not a real password, only to spend the same time")
+    return _DUMMY_HASHES[key]
 
 
 def check_password(username: str, password: str, *, now: datetime, max_failures: int,

@@ -11,6 +11,7 @@ the caller's to fill in.
 """
 from __future__ import annotations
 
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, Callable, Sequence
 
@@ -96,25 +97,19 @@ def insert_many(table: Table, rows: list[dict]) -> int:
     extra = _defaults(table, set(given))
     names = given + list(extra)
     procs = _processors(table, names, dialect)
-    tail = tuple(p(v) if p else v for p, v in zip(procs[len(given):], extra.values()))
-    converted = [(i, p) for i, p in enumerate(procs[:len(given)]) if p is not None]
-
-    pick = itemgetter(*given) if len(given) > 1 else (lambda row: (row[given[0]],))
-
-    def values(row: dict) -> tuple:
-        vals = list(pick(row))
-        for i, p in converted:
-            vals[i] = p(vals[i])
-        return (*vals, *tail)
-
+    tail = [p(v) if p else v for p, v in zip(procs[len(given):], extra.values())]
+    # column by column (``map`` and ``itemgetter`` run in C), then zipped into the rows' tuples
+    columns = [map(p, map(itemgetter(name), rows)) if p else map(itemgetter(name), rows)
+               for name, p in zip(given, procs)]
+    values = zip(*columns, *(repeat(v, len(rows)) for v in tail))
     raw = conn.connection.driver_connection
     cols = ", ".join(f'"{c}"' for c in names)
     if dialect.name == "postgresql":
         with raw.cursor() as cur:
             with cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(values(row))
+                for row in values:
+                    copy.write_row(row)
     else:
         marks = ", ".join("?" for _ in names)
-        raw.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', [values(r) for r in rows])
+        raw.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', values)
     return len(rows)

@@ -12,7 +12,7 @@ from ..domain import deadlines as dl
 from ..domain import status as st
 from ..extensions import db
 from ..models import Case, CaseKind, OrgSetting, OutboxMessage, User
-from ..labels import status_label
+from ..labels import staff_status_label
 from .intake import load_calendar, local_date
 from .notify import enqueue, message_id
 from .uow import lock_name
@@ -53,7 +53,7 @@ def build_digest(now: datetime, tz: str) -> int:
         for u in users:
             if policy.is_responsible_for(u, r):
                 per_user[u.id].append({"code": r.tracking_code, "subject": r.subject[:80], "kind": r.name_vi,
-                                       "status": status_label(r.status), "due_on": r.due_on, "left": left,
+                                       "status": staff_status_label(r.status), "due_on": r.due_on, "left": left,
                                        "id": r.id})
     day = local_date(now, tz).isoformat()
     queued = 0

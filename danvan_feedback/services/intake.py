@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.calendar import WorkCalendar
 from ..domain.validation import IDENTITY_FIELDS, fold_diacritics
 from ..domain.codes import hash_pin, new_opaque_id, new_pin, new_tracking_code
+from ..domain.vocabulary import AnonymousPolicy, Status
 from ..extensions import db
 from ..policy import SECRET_IDENTITY_KINDS
 from ..crypto import current_keyring
@@ -38,7 +39,7 @@ class Submission:
     subject: str
     content: str
     token: str
-    kind_anonymous: str = "allowed"  # the kind's policy: allowed | refused | info_only
+    kind_anonymous: str = AnonymousPolicy.ALLOWED  # the kind's policy
     channel: str = "web"
     locale: str = "vi"
     submitter_type: str = "citizen"
@@ -87,7 +88,7 @@ def submission_from(kind_code: str, kind_anonymous: str, data: dict, *, token: s
     for a business, and a representative only for a group. ``extra`` passes the optional fields
     (unit_id, service_id, commune_id, incident_date, incident_place, latitude, longitude, address_id).
     """
-    anonymous = bool(data.get("anonymous")) and kind_anonymous != "refused"
+    anonymous = bool(data.get("anonymous")) and kind_anonymous != AnonymousPolicy.REFUSED
     submitter_type = data.get("submitter_type") if data.get("submitter_type") in ("citizen", "business") else "citizen"
     identity = {} if anonymous else {name: (data.get(name) or None) for name in IDENTITY_FIELDS}
     if identity and submitter_type != "business":
@@ -122,7 +123,7 @@ def _acceptance_due(ref: refdata.RefData, kind_code: str, kind_anonymous: str, r
 
     An anonymous denunciation is kept as information, not handled under the law: no clock runs.
     """
-    if anonymous and kind_anonymous == "info_only":
+    if anonymous and kind_anonymous == AnonymousPolicy.INFO_ONLY:
         return None, None
     rule = ref.accept_rules.get(kind_code)
     if rule is None:
@@ -221,8 +222,8 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
                                         sub.anonymous)
     case = Case(
         tracking_code=code, pin_hash=hash_pin(pin_key, code, pin), submission_token=sub.token,
-        open311_id=None if sub.kind_anonymous == "info_only" else new_opaque_id(),
-        kind_code=sub.kind_code, status="received", channel=sub.channel, locale=sub.locale,
+        open311_id=None if sub.kind_anonymous == AnonymousPolicy.INFO_ONLY else new_opaque_id(),
+        kind_code=sub.kind_code, status=Status.RECEIVED, channel=sub.channel, locale=sub.locale,
         submitter_type=sub.submitter_type, is_anonymous=sub.anonymous, unit_id=sub.unit_id,
         service_id=sub.service_id, commune_id=sub.commune_id, subject=sub.subject,
         content=sub.content, incident_date=sub.incident_date, incident_place=sub.incident_place,
@@ -251,7 +252,7 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
     registered = sub.registered_by_id is not None
     insert_row(append_event(case, action="submitted", now=received,
                             actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
-                            actor_id=sub.registered_by_id, to_status="received", is_public=True, first=True,
+                            actor_id=sub.registered_by_id, to_status=Status.RECEIVED, is_public=True, first=True,
                             kind_code=sub.kind_code))
     email = identity.get("email")
     if email:  # rendered by the sender from what the row holds (no identity; the PIN only for a registered letter)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from .. import documents as docs
 from .. import policy
 from ..domain.letters import effective_date_error
+from ..domain.vocabulary import Kind, Status
 from ..extensions import db
 from ..models import AgencyReply, Attachment, Case, CaseEvent, IssuedDocument, OrgSetting
 from ..storage import CleanFile, LocalStorage
@@ -48,8 +49,8 @@ def last_event_on(case: Case, tz: str) -> date | None:
 
 # Issued documents ---------------------------------------------------------------------------------
 
-KIND_WORDS = {"khieu_nai": "khiếu nại", "to_cao": "tố cáo", "kien_nghi": "kiến nghị",
-              "phan_anh": "phản ánh", "gop_y": "góp ý"}
+KIND_WORDS = {Kind.KHIEU_NAI: "khiếu nại", Kind.TO_CAO: "tố cáo", Kind.KIEN_NGHI: "kiến nghị",
+              Kind.PHAN_ANH: "phản ánh", Kind.GOP_Y: "góp ý"}
 CHANNEL_WORDS = {"post": "qua bưu điện", "in_person": "nộp trực tiếp", "email": "thư điện tử",
                  "phone": "điện thoại", "web": "cổng thông tin điện tử", "api": "hệ thống liên thông",
                  "reception": "tại buổi tiếp công dân"}
@@ -58,15 +59,15 @@ CHANNEL_WORDS = {"post": "qua bưu điện", "in_person": "nộp trực tiếp",
 def applicable(case: Case) -> list[str]:
     """Which documents make sense for the case as it stands."""
     out = ["bien_nhan"]
-    if case.status in ("received", "transferred", "accepted", "in_progress"):
+    if case.status in (Status.RECEIVED, Status.TRANSFERRED, Status.ACCEPTED, Status.IN_PROGRESS):
         out.append("phieu_chuyen")
-    if case.status in ("received", "guided"):
+    if case.status in (Status.RECEIVED, Status.GUIDED):
         out.append("phieu_huong_dan")
     if case.accepted_on is not None:
         out.append("tb_thu_ly")
-    if case.status in ("received", "rejected"):
+    if case.status in (Status.RECEIVED, Status.REJECTED):
         out.append("tb_khong_thu_ly")
-    if case.kind_code == "khieu_nai" and case.accepted_on is not None:
+    if case.kind_code == Kind.KHIEU_NAI and case.accepted_on is not None:
         out.append("qd_giai_quyet")
     return out
 
@@ -268,7 +269,7 @@ def awaiting_reply(*, today: date, days: int, limit: int = 500) -> list[tuple[Ca
              .group_by(CaseEvent.case_id).subquery())
     rows = db.session.execute(
         select(Case, func.coalesce(urges.c.n, 0)).outerjoin(urges, urges.c.case_id == Case.id)
-        .where(Case.status == "transferred", Case.transfer_date.is_not(None),
+        .where(Case.status == Status.TRANSFERRED, Case.transfer_date.is_not(None),
                Case.transfer_date <= today - timedelta(days=days), Case.id.not_in(replied))
         .order_by(Case.transfer_date, Case.id).limit(limit)).all()
     return [(c, (today - c.transfer_date).days, n) for c, n in rows]

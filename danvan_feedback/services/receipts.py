@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import bindparam, delete
 
 from ..extensions import db
 from ..models import ReceiptHold
+from .rows import insert_values
 
 
 def hold_id(secret: str, session_rid: str, token: str) -> str:
@@ -25,20 +27,29 @@ def hold_id(secret: str, session_rid: str, token: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
+SWEEP_EVERY = timedelta(minutes=1)
+
+
 @lru_cache(maxsize=1)
-def _statements():
-    """The two statements of :func:`insert_hold`, built once (a statement built per call is
-    analysed again for SQLAlchemy's compiled cache on every submission)."""
-    table = ReceiptHold.__table__  # Core: no ORM unit of work for two plain statements
-    return delete(table).where(table.c.expires_at <= bindparam("now")), table.insert()
+def _drop_expired():
+    """The sweep's statement, built once (a statement built per call is analysed again for
+    SQLAlchemy's compiled cache on every submission)."""
+    table = ReceiptHold.__table__
+    return delete(table).where(table.c.expires_at <= bindparam("now"))
 
 
 def insert_hold(hid: str, case_id: int, pin: str, *, now: datetime, until: datetime) -> None:
-    """Keep ``pin`` for ``hid`` until ``until`` (in the caller's transaction); drop expired holds."""
-    drop_expired, insert = _statements()
-    conn = db.session.connection()
-    conn.execute(drop_expired, {"now": now})
-    conn.execute(insert, {"id": hid, "case_id": case_id, "pin": pin, "expires_at": until})  # encrypted by the column type
+    """Keep ``pin`` for ``hid`` until ``until`` (in the caller's transaction).
+
+    Expired holds are deleted by the first submission of a minute in each process (not by every
+    one: a statement less per submission); :func:`held_pin` checks the expiry, so a hold kept a
+    minute longer is never shown."""
+    sweep = current_app.extensions.setdefault("receipt_hold_sweep", {"next": None})
+    if sweep["next"] is None or now >= sweep["next"]:
+        sweep["next"] = now + SWEEP_EVERY
+        db.session.connection().execute(_drop_expired(), {"now": now})
+    insert_values(ReceiptHold.__table__, {"id": hid, "case_id": case_id, "pin": pin,
+                                          "expires_at": until})  # encrypted by the column type
 
 
 def held_pin(hid: str | None, case_id: int, now: datetime) -> str | None:

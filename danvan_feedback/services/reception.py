@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Case, CaseKind
 from ..models.reception import DialogueSession, ReceptionSession, ReceptionVisit
+from ..domain.vocabulary import Handling
 from ..policy import SECRET_IDENTITY_KINDS
 from .uow import Conflict, lock, lock_case, lock_name, run_write
 from .events import append_event
@@ -104,7 +105,7 @@ def _apply_visit(visit: ReceptionVisit, case: Case | None, v: dict, secret: bool
         setattr(visit, name, v.get(name))
     if visit.reception_type == "regular":
         visit.head_mode = None
-    if visit.handling == "accepted":
+    if visit.handling == Handling.ACCEPTED:
         visit.handling_agency = None
     visit.is_group = bool(visit.is_group)
     visit.is_repeat = bool(visit.is_repeat)

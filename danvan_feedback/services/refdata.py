@@ -21,6 +21,7 @@ from flask import g, has_app_context
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from ..domain import kinds
 from ..domain.calendar import WorkCalendar
 from ..extensions import db
 from ..models import CaseKind, Commune, DeadlineRule, HolidayOverride, OrgSetting, Service, Unit
@@ -30,7 +31,7 @@ REFERENCE_MODELS = (OrgSetting, CaseKind, DeadlineRule, HolidayOverride, Unit, S
 
 
 @dataclass(frozen=True)
-class KindInfo:
+class KindInfo(kinds.KindFlags):
     """What the public paths need of a ``case_kinds`` row."""
 
     code: str

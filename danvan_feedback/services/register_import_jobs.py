@@ -1,4 +1,4 @@
-"""The staff page's imports as background jobs (the pattern of ``reports.jobs``).
+"""The staff page's imports as background jobs (the pattern of ``services.reports.jobs``).
 
 A job is uploaded (its file kept in ``IMPORT_DIR``), then queued for a **check** (the dry run) or, once
 a person confirmed, for the **import**. ``flask import worker`` (or the page itself when

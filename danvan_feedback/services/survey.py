@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
-from ..domain import status as st
+from ..domain.vocabulary import Status
 from ..extensions import db
 from ..models import Case, CaseEvent, OutboxMessage
 from ..models.survey import (SurveyAnswer, SurveyCriterion, SurveyPoint, SurveyResponse,
@@ -273,12 +273,12 @@ def mark_spam(response: SurveyResponse, *, is_spam: bool, reason: str, actor_id:
 
 def case_is_resolved(case: Case) -> bool:
     """Resolved, or closed after having been resolved (a CaseEvent to "resolved")."""
-    if case.status == st.RESOLVED:
+    if case.status == Status.RESOLVED:
         return True
-    if case.status != st.CLOSED:
+    if case.status != Status.CLOSED:
         return False
     return bool(db.session.execute(select(exists().where(
-        CaseEvent.case_id == case.id, CaseEvent.to_status == st.RESOLVED))).scalar())
+        CaseEvent.case_id == case.id, CaseEvent.to_status == Status.RESOLVED))).scalar())
 
 
 def rating_unit_id(case: Case) -> int | None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import policy
 from ..domain import status as st
+from ..domain.vocabulary import Status
 from ..domain.codes import check_pin, normalize_tracking_code
 from ..domain.validation import same_phone
 from ..extensions import db
@@ -72,8 +73,8 @@ def add_information(case: Case, text: str, files: list[CleanFile], *, storage: L
         case = lock_case(case_id, begin=False)  # run_write began the write transaction
         if not st.citizen_may_add(case.status):
             raise ValueError("case_closed")
-        answered = case.status == st.WAITING_CITIZEN
-        to = (st.IN_PROGRESS if case.accepted_on else st.RECEIVED) if answered else None
+        answered = case.status == Status.WAITING_CITIZEN
+        to = (Status.IN_PROGRESS if case.accepted_on else Status.RECEIVED) if answered else None
         settle = None
         if answered:  # the citizen's answer ends the pause: the legal clock runs again
             from .triage import Ctx, resume_clock

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from .. import policy
 from ..domain import deadlines as dl
-from ..domain import status as st
+from ..domain import kinds, status as st
+from ..domain.vocabulary import AnonymousPolicy, Status
 from ..domain.codes import normalize_tracking_code
 from ..domain.triage import (NotAllowed, check_accept, check_action, check_matter_state, check_outcome,
                              default_matter_state)
@@ -105,13 +106,13 @@ def recompute_clock(case: Case, ctx: Ctx, rules: list[dl.Rule] | None = None) ->
     rules = rules if rules is not None else load_rules()
     cal = load_calendar(min(_received_on(case, ctx), ctx.today) if case.received_at else ctx.today, 800)
     try:
-        if case.status in (st.RECEIVED,) or (case.status == st.WAITING_CITIZEN and case.accepted_on is None):
+        if case.status in (Status.RECEIVED,) or (case.status == Status.WAITING_CITIZEN and case.accepted_on is None):
             kind = db.session.get(CaseKind, case.kind_code)
-            if case.is_anonymous and kind.anonymous == "info_only":
+            if case.is_anonymous and kind.anonymous == AnonymousPolicy.INFO_ONLY:
                 _set_clock(case, None)
                 return
             _set_clock(case, dl.acceptance_clock(cal, rules, case.kind_code, _received_on(case, ctx),
-                                                 case.paused_days, extended=case.extensions > 0 and case.kind_code == "to_cao"))
+                                                 case.paused_days, extended=case.extensions > 0 and kinds.acceptance_extendable(case.kind_code)))
         elif case.accepted_on is not None and case.status in st.OPEN:
             _set_clock(case, dl.resolution_clock(cal, rules, case.kind_code, case.accepted_on,
                                                  attempt=case.attempt, complexity=case.complexity,
@@ -145,7 +146,7 @@ def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False,
         raise TriageError(exc.code) from None
     if attempt not in (1, 2):
         raise TriageError("bad_attempt")
-    case.attempt = attempt if case.kind_code == "khieu_nai" else 1
+    case.attempt = attempt if kinds.has_attempts(case.kind_code) else 1
     if case.attempt == 2 and case.matter_state not in (None, "resolved_once", "resolved_many"):
         case.matter_state = None  # a second-time complaint is about a matter already resolved
     _set_matter_state(case, matter_state)
@@ -154,12 +155,12 @@ def accept(case: Case, ctx: Ctx, *, attempt: int = 1, is_remote: bool = False,
     case.paused_days = 0
     if case.resolver_id is None:
         case.resolver_id = ctx.actor.id
-    return _event(case, ctx, "accept", to=st.ACCEPTED, public=True, clock="recompute")
+    return _event(case, ctx, "accept", to=Status.ACCEPTED, public=True, clock="recompute")
 
 
 def refuse(case: Case, ctx: Ctx, reason: str) -> CaseEvent:
     _guard(case, ctx, "refuse")
-    return _event(case, ctx, "refuse", to=st.REJECTED, note=_need(reason, "reason"), public=True, clock="stop")
+    return _event(case, ctx, "refuse", to=Status.REJECTED, note=_need(reason, "reason"), public=True, clock="stop")
 
 
 def transfer(case: Case, ctx: Ctx, agency: str, doc_no: str, doc_date: date | None) -> CaseEvent:
@@ -171,18 +172,18 @@ def transfer(case: Case, ctx: Ctx, agency: str, doc_no: str, doc_date: date | No
         raise TriageError("future_date", field="doc_date")
     note = str(_l("Chuyển đến %(agency)s, văn bản số %(no)s ngày %(d)s",
                   agency=case.transfer_agency, no=case.transfer_doc_no, d=doc_date.strftime("%d/%m/%Y")))
-    return _event(case, ctx, "transfer", to=st.TRANSFERRED, note=note, public=True, clock="stop")
+    return _event(case, ctx, "transfer", to=Status.TRANSFERRED, note=note, public=True, clock="stop")
 
 
 def guide(case: Case, ctx: Ctx, guidance: str) -> CaseEvent:
     _guard(case, ctx, "guide")
-    return _event(case, ctx, "guide", to=st.GUIDED, note=_need(guidance, "note"), public=True, clock="stop")
+    return _event(case, ctx, "guide", to=Status.GUIDED, note=_need(guidance, "note"), public=True, clock="stop")
 
 
 def store(case: Case, ctx: Ctx, reason: str) -> CaseEvent:
     """Lưu đơn: a duplicate, an anonymous denunciation, no content."""
     _guard(case, ctx, "store")
-    return _event(case, ctx, "store", to=st.STORED, note=_need(reason, "reason"), public=True, clock="stop")
+    return _event(case, ctx, "store", to=Status.STORED, note=_need(reason, "reason"), public=True, clock="stop")
 
 
 def merge(case: Case, ctx: Ctx, target_code: str) -> CaseEvent:
@@ -195,7 +196,7 @@ def merge(case: Case, ctx: Ctx, target_code: str) -> CaseEvent:
     if target.id == case.id or target.merged_into_id is not None or target.status not in st.OPEN:
         raise TriageError("bad_merge_target", field="target")
     case.merged_into_id = target.id
-    event = _event(case, ctx, "merge", to=st.MERGED, public=True, clock="stop",
+    event = _event(case, ctx, "merge", to=Status.MERGED, public=True, clock="stop",
                    note=str(_l("Gộp vào hồ sơ %(code)s", code=target.tracking_code)))
     _event(target, ctx, "note", note=str(_l("Hồ sơ %(code)s đã được gộp vào hồ sơ này.", code=case.tracking_code)))
     return event
@@ -279,14 +280,14 @@ def assign(case: Case, ctx: Ctx, *, unit_id: int | None, assignee_id: int | None
     for uid in wanted - current:
         db.session.add(CaseVerifier(case_id=case.id, user_id=uid, assigned_at=ctx.now))
     names = [unit.name if unit else "—", assignee.username if assignee else "—"]
-    to = st.IN_PROGRESS if case.status == st.ACCEPTED and (unit or assignee) else None
+    to = Status.IN_PROGRESS if case.status == Status.ACCEPTED and (unit or assignee) else None
     return _event(case, ctx, "assign", to=to, note=str(_l("Giao: %(unit)s; cán bộ: %(user)s", unit=names[0], user=names[1])))
 
 
 def request_info(case: Case, ctx: Ctx, message: str) -> CaseEvent:
     """Ask the citizen for more: the clock pauses until they answer (or the inspector resumes)."""
     _guard(case, ctx, "request_info", triage_only=False)
-    event = _event(case, ctx, "request_info", to=st.WAITING_CITIZEN, note=_need(message, "message"), public=True)
+    event = _event(case, ctx, "request_info", to=Status.WAITING_CITIZEN, note=_need(message, "message"), public=True)
     case.paused_since = ctx.today
     _notify_citizen(case, ctx, "request_info", message)
     return event
@@ -304,7 +305,7 @@ def resume_clock(case: Case, ctx: Ctx, rules: list[dl.Rule] | None = None) -> No
 
 def resume(case: Case, ctx: Ctx) -> CaseEvent:
     _guard(case, ctx, "resume", triage_only=False)
-    to = st.IN_PROGRESS if case.accepted_on else st.RECEIVED
+    to = Status.IN_PROGRESS if case.accepted_on else Status.RECEIVED
     case.updated_at = ctx.now
     return append_event(case, action="resume", now=ctx.now, actor_type="staff", actor_id=ctx.actor.id,
                         to_status=to, is_public=True, settle=lambda: resume_clock(case, ctx))
@@ -319,8 +320,8 @@ def extend(case: Case, ctx: Ctx, decision_no: str, reason: str) -> CaseEvent:
         # An extension is decided before the time limit runs out; once it has passed, the case is
         # overdue and stays so in the figures of the period (domain brief §3, §6).
         raise TriageError("deadline_passed", due=case.due_on.strftime("%d/%m/%Y"))
-    if case.status == st.RECEIVED:
-        if case.kind_code != "to_cao" or case.extensions > 0:
+    if case.status == Status.RECEIVED:
+        if not kinds.acceptance_extendable(case.kind_code) or case.extensions > 0:
             raise TriageError("beyond_maximum")
         case.extensions += 1
     else:
@@ -340,9 +341,9 @@ def record_outcome(case: Case, ctx: Ctx, outcome: str, summary: str) -> CaseEven
     except NotAllowed as exc:
         raise TriageError(exc.code, field="outcome") from None
     case.outcome = outcome
-    event = _event(case, ctx, "record_outcome", to=st.RESOLVED, note=_need(summary, "summary"), public=True,
+    event = _event(case, ctx, "record_outcome", to=Status.RESOLVED, note=_need(summary, "summary"), public=True,
                    outcome=outcome, clock="stop")
-    _notify_citizen(case, ctx, "resolved", summary)
+    _notify_citizen(case, ctx, Status.RESOLVED, summary)
     try:
         from .survey import invite_after_resolution  # the satisfaction survey closes the loop
     except ImportError:
@@ -355,14 +356,14 @@ def record_outcome(case: Case, ctx: Ctx, outcome: str, summary: str) -> CaseEven
 def close(case: Case, ctx: Ctx) -> CaseEvent:
     _guard(case, ctx, "close")
     case.closed_at = ctx.now
-    return _event(case, ctx, "close", to=st.CLOSED, public=True)
+    return _event(case, ctx, "close", to=Status.CLOSED, public=True)
 
 
 def reopen(case: Case, ctx: Ctx, reason: str) -> CaseEvent:
     _guard(case, ctx, "reopen")
     reason = _need(reason, "reason")
     case.closed_at, case.outcome, case.merged_into_id = None, None, None
-    to = st.IN_PROGRESS if case.accepted_on else st.RECEIVED
+    to = Status.IN_PROGRESS if case.accepted_on else Status.RECEIVED
     return _event(case, ctx, "reopen", to=to, note=reason, public=True, clock="recompute")
 
 

@@ -17,7 +17,7 @@ from ..services import triage, uow
 from ..services.decisions import DECISION_ACTIONS
 from ..services.intake import local_date
 from . import actions
-from .actions import ACTION_LABELS
+from ..labels import ACTION
 from .cases import (ERRORS, _allowed_actions, _conflict_page, _ctx, _fill_template, _int, _load, _run,
                     _templates, render_case)
 from .decision_form import decision_context, finish
@@ -34,10 +34,10 @@ def render_action(case: Case, action: str, *, seq: int, values: dict | None = No
     if action == "reply" and values is None and request.args.get("mau"):
         shown = {"text": _fill_template(case, request.args.get("mau"), not secret)}
     return render_template(
-        "staff/action.html", case=case, action=action, label=ACTION_LABELS[action],
+        "staff/action.html", case=case, action=action, label=ACTION[action],
         what=actions.WHAT.get(action, ""), fields=fields, values=shown, errors=errors or {}, message=message,
         allowed=action in _allowed_actions(case), confirm=action in actions.CONFIRM, confirm_rows=confirm_rows,
-        confirm_button=actions.CONFIRM_BUTTON.get(action, ACTION_LABELS[action]), seq=seq,
+        confirm_button=actions.CONFIRM_BUTTON.get(action, ACTION[action]), seq=seq,
         decision=action in DECISION_ACTIONS, held=held or [], held_token=held_token,
         status=staff_status_label(case.status), reply_templates=_templates("reply") if action == "reply" else [],
         reason_templates=_templates("reason") if action == "refuse" else [],
@@ -81,7 +81,7 @@ def case_action(case_id: int, action: str):
             raise
         return _conflict_page(case_id, action, uow.Conflict())  # a deadlock between two writers
     actions.release_held(held)  # the case keeps its own copy
-    flash(_("Đã thực hiện: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
+    flash(_("Đã thực hiện: %(action)s.", action=ACTION.get(action, action)), "success")
     return redirect(url_for("staff.case_detail", case_id=case_id), code=303)
 
 

@@ -19,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import policy
+from ..domain import kinds
+from ..labels import ACTION, MATTER_STATE, OUTCOME
 from ..domain.triage import outcomes_for
 from ..extensions import db
 from ..models import Case, CaseKind, Unit, User
@@ -27,27 +29,6 @@ from ..services import decisions
 from ..services import triage
 from ..extensions import file_stores
 from ..storage import StorageError
-
-ACTION_LABELS = {
-    "accept": _l("Thụ lý"), "refuse": _l("Không thụ lý"), "transfer": _l("Chuyển đơn"),
-    "guide": _l("Hướng dẫn"), "store": _l("Lưu đơn"), "merge": _l("Gộp hồ sơ"),
-    "reclassify": _l("Phân loại lại"), "mark_group": _l("Đánh dấu đơn đông người"),
-    "assign": _l("Giao xử lý"), "request_info": _l("Đề nghị bổ sung"), "resume": _l("Tiếp tục tính hạn"),
-    "extend": _l("Gia hạn"), "record_outcome": _l("Ghi kết quả"), "close": _l("Kết thúc"),
-    "reopen": _l("Mở lại"), "note": _l("Ghi chú nội bộ"), "reply": _l("Trả lời công dân"),
-    "urge": _l("Đôn đốc cơ quan được chuyển đơn"),
-}
-
-OUTCOME_LABELS = {
-    "dung": _l("Đúng"), "sai": _l("Sai"), "dung_mot_phan": _l("Đúng một phần"),
-    "giu_nguyen": _l("Giữ nguyên quyết định lần đầu"), "huy_sua": _l("Huỷ, sửa quyết định lần đầu"),
-    "rut_don": _l("Rút đơn"), "da_tra_loi": _l("Đã trả lời"),
-}
-
-MATTER_STATE_LABELS = {
-    "not_yet": _l("Chưa được giải quyết"), "in_progress": _l("Đang được giải quyết"),
-    "resolved_once": _l("Đã được giải quyết lần đầu"), "resolved_many": _l("Đã được giải quyết nhiều lần"),
-}
 
 # What each action does, said before the form (the consequences a new inspector needs to know).
 WHAT = {
@@ -149,11 +130,11 @@ def _assign_fields() -> list[Field]:
 
 def fields_for(action: str, case: Case, secret: bool) -> list[Field]:
     """The fields of ``action``'s form for ``case``, with their choices (names as the services read them)."""
-    matter = [(k, str(v)) for k, v in MATTER_STATE_LABELS.items()]
+    matter = [(k, str(v)) for k, v in MATTER_STATE.items()]
     match action:
         case "accept":
             out = []
-            if case.kind_code == "khieu_nai":
+            if kinds.has_attempts(case.kind_code):
                 out.append(Field("attempt", _l("Lần giải quyết"), "select",
                                  choices=[("1", str(_l("Lần đầu"))), ("2", str(_l("Lần hai")))]))
             out.append(Field("matter_state", _l("Tình trạng giải quyết của vụ việc khi nhận đơn"), "select",
@@ -187,7 +168,7 @@ def fields_for(action: str, case: Case, secret: bool) -> list[Field]:
             return [_text("decision_no", _l("Số quyết định gia hạn"), required=True),
                     _area("reason", _l("Lý do"), 3, required=True)]
         case "record_outcome":
-            labels = OUTCOME_LABELS
+            labels = OUTCOME
             return [Field("outcome", _l("Kết quả"), "select",
                           choices=[(o, str(labels[o])) for o in outcomes_for(case.kind_code, case.attempt)]),
                     _area("summary", _l("Tóm tắt kết quả (công dân xem được)"), 4, required=True)]
@@ -311,8 +292,8 @@ def field_errors(exc: triage.TriageError, message: str, fields: list[Field], act
 
 def human_message(exc: triage.TriageError, errors_table: dict, fields: list[Field]) -> str:
     """The words of a triage error; a missing field is named by its label, not its internal name."""
-    from ..labels import status_label
-    params = {k: (status_label(v) if k == "status" else v) for k, v in exc.params.items()}
+    from ..labels import staff_status_label
+    params = {k: (staff_status_label(v) if k == "status" else v) for k, v in exc.params.items()}
     if exc.code == "required":
         labels = {f.name: str(f.label) for f in fields} | {k: str(v) for k, v in DECISION_FIELD_LABELS.items()}
         return _("Vui lòng điền mục “%(field)s” (bắt buộc).", field=labels.get(params.get("field"), params.get("field", "")))
@@ -321,7 +302,7 @@ def human_message(exc: triage.TriageError, errors_table: dict, fields: list[Fiel
 
 
 def known_action(action: str) -> bool:
-    return action in ACTION_LABELS
+    return action in ACTION
 
 
 def guard(action: str) -> None:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from .. import documents as docs
 from .. import policy
 from ..domain import clocks as ck
+from ..domain import kinds
+from ..domain.vocabulary import AnonymousPolicy, Complexity, Status
 from ..domain.report_sql import DECISIONS
 from ..extensions import db
 from ..models import AgencyReply, Case, CaseEvent, CaseKind, IssuedDocument
@@ -43,12 +45,12 @@ def facts(case: Case, tz: str) -> ck.CaseFacts:
     kind = db.session.get(CaseKind, case.kind_code)
     return ck.CaseFacts(
         kind_code=case.kind_code, received_on=local_date(case.received_at, tz),
-        anonymous_info_only=case.is_anonymous and kind is not None and kind.anonymous == "info_only",
+        anonymous_info_only=case.is_anonymous and kind is not None and kind.anonymous == AnonymousPolicy.INFO_ONLY,
         decided_on=first(DECISIONS), decision=decision, transferred_on=first(("transfer",)),
         accepted_on=case.accepted_on, resolved_on=last("record_outcome") if case.outcome else None,
-        closed_on=last("close") if case.status == "closed" else None, attempt=case.attempt or 1,
-        complexity=case.complexity or "normal", is_remote=bool(case.is_remote), paused_days=case.paused_days or 0,
-        extended_accept=case.kind_code == "to_cao" and (case.extensions or 0) > 0 and case.accepted_on is None)
+        closed_on=last("close") if case.status == Status.CLOSED else None, attempt=case.attempt or 1,
+        complexity=case.complexity or Complexity.NORMAL, is_remote=bool(case.is_remote), paused_days=case.paused_days or 0,
+        extended_accept=kinds.acceptance_extendable(case.kind_code) and (case.extensions or 0) > 0 and case.accepted_on is None)
 
 
 def case_panel(case: Case, today: date) -> dict:

@@ -15,7 +15,7 @@ from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..domain.validation import parse_int
 from ..extensions import db
-from ..labels import actor_words, event_label, staff_status_label
+from ..labels import ACTION, ACTOR, COMPLEXITY, MATTER_STATE, OUTCOME, actor_words, staff_event_label, staff_status_label
 from ..models import Attachment, Case, CaseEvent, CaseKind, DeadlineRule, ReplyTemplate, Unit, User
 from ..services import identity as ident
 from ..services import triage
@@ -24,7 +24,7 @@ from ..services.intake import load_calendar, local_date
 from ..services import uow
 from .case_letters import case_panel
 from .decision_form import ERRORS as DECISION_ERRORS
-from .actions import ACTION_LABELS, BRIEF, MATTER_STATE_LABELS, OUTCOME_LABELS
+from .actions import BRIEF
 from .views import bp
 
 ERRORS = {
@@ -52,11 +52,6 @@ ERRORS = {
     "reclassify_reason": _l("Hồ sơ tố cáo: vui lòng ghi rõ lý do phân loại lại (ít nhất 5 ký tự)."),
     **DECISION_ERRORS,  # a decision's document and effective date (issue 12)
 }
-
-COMPLEXITY_LABELS = {"normal": _l("Thông thường"), "complex": _l("Phức tạp"),
-                     "especially_complex": _l("Đặc biệt phức tạp")}
-
-
 
 def _ctx() -> triage.Ctx:
     return triage.Ctx(actor=current_user._get_current_object(), now=_now(),
@@ -146,10 +141,10 @@ def render_case(case: Case, *, status_code: int = 200, error: str | None = None,
         rating = None
     return render_template(
         "staff/case_detail.html", case=case, events=events, files=files, status=staff_status_label(case.status),
-        event_label=event_label, identity=identity, secret=secret, may_see=may_see,
+        event_label=staff_event_label, identity=identity, secret=secret, may_see=may_see,
         show_files=(not secret) or may_see, days_left=left, actions=_allowed_actions(case),
-        action_labels=ACTION_LABELS, action_briefs=BRIEF, outcomes=outcomes_for(case.kind_code, case.attempt),
-        outcome_labels=OUTCOME_LABELS, complexity_labels=COMPLEXITY_LABELS, matter_states=MATTER_STATE_LABELS, units=units,
+        action_labels=ACTION, action_briefs=BRIEF, outcomes=outcomes_for(case.kind_code, case.attempt),
+        outcome_labels=OUTCOME, complexity_labels=COMPLEXITY, matter_states=MATTER_STATE, units=units,
         staff_users=staff_users, is_resolver=policy.can_triage, kinds=kinds, reply_templates=_templates("reply"),
         reason_templates=_templates("reason"), error=error, values=values, rating=rating,
         verifiers=ident.verifier_ids(case.id), today=today, status_words=staff_status_label,
@@ -234,19 +229,15 @@ def _conflict_page(case_id: int, action: str, exc: uow.Conflict):
         changes = [last] if last is not None else []
     names = {u.id: (u.full_name or u.username) for u in db.session.execute(
         select(User).where(User.id.in_({c.actor_id for c in changes if c.actor_id}))).scalars()}
-    rows = [{"what": str(ACTION_LABELS.get(c.action) or event_label(c.action)), "at": c.created_at,
-             "who": names.get(c.actor_id) or str(ACTOR_WORDS.get(c.actor_type, c.actor_type)),
+    rows = [{"what": str(ACTION.get(c.action) or staff_event_label(c.action)), "at": c.created_at,
+             "who": names.get(c.actor_id) or str(ACTOR.get(c.actor_type, c.actor_type)),
              "src": staff_status_label(c.from_status) if c.from_status else "—",
              "dst": staff_status_label(c.to_status) if c.to_status else "—"} for c in changes]
     values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "seq")}
     values["_action"] = action
-    info = {"attempted": str(ACTION_LABELS.get(action, action)), "changes": rows,
-            "allowed": [str(ACTION_LABELS[a]) for a in _allowed_actions(case)]}
+    info = {"attempted": str(ACTION.get(action, action)), "changes": rows,
+            "allowed": [str(ACTION[a]) for a in _allowed_actions(case)]}
     return render_case(case, status_code=409, values=values, conflict=info)
-
-
-ACTOR_WORDS = {"citizen": _l("Công dân"), "api": _l("Hệ thống đối tác"), "staff": _l("Cán bộ"),
-               "system": _l("Hệ thống")}
 
 
 @bp.post("/ho-so/<int:case_id>/danh-tinh")

@@ -31,10 +31,6 @@ VIEW_LABELS = {
     "unit": _l("Đơn vị tôi"), "due_soon": _l("Sắp đến hạn"), "overdue": _l("Quá hạn"),
     "waiting": _l("Chờ công dân bổ sung"), "closed": _l("Đã đóng"), "all": _l("Tất cả"),
 }
-CHANNEL_LABELS = {
-    "web": _l("Cổng trực tuyến"), "api": _l("Kết nối (API)"), "reception": _l("Tiếp công dân"),
-    "post": _l("Bưu điện"), "email": _l("Thư điện tử"), "phone": _l("Điện thoại"),
-}
 SUBJECT_CHARS = 80
 CALENDAR_SPAN_DAYS = 400
 
@@ -124,7 +120,7 @@ class RowMaker:
             group_text = w["group_n"] % {"n": r.group_size} if r.group_size else w["group"]
         return Row(id=r.id, tracking_code=r.tracking_code, subject=r.subject, kind_name=r.kind_name,
                    unit_name=r.unit_name or w["no_unit"],
-                   status_text=self.status.get(r.status) or labels.status_label(r.status),
+                   status_text=self.status.get(r.status) or labels.staff_status_label(r.status),
                    received_on=local_date(r.received_at, self.tz).strftime("%d/%m/%Y"),
                    due_on=r.due_on.strftime("%d/%m/%Y") if r.due_on else None,
                    urgency=urgency, badge=badge, left_text=left_text, group_text=group_text,
@@ -155,6 +151,6 @@ def inbox():
     return render_template(
         "staff/inbox.html", rows=rows, page=page, params=params, messages=list(dict.fromkeys(messages)),
         choices=choices, views=views, view_label=str(VIEW_LABELS[params.view]),
-        channels=[(c, str(CHANNEL_LABELS[c])) for c in choices.channels],
+        channels=[(c, str(labels.CHANNEL.get(c, c))) for c in choices.channels],
         statuses=[(c, make.status[c]) for c in choices.statuses], subject_chars=SUBJECT_CHARS,
         slug_of_view=ip.SLUG_OF_VIEW, is_unit=policy.is_unit_bound(current_user), max_q=ip.MAX_Q)

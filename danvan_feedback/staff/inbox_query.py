@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased
 
 from .. import policy
 from ..domain import status as st
+from ..domain.vocabulary import Status
 from ..domain.codes import normalize_tracking_code
 from ..domain.validation import fold_diacritics
 from ..extensions import db
@@ -180,7 +181,7 @@ def filter_clauses(user, p: InboxParams, *, today: date, soon_until: date, tz: s
     if view == "open":
         c.append(open_)
     elif view == "new":
-        c.append(Case.status == st.RECEIVED)
+        c.append(Case.status == Status.RECEIVED)
     elif view == "mine":
         c.append(or_(Case.assignee_id == user.id, Case.resolver_id == user.id))
     elif view == "unit":
@@ -191,7 +192,7 @@ def filter_clauses(user, p: InboxParams, *, today: date, soon_until: date, tz: s
     elif view == "overdue":
         c += [open_, Case.due_on < today]
     elif view == "waiting":
-        c.append(Case.status == st.WAITING_CITIZEN)
+        c.append(Case.status == Status.WAITING_CITIZEN)
     elif view == "closed":
         c.append(status_lc.not_in(sorted(st.OPEN)))
     if p.kind:

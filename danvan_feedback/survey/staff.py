@@ -23,7 +23,7 @@ from ..services import survey as svc
 from ..console import guard_staff, register
 from ..services import uow
 from ..web import public_url
-from . import queries
+from ..services import survey_results
 from .choices import fill_choices, resolve_unit
 from .criteria import read_draft
 from .forms import PeriodForm, PointForm, SpamForm
@@ -63,7 +63,7 @@ def _period():
     if end < start:
         start, end = end, start
     form.tu.data, form.den.data = start, end
-    since, until = queries.period_bounds(start, end, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    since, until = survey_results.period_bounds(start, end, current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return form, since, until
 
 
@@ -72,15 +72,15 @@ def results():
     _require(policy.can_view_survey_results)
     form, since, until = _period()
     small = current_app.config["SURVEY_SMALL_SAMPLE"]
-    by_unit_factor = queries.figures(since, until, ("unit", "factor"), small)
-    by_criterion = queries.figures(since, until, ("criterion",), small)
-    counts = queries.response_counts(since, until, ("unit",))
-    by_channel = queries.response_counts(since, until, ("channel",))
+    by_unit_factor = survey_results.figures(since, until, ("unit", "factor"), small)
+    by_criterion = survey_results.figures(since, until, ("criterion",), small)
+    counts = survey_results.response_counts(since, until, ("unit",))
+    by_channel = survey_results.response_counts(since, until, ("channel",))
     units: dict = {}
     for f in by_unit_factor:
         units.setdefault(f["unit"], {})[f["factor"]] = f
     return render_template("survey/staff/results.html", form=form, units=units, counts=counts,
-                           by_criterion=by_criterion, by_channel=by_channel, names=queries.names(),
+                           by_criterion=by_criterion, by_channel=by_channel, names=survey_results.names(),
                            factors=svc.FACTORS, factor_labels=FACTOR_LABELS,
                            channel_labels=CHANNEL_LABELS, small=small)
 
@@ -98,7 +98,7 @@ def responses():
         q = q.where(SurveyResponse.problem_resolved.is_(False))
     rows = db.session.execute(q).scalars().all()
     log = db.session.execute(select(SurveySpamLog).order_by(SurveySpamLog.id.desc()).limit(50)).scalars().all()
-    return render_template("survey/staff/responses.html", form=form, rows=rows, names=queries.names(),
+    return render_template("survey/staff/responses.html", form=form, rows=rows, names=survey_results.names(),
                            spam_form=SpamForm(), may_mark=policy.can_mark_survey_spam(current_user),
                            channel_labels=CHANNEL_LABELS, log=log, only=only)
 

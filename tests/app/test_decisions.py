@@ -12,7 +12,7 @@ from sqlalchemy import select
 from danvan_feedback.domain.periods import custom_period
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Attachment, AuditRecord, Case, CaseEvent
-from danvan_feedback.reports import service as reports
+from danvan_feedback.services.reports import figures as reports
 from danvan_feedback.services.events import verify_chain
 from tests.app.helpers import count
 from tests.app.staff_helpers import csrf

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from danvan_feedback.domain.periods import custom_period
 from danvan_feedback.extensions import db
 from danvan_feedback.models import (AgencyReply, Attachment, Case, CaseEvent, IssuedDocument, OutboxMessage)
-from danvan_feedback.reports import service as reports
+from danvan_feedback.services.reports import figures as reports
 from danvan_feedback.services.notify import render_bodies
 from tests.app.helpers import count, stored_files
 from tests.app.staff_helpers import csrf, login, make_user

@@ -25,8 +25,8 @@ from sqlalchemy import delete, func, select, text, update
 
 from danvan_feedback.extensions import db
 from danvan_feedback.models import DeadlineRule, OrgSetting, User
-from danvan_feedback.reports import jobs
-from danvan_feedback.reports.models import ReportJob, ReportSnapshot
+from danvan_feedback.models.report import ReportJob, ReportSnapshot
+from danvan_feedback.services.reports import jobs
 from danvan_feedback.domain.periods import custom_period
 from tests.app.live import ROOT, Browser, LiveServer
 from tests.app.staff_helpers import PASSWORD, make_user, totp_code

@@ -15,9 +15,11 @@ from danvan_feedback.domain.periods import Period, preset_period
 from danvan_feedback.domain.register_sample import letters as sample_letters
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Unit
-from danvan_feedback.reception.forms import HANDLING_LABELS, HEAD_LABELS, TYPE_LABELS
+from danvan_feedback.labels import HANDLING as HANDLING_LABELS
+from danvan_feedback.labels import HEAD_MODE as HEAD_LABELS
+from danvan_feedback.labels import RECEPTION_TYPE as TYPE_LABELS
 from danvan_feedback.services.reception import VisitFilters, export_visits_csv
-from danvan_feedback.reports import service, workbook
+from danvan_feedback.services.reports import figures, workbook
 from tests.app.test_register_import import today, write_xlsx
 from tests.conftest import base_config, drop_pg_database, fresh_pg_database, upgrade
 
@@ -88,7 +90,7 @@ def _reports(app) -> list[dict]:
         for year in (2023, 2024, 2025):
             for q in ("Q1", "Q2", "Q3", "Q4", "Y"):
                 p = preset_period(year, q, "calendar")
-                fig = service.compute(p, TZ, with_previous=False)
+                fig = figures.compute(p, TZ, with_previous=False)
                 out.append({"period": p.key, "preset": q, "counts": fig["counts"], "headline": fig["headline"],
                             "by_kind": fig["by_kind"], "by_unit": fig["by_unit"], "by_month": fig["by_month"]})
         db.session.remove()

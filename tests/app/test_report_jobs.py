@@ -10,8 +10,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from danvan_feedback.extensions import db
-from danvan_feedback.reports import exports
-from danvan_feedback.reports.models import ReportJob
+from danvan_feedback.models.report import ReportJob
+from danvan_feedback.services.reports import exports
 from tests.app.staff_helpers import csrf, login, make_user
 from tests.app.test_reports import XLD, build_fixture
 

@@ -18,7 +18,7 @@ from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseIdentity, OrgSetting, Unit
 from danvan_feedback.models.reception import DialogueSession, ReceptionVisit, dialogue_cases
 from danvan_feedback.models.survey import SurveyAnswer, SurveyCriterion, SurveyResponse, SurveyVersion
-from danvan_feedback.reports import service
+from danvan_feedback.services.reports import figures
 from danvan_feedback.services.events import append_event
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -166,7 +166,7 @@ TCD = {"visits": 3, "people": 8, "first": 2, "repeat": 1, "groups": 1, "group_pe
 
 def q1_figures(app, convention="calendar"):
     with app.app_context():
-        return service.compute(preset_period(2026, "Q1", convention), TZ)
+        return figures.compute(preset_period(2026, "Q1", convention), TZ)
 
 
 def test_every_cell_of_the_four_forms(app):
@@ -177,7 +177,7 @@ def test_every_cell_of_the_four_forms(app):
         got = {k.split(".", 1)[1]: v for k, v in c.items() if k.startswith(prefix + ".")}
         assert got == expected, prefix
     with app.app_context():
-        tables = {t.code: t for t in service.tables(fig)}
+        tables = {t.code: t for t in figures.tables(fig)}
     assert list(tables) == ["01-TCD", "02-XLD", "03-GQKN", "04-GQTC", "HL-DV", "HL-HS"]
     row = tables["02-XLD"].rows[0][1]
     assert [row[k] for k, _g, _h in tables["02-XLD"].columns] == list(XLD.values())
@@ -249,7 +249,7 @@ def test_urged_letters_and_agency_replies_are_counted_by_their_events_in_the_per
     # V was processed in Q4: neither carried over nor transferred in Q1
     assert (counts["xld.transferred"], counts["xld.new"], counts["xld.carried"], counts["xld.total"]) == (1, 1, 0, 1)
     with app.app_context():
-        q4 = service.compute(preset_period(2025, "Q4"), TZ, with_previous=False)["counts"]
+        q4 = figures.compute(preset_period(2025, "Q4"), TZ, with_previous=False)["counts"]
     assert (q4["xld.urged"], q4["xld.replies"], q4["xld.transferred"]) == (0, 1, 1)
 
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Case
-from danvan_feedback.reports.exports import safe_cell
+from danvan_feedback.services.reports.exports import safe_cell
 from tests.app.staff_helpers import csrf, login, make_user
 from tests.app.test_reports import GQKN, SECRET_NAME, XLD, build_fixture
 
@@ -115,7 +115,7 @@ def test_xlsx_has_the_sheets_headings_numbers_and_a_chart(client, office):
 def test_xlsx_explains_every_column_in_a_definitions_sheet(client, office):
     """Sheet "Định nghĩa": one row per column of each form, in plain Vietnamese, with its legal basis
     and the data it is counted from."""
-    from danvan_feedback.reports import labels
+    from danvan_feedback import report_labels as labels
     wb = load_workbook(io.BytesIO(export_file(client, "xlsx", Q1_FORM).data))
     rows = [[c.value for c in r] for r in wb["Định nghĩa"].iter_rows()]
     assert rows[0] == ["Biểu", "Cột", "Cách tính", "Căn cứ", "Nguồn số liệu"]
@@ -153,6 +153,10 @@ def test_csv_is_streamed_with_bom_and_anonymised(client, office):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][0] == "Số hồ sơ (nội bộ)" and len(rows) == 15
     assert SECRET_NAME not in body.decode() and "0912345678" not in body.decode()
+    # statuses in the staff's words (case P waits for the citizen, case J was guided), never "bạn"
+    text = body.decode("utf-8-sig")
+    assert "Đang chờ công dân bổ sung thông tin" in text and "Đã hướng dẫn công dân" in text
+    assert "bạn" not in text
 
 
 def test_cells_are_neutralised():

@@ -48,7 +48,7 @@ from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseIdentity, Unit
 from danvan_feedback.models.reception import DialogueSession, ReceptionSession, ReceptionVisit, dialogue_cases
 from danvan_feedback.models.survey import SurveyAnswer, SurveyCriterion, SurveyResponse, SurveyVersion
-from danvan_feedback.reports import service
+from danvan_feedback.services.reports import figures as report_figures
 from danvan_feedback.services.events import append_event
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -278,7 +278,7 @@ Y = {
 
 def figures(app, preset):
     with app.app_context():
-        return service.compute(preset_period(2026, preset), "Asia/Ho_Chi_Minh", with_previous=False)
+        return report_figures.compute(preset_period(2026, preset), "Asia/Ho_Chi_Minh", with_previous=False)
 
 
 def check_forms(fig, expected):
@@ -372,7 +372,7 @@ def test_the_cutoff_quarter_moves_every_boundary(year):
     already one at 14/06): accepted R1 (25/03) R17 R4 R14 R3; resolved R1 only (R14 on 20/06 is after
     the end); open R17 R4 R14 R3, of which R17 overdue (due 03/06; R4 is due 24/06)."""
     with year.app_context():
-        c = service.compute(preset_period(2026, "Q2", "cutoff"), "Asia/Ho_Chi_Minh", with_previous=False)["counts"]
+        c = report_figures.compute(preset_period(2026, "Q2", "cutoff"), "Asia/Ho_Chi_Minh", with_previous=False)["counts"]
     assert (c["xld.carried"], c["xld.new"], c["xld.total"], c["xld.processed"]) == (0, 11, 11, 11)
     assert (c["xld.eligible"], c["xld.eligible_kn"], c["xld.urged"], c["xld.replies"]) == (9, 5, 1, 1)
     assert (c["kn.carried"], c["kn.new"], c["kn.resolved"], c["kn.dung"], c["kn.late"]) == (0, 5, 1, 1, 1)

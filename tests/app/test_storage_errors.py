@@ -108,7 +108,7 @@ def test_a_lost_commit_reply_says_the_outcome_is_unknown_and_a_retry_shows_the_r
 def test_sweep_covers_reception_minutes_and_report_files(app, runner):
     import time
 
-    from danvan_feedback.reports import jobs
+    from danvan_feedback.services.reports import jobs
     from danvan_feedback.storage import LocalStorage
     roots = [app.config["UPLOAD_DIR"], app.config["UPLOAD_DIR"].rstrip("/") + "_doi_thoai", jobs.export_dir(app.config)]
     old = time.time() - 7200

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from danvan_feedback.domain.vocabulary import Status
 from danvan_feedback.extensions import db
 from danvan_feedback.models import AuditRecord, Case, CaseEvent, OutboxMessage, Unit
 from danvan_feedback.services.audit import verify_all
@@ -235,6 +236,7 @@ def test_daily_digest_lists_due_and_overdue_once_a_day(app, client, runner, insp
         db.session.get(User, inspector["id"]).email = "thanhtra@so.local"
         case = db.session.get(Case, cid)
         case.due_on = date.today() - timedelta(days=3)  # overdue (test data; the clock would not allow it)
+        case.status = Status.WAITING_CITIZEN  # still in the digest; its status in the staff's words
         db.session.commit()
     first = runner.invoke(args=["deadlines", "digest"])
     assert first.exit_code == 0 and "queued 1" in first.output
@@ -244,6 +246,7 @@ def test_daily_digest_lists_due_and_overdue_once_a_day(app, client, runner, insp
         [msg] = [m for m in db.session.execute(select(OutboxMessage)).scalars() if m.to_addr == "thanhtra@so.local"]
         assert code in msg.body_text and "QUÁ HẠN" in msg.body_text and "1 quá hạn" in msg.subject
         assert "Trần Thị Bình" not in msg.body_text  # no personal data in staff emails
+        assert "Đang chờ công dân bổ sung thông tin" in msg.body_text and "chờ bạn" not in msg.body_text
 
 
 def test_audit_verify_detects_a_deleted_event(app, runner, client, inspector):

@@ -166,6 +166,29 @@ def test_services_take_urls_as_arguments():
     assert offenders == {}, f"pass the URL in instead: {offenders}"
 
 
+REQUEST_STATE = {"request", "session", "url_for"}
+
+
+def request_reads(source: str) -> list[int]:
+    """Lines importing the request's state from Flask (``from flask import request``, ``session``,
+    ``url_for``) or reading it as ``flask.request``."""
+    return sorted({n.lineno for n in ast.walk(ast.parse(source))
+                   if (isinstance(n, ast.ImportFrom) and n.module == "flask"
+                       and any(a.name in REQUEST_STATE for a in n.names))
+                   or (isinstance(n, ast.Attribute) and n.attr in REQUEST_STATE
+                       and isinstance(n.value, ast.Name) and n.value.id == "flask")})
+
+
+def test_services_never_read_the_request():
+    """Services run in views, commands, workers and tests alike: what a request carries (the form,
+    the session, the address) reaches them as arguments. (``flask_login`` is import-linter's.)"""
+    src = "from flask import current_app, request\nimport flask\nx = flask.session\ny = current_app.config\n"
+    assert request_reads(src) == [1, 3]
+    offenders = {rel: lines for rel, lines in offending_modules(request_reads, set()).items()
+                 if rel.startswith(f"{PACKAGE}/services/")}
+    assert offenders == {}, f"pass what the request carries as arguments: {offenders}"
+
+
 # ---------------------------------------------------------------- one clock
 
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
@@ -298,3 +321,101 @@ def test_the_exceptions_are_still_needed():
     modules, functions = sizes()
     assert [m for m in MODULE_EXCEPTIONS if modules.get(m, 0) <= MODULE_MAX_LINES] == []
     assert [f for f in FUNCTION_EXCEPTIONS if functions.get(f, 0) <= FUNCTION_MAX_LINES] == []
+
+
+# ---------------------------------------------------------------- one vocabulary
+
+VOCABULARY_SCOPE = ("danvan_feedback/domain/", "danvan_feedback/services/", "danvan_feedback/policy.py",
+                    "danvan_feedback/staff/", "danvan_feedback/letters/", "danvan_feedback/reception/",
+                    "danvan_feedback/api/")
+# (module, word): a string equal to a status, kind or outcome that is not one, with the reason.
+VOCABULARY_EXCEPTIONS = {
+    ("danvan_feedback/services/survey.py", "resolved"): "the survey summary's key (the citizen's answer)",
+    # the report figures' keys (letters received / resolved in a period), stored in signed-off snapshots
+    ("danvan_feedback/services/reports/figures.py", "received"): "a report figure's key (stored in snapshots)",
+    ("danvan_feedback/services/reports/figures.py", "resolved"): "a report figure's key (stored in snapshots)",
+    ("danvan_feedback/services/reports/exports.py", "received"): "a report figure's key (stored in snapshots)",
+    ("danvan_feedback/services/reports/exports.py", "resolved"): "a report figure's key (stored in snapshots)",
+    ("danvan_feedback/staff/inbox.py", "closed"): "the inbox view 'closed' (every status that is not open)",
+    ("danvan_feedback/staff/inbox_params.py", "closed"): "the inbox view 'closed'",
+    ("danvan_feedback/staff/inbox_params.py", "received"): "the inbox sort 'received' (newest first)",
+    ("danvan_feedback/staff/inbox_query.py", "closed"): "the inbox view 'closed'",
+    ("danvan_feedback/staff/inbox_query.py", "received"): "the inbox sort 'received'",
+    ("danvan_feedback/api/listing.py", "closed"): "Open311's own status word (open | closed)",
+    ("danvan_feedback/api/openapi.py", "closed"): "Open311's own status word (open | closed)",
+}
+# Modules (or packages, ending in "/") left for later, with the reason. Shrink this list; never grow it.
+VOCABULARY_EXEMPT = {
+    # the register import's own words of old registers, split into packages by that work (issue 16)
+    # while the vocabulary came in: convert them with it
+    "danvan_feedback/domain/register_import/": "register import: words of old registers",
+    "danvan_feedback/domain/register_sample.py": "register import: generated sample registers",
+    "danvan_feedback/services/register_import/": "register import: writes the imported rows",
+}
+
+
+def _exempt(rel: str) -> bool:
+    return any(rel == m or (m.endswith("/") and rel.startswith(m)) for m in VOCABULARY_EXEMPT)
+
+
+def vocabulary_words() -> set[str]:
+    from danvan_feedback.domain.vocabulary import Kind, Outcome, Status
+    return {m.value for enum in (Status, Kind, Outcome) for m in enum}
+
+
+def bare_words(source: str, words: set[str]) -> list[tuple[int, str]]:
+    """(line, word) of each string literal equal to one of ``words`` (docstrings aside)."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return sorted((node.lineno, node.value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in words
+                  and id(node) not in docstrings)
+
+
+def test_the_word_finder_sees_literals_but_not_docstrings():
+    source = '"""received"""\ndef f(c):\n    """closed"""\n    return c.status == "received" or {"to_cao": 1}\n'
+    assert bare_words(source, {"received", "closed", "to_cao"}) == [(4, "received"), (4, "to_cao")]
+
+
+def test_statuses_kinds_and_outcomes_are_enum_members():
+    """``domain/``, ``services/``, ``policy`` and the staff, letters, reception and API packages name
+    a status, a built-in kind or an outcome by its ``domain.vocabulary`` member, never by the bare
+    string (SQL text aside)."""
+    words = vocabulary_words()
+    offenders = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT.parent).as_posix()
+        if not rel.startswith(VOCABULARY_SCOPE) or rel.endswith("/vocabulary.py") or _exempt(rel):
+            continue
+        found = [(n, w) for n, w in bare_words(path.read_text(encoding="utf-8"), words)
+                 if (rel, w) not in VOCABULARY_EXCEPTIONS]
+        if found:
+            offenders[rel] = found
+    assert offenders == {}, f"use the domain.vocabulary members: {offenders}"
+
+
+def test_the_vocabulary_exceptions_are_still_needed():
+    words = vocabulary_words()
+    stale = [key for key in VOCABULARY_EXCEPTIONS
+             if key[1] not in {w for _n, w in bare_words((ROOT.parent / key[0]).read_text(encoding="utf-8"), words)}]
+    stale += [m for m in VOCABULARY_EXEMPT
+              if not any(bare_words(p.read_text(encoding="utf-8"), words)
+                         for p in ((ROOT.parent / m).rglob("*.py") if m.endswith("/") else [ROOT.parent / m]))]
+    assert stale == []
+
+
+def test_templates_compare_no_kind_code():
+    """Kinds are data: a template asks a flag (``kind.contests_decision``, ``case.has_attempts``), and
+    names a built-in kind, if ever, as ``Kind.MEMBER``."""
+    from danvan_feedback.domain.vocabulary import Kind
+    codes = "|".join(k.value for k in Kind)
+    pattern = re.compile(rf"""['"]({codes})['"]""")
+    offenders = {}
+    for path in sorted((ROOT.parent / "templates").rglob("*.html")):
+        lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+        if lines:
+            offenders[path.relative_to(ROOT.parent).as_posix()] = lines
+    assert offenders == {}, f"kind codes in templates: {offenders}"

@@ -27,8 +27,24 @@ from __future__ import annotations
 
 from ...domain import register_import as ri
 from .letters import tracking_codes
-from .plan import (ACTOR, BATCH, CHANNEL, EVENT_HOUR, MAX_PROBLEMS, Plan, Progress, Result, check, discard,
-                   mapping_from_saved, problem_json, read_header, save_mapping, saved_mapping, vocabulary)
+from .plan import (
+                   ACTOR,
+                   BATCH,
+                   CHANNEL,
+                   EVENT_HOUR,
+                   MAX_PROBLEMS,
+                   Plan,
+                   Progress,
+                   Result,
+                   check,
+                   discard,
+                   mapping_from_saved,
+                   problem_json,
+                   read_header,
+                   save_mapping,
+                   saved_mapping,
+                   vocabulary,
+)
 from .write import SQLITE_CACHE_KIB, apply
 
 __all__ = ["ri", "tracking_codes", "ACTOR", "BATCH", "CHANNEL", "EVENT_HOUR", "MAX_PROBLEMS", "Plan", "Progress",

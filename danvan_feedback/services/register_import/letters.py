@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,11 +19,13 @@ from .. import bulk
 from ..audit import append_audit
 from ..events import GENESIS, append_event, case_digest, current_key, seal
 from ..intake import load_calendar, search_text
-from .plan import ACTOR, CHANNEL, EVENT_HOUR, SECRET_KINDS
+from .plan import ACTOR, CHANNEL, EVENT_HOUR, SECRET_KINDS, among
 
 # -- pass 2: write ---------------------------------------------------------------------------------
 
+@lru_cache(maxsize=16384)
 def _instant(day: date, tz: ZoneInfo) -> datetime:
+    """08:00 local time of ``day``, in UTC (remembered: a register's rows share their days)."""
     return datetime.combine(day, EVENT_HOUR, tzinfo=tz).astimezone(timezone.utc)
 
 
@@ -62,12 +65,13 @@ class _Clocks:
         return c.due_on, c.rule.code
 
 
-def _case_values(rec: dict, status: str, now: datetime, tz: ZoneInfo, clocks: _Clocks, code: str) -> dict:
+def _case_values(rec: dict, status: str, now: datetime, tz: ZoneInfo, clocks: _Clocks, code: str,
+                 pin_hash: str) -> dict:
     due_on, due_rule = clocks.due(rec, status)
     identity = rec["identity"]
     secret = rec["kind_code"] in SECRET_KINDS
     return {
-        "tracking_code": code, "open311_id": None, "pin_hash": secrets.token_hex(32),
+        "tracking_code": code, "open311_id": None, "pin_hash": pin_hash,
         "submission_token": "import-" + rec["key"], "kind_code": rec["kind_code"], "status": status,
         "channel": CHANNEL, "submitter_type": "citizen", "is_anonymous": rec["anonymous"],
         "unit_id": None, "service_id": None, "commune_id": None, "subject": rec["subject"] or "—",
@@ -146,9 +150,8 @@ def _free_codes(n: int, taken: set[str]) -> list[str]:
     codes = tracking_codes(n, taken)
     while True:
         used = set()
-        for i in range(0, len(codes), 900):
-            used.update(db.session.execute(select(Case.tracking_code)
-                                           .where(Case.tracking_code.in_(codes[i:i + 900]))).scalars())
+        for cond in among(Case.tracking_code, codes):
+            used.update(db.session.execute(select(Case.tracking_code).where(cond)).scalars())
         if not used:
             return codes
         codes = [c for c in codes if c not in used] + tracking_codes(len(used), taken)
@@ -162,9 +165,11 @@ def _insert_letters(recs: list[dict], now: datetime, tz: ZoneInfo, clocks: _Cloc
     ring = current_keyring()  # a bulk insert skips the ORM hook that sets the blind indexes
     signer = current_key()
     cases, identities, events = [], [], []
-    for rec, code, case_id in zip(recs, _free_codes(len(recs), taken), ids):
+    # an imported case has no PIN anybody knows: a random value in its place, drawn in one call
+    pins = secrets.token_hex(32 * len(recs))
+    for i, (rec, code, case_id) in enumerate(zip(recs, _free_codes(len(recs), taken), ids)):
         steps = ri.letter_history(rec)
-        values = _case_values(rec, steps[-1].to_status, now, tz, clocks, code)
+        values = _case_values(rec, steps[-1].to_status, now, tz, clocks, code, pins[64 * i:64 * i + 64])
         values["id"] = case_id
         cases.append(values)
         ident = rec["identity"]

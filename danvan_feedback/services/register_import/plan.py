@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from typing import Callable, Iterator
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 
 from ...domain import register_import as ri
 from ...extensions import db
@@ -123,12 +123,22 @@ def read_header(path: str, register: str, *, max_bytes: int, filename: str | Non
     return reader, line, [ri.text_of(c) for c in cells], guessed
 
 
+def among(column, values: list[str]) -> Iterator:
+    """Conditions "``column`` is one of ``values``", one per slice: ``= ANY(array)`` of 10,000 on
+    PostgreSQL (psycopg converts a statement with hundreds of placeholders slower than the server
+    runs it), ``IN`` lists of 900 on SQLite (its limit of parameters per statement)."""
+    if db.engine.dialect.name == "postgresql":
+        for i in range(0, len(values), 10_000):
+            yield column == any_(bindparam(None, values[i:i + 10_000], type_=ARRAY(String)))
+    else:
+        for i in range(0, len(values), 900):
+            yield column.in_(values[i:i + 900])
+
+
 def _existing(model, keys: list[str]) -> dict[str, tuple[int, str | None]]:
     out = {}
-    for i in range(0, len(keys), 900):
-        part = keys[i:i + 900]
-        for r in db.session.execute(select(model.import_key, model.id, model.import_digest)
-                                    .where(model.import_key.in_(part))):
+    for cond in among(model.import_key, keys):
+        for r in db.session.execute(select(model.import_key, model.id, model.import_digest).where(cond)):
             out[r[0]] = (r[1], r[2])
     return out
 

@@ -118,11 +118,6 @@ CASE_LIST_HEADINGS = {
     "is_group": _l("Đông người"), "group_size": _l("Số người"), "is_anonymous": _l("Không rõ người gửi"),
     "channel": _l("Kênh tiếp nhận"), "submitter_type": _l("Người gửi"),
 }
-OUTCOME_LABELS = {
-    "dung": _l("Đúng"), "sai": _l("Sai"), "dung_mot_phan": _l("Có đúng, có sai"),
-    "giu_nguyen": _l("Giữ nguyên"), "huy_sua": _l("Hủy, sửa"), "rut_don": _l("Rút đơn"),
-    "da_tra_loi": _l("Đã trả lời"),
-}
 HEADLINE = [
     ("received", _l("Tiếp nhận")), ("accepted", _l("Thụ lý")), ("resolved", _l("Đã giải quyết")),
     ("on_time_share", _l("Tỷ lệ đúng hạn (%)")), ("overdue", _l("Quá hạn cuối kỳ")),

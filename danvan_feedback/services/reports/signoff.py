@@ -13,9 +13,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from ..extensions import db
+from ...extensions import db
 from . import exports
-from .models import ReportFile, ReportSnapshot
+from ...models.report import ReportFile, ReportSnapshot
 
 
 class SignOffError(ValueError):
@@ -83,7 +83,7 @@ def correct(snap: ReportSnapshot, fig: dict, *, actor_id: int, now: datetime, re
     snap.period_key = f"{key}~{old_id}"
     db.session.flush()
     new = sign_off(fig, actor_id=actor_id, now=now, org_name=org_name, note=reason)
-    from ..services.audit import append_audit
+    from ..audit import append_audit
     append_audit(actor_id=actor_id, action="report.correct", now=now, reason=reason,
                  detail=json.dumps({"period": key, "superseded": old_id, "superseded_sha256": old_sha,
                                     "snapshot": new.id, "sha256": new.sha256, "changed_figures": changed},
@@ -92,7 +92,7 @@ def correct(snap: ReportSnapshot, fig: dict, *, actor_id: int, now: datetime, re
 
 
 def _flat_diff(a: dict, b: dict) -> list[str]:
-    from .service import differences
+    from .figures import differences
     return [k for k, _x, _y in differences(a, b)]
 
 

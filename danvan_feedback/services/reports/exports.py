@@ -14,12 +14,12 @@ from typing import Iterable, Iterator
 
 from sqlalchemy import select
 
-from ..domain import report_queries as rq
-from ..extensions import db
-from ..labels import status_label
-from ..models import CaseKind, Unit
-from . import labels as L
-from .service import Table, period_title, tables
+from ...domain import report_queries as rq
+from ...extensions import db
+from ...labels import OUTCOME, staff_status_label
+from ...models import CaseKind, Unit
+from ... import report_labels as L
+from .figures import Table, period_title, tables
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,9 +50,9 @@ def case_rows(fig: dict, chunk: int = 5000) -> Iterator[list[tuple]]:
     kinds, units = _lookups()
     w = rq.window(date.fromisoformat(fig["period"]["start"]), date.fromisoformat(fig["period"]["end"]), fig["tz"])
     yes, no = str(L._l("Có")), ""
-    from ..domain.status import ALL as STATUSES
-    statuses = {code: status_label(code) for code in STATUSES}  # translated once, not per row
-    outcomes = {code: str(label) for code, label in L.OUTCOME_LABELS.items()}
+    from ...domain.status import ALL as STATUSES
+    statuses = {code: staff_status_label(code) for code in STATUSES}  # translated once, not per row
+    outcomes = {code: str(label) for code, label in OUTCOME.items()}
     dialect = db.session.get_bind().dialect.name
     for rows in rq.case_list(db.session.connection(), w, dialect, chunk):
         out = []

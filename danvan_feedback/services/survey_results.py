@@ -1,4 +1,5 @@
-"""Survey statistics queries: counted in SQL (GROUP BY), shaped by ``domain.survey_stats``."""
+"""The survey's results, read (one read module for the staff results page and the reports): counted
+in SQL (GROUP BY), shaped by ``domain.survey_stats``."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta

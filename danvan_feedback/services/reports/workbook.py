@@ -16,21 +16,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from ..domain import analysis_queries as aq
-from ..domain import report_queries as rq
-from ..domain.periods import Period
-from ..extensions import db
-from ..models import CaseKind, Unit
-from . import labels as L
+from ...domain import analysis_queries as aq
+from ...domain import report_queries as rq
+from ...domain.periods import Period
+from ...extensions import db
+from ...models import CaseKind, Unit
+from ...labels import ACTION, CHANNEL, OUTCOME, staff_status_label
+from ... import report_labels as L
 from .exports import safe_cell
-from .service import _due_function, period_title
+from .figures import _due_function, period_title
 
-CHANNEL_LABELS = {"web": L._l("Cổng trực tuyến"), "api": L._l("Hệ thống khác (Open311)"),
-                  "reception": L._l("Tiếp công dân"), "import": L._l("Nhập từ sổ cũ"),
-                  "post": L._l("Bưu chính"), "email": L._l("Thư điện tử"), "phone": L._l("Điện thoại"),
-                  "direct": L._l("Nộp trực tiếp")}
-DECISION_LABELS = {"accept": L._l("Thụ lý"), "refuse": L._l("Không thụ lý"), "transfer": L._l("Chuyển đơn"),
-                   "guide": L._l("Hướng dẫn"), "store": L._l("Lưu đơn"), "merge": L._l("Gộp đơn")}
 NO_UNIT = L._l("Chưa giao đơn vị")
 
 
@@ -45,7 +40,7 @@ class WorkingDays:
     the range, then a subtraction per pair), the same days as ``WorkCalendar.working_days_between``."""
 
     def __init__(self, start: date, end: date):
-        from ..services.intake import load_calendar
+        from ..intake import load_calendar
         cal = load_calendar(start, (end - start).days + 1)
         days = pd.date_range(start, end, freq="D")
         flags = np.fromiter((cal.is_working_day(d.date()) for d in days), dtype=np.int32, count=len(days))
@@ -104,8 +99,8 @@ def _overdue(rows: list[dict], period: Period, kinds: dict, units: dict) -> pd.D
 def _satisfaction(w: rq.Window, units: dict, small_sample: int) -> pd.DataFrame:
     cols = ["unit", "factor", "answers", "responses", "mean", "share", "small"]
     try:
-        from ..survey.queries import answer_rows, response_counts
-        from ..domain.survey_stats import summarise
+        from ..survey_results import answer_rows, response_counts
+        from ...domain.survey_stats import summarise
     except ImportError:
         return pd.DataFrame(columns=cols)
     rows = [r for r in answer_rows(w.since, w.until, ("unit", "factor"))]
@@ -137,7 +132,7 @@ def build(period: Period, tz: str, *, small_sample: int = 30) -> dict:
         return t.reindex(months, fill_value=0).astype(int)
     by_kind = trend("kind_code", lambda k: kinds.get(k, k))
     by_unit = trend("unit_id", lambda u: units.get(u, str(NO_UNIT)) if pd.notna(u) else str(NO_UNIT))
-    by_channel = trend("channel", lambda c: str(CHANNEL_LABELS.get(c, c)))
+    by_channel = trend("channel", lambda c: str(CHANNEL.get(c, c)))
     wd = WorkingDays(period.start - timedelta(days=5 * 366), period.end)
     decisions = [r for r in aq.decisions(conn, w, dialect)]
     outcomes = [r for r in aq.outcomes(conn, w, dialect) if r["start_day"] is not None]
@@ -162,8 +157,7 @@ def case_table(data: dict, chunk: int = 5000):
     """The flat case table in chunks of rows (already display-ready, no personal data)."""
     kinds, units, wd = data["kinds"], data["units"], data["wd"]
     wd_end = wd.start + timedelta(days=len(wd.cum) - 2)
-    from ..labels import status_label
-    outcomes = {k: str(v) for k, v in L.OUTCOME_LABELS.items()}
+    outcomes = {k: str(v) for k, v in OUTCOME.items()}
     for rows in aq.cases(db.session.connection(), data["window"], data["dialect"], chunk):
         df = pd.DataFrame(rows, columns=aq.CASE_COLUMNS, dtype=object)
         df = df.where(df.notna(), None)
@@ -187,11 +181,11 @@ def case_table(data: dict, chunk: int = 5000):
         for i, r in enumerate(df.itertuples(index=False)):
             out.append((int(r.id), kinds.get(r.kind_code, r.kind_code),
                         units.get(r.unit_id, "") if r.unit_id is not None and not pd.isna(r.unit_id) else "",
-                        str(CHANNEL_LABELS.get(r.channel, r.channel)), r.received_day, r.received_day[:7],
-                        int(r.received_day[:4]), str(DECISION_LABELS.get(r.decision, "")) if r.decision else "",
+                        str(CHANNEL.get(r.channel, r.channel)), r.received_day, r.received_day[:7],
+                        int(r.received_day[:4]), str(ACTION.get(r.decision, "")) if r.decision else "",
                         r.decision_day or "", acc.iloc[i] or "",
                         outcomes.get(r.outcome, r.outcome or "") if r.outcome else "", r.outcome_day or "",
-                        status_label(r.status), proc.iloc[i], res.iloc[i], int(r.group_size or 0) if r.is_group else None,
+                        staff_status_label(r.status), proc.iloc[i], res.iloc[i], int(r.group_size or 0) if r.is_group else None,
                         1 if r.is_anonymous else 0, r.submitter_type, int(r.attempt or 1), r.complexity))
         yield out
 

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from ..domain import deadlines as dl
-from ..domain import report_queries as rq
-from ..domain import status as st
-from ..domain.periods import Period, previous
-from ..extensions import db
-from ..models import Case, CaseKind, OrgSetting, Unit
-from . import labels as L
+from ...domain import deadlines as dl
+from ...domain import report_queries as rq
+from ...domain import status as st
+from ...domain.periods import Period, previous
+from ...extensions import db
+from ...models import Case, CaseKind, OrgSetting, Unit
+from ... import report_labels as L
 
 FIGURES_VERSION = 2  # 2: the definitions of issue 13 (02/XLD once per letter, resolutions per period, …)
 
@@ -35,8 +35,8 @@ def _due_function(period: Period):
     """The resolution deadline of a ``deadline_rows`` row as it stood at the period's end (its
     complexity and paused days then), from the rules table and the working-day calendar; and a
     function giving the days a case was paused, in the unit of its resolution rule."""
-    from ..services.intake import load_calendar
-    from ..services.triage import load_rules
+    from ..intake import load_calendar
+    from ..triage import load_rules
     rules = load_rules()
     cal = load_calendar(period.start - timedelta(days=800), 1600)
 
@@ -82,8 +82,8 @@ def _satisfaction(period: Period, w: rq.Window, small_sample: int) -> dict:
     brief §6, "Satisfaction counts responses"; §7). The mean and the share satisfied are over the
     answers. Spam is left out of both."""
     try:
-        from ..domain.survey_stats import count_responses, summarise
-        from ..survey.queries import answer_rows, response_rows
+        from ...domain.survey_stats import count_responses, summarise
+        from ..survey_results import answer_rows, response_rows
     except ImportError:  # the survey module is not installed
         return {"service": [], "cases": [], "overall": None, "target": None}
     rows = answer_rows(w.since, w.until, ("channel", "unit"))

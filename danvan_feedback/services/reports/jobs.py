@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from ..extensions import file_stores
-from ..domain.periods import Period
-from ..extensions import db
-from ..services import uow
-from ..storage import LocalStorage
-from . import exports, service
-from .models import ReportJob
+from ...extensions import file_stores
+from ...domain.periods import Period
+from ...extensions import db
+from .. import uow
+from ...storage import LocalStorage
+from . import exports, figures
+from ...models.report import ReportJob
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +95,14 @@ def _build(job: ReportJob, cfg) -> tuple[bytes, str]:
         return frozen
     tz = cfg.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
     period, fmt = period_of(job), job.fmt
-    from ..models import OrgSetting
+    from ...models import OrgSetting
     if fmt == "analysis":
         from . import workbook
         data = workbook.build(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)))
         name = workbook.filename(job.period_key)
         _progress(jid, claimed_at, 50)
         return workbook.xlsx_bytes(data, OrgSetting.get("org_name", "")), name
-    fig = service.compute(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)), with_previous=False)
+    fig = figures.compute(period, tz, small_sample=int(cfg.get("SURVEY_SMALL_SAMPLE", 30)), with_previous=False)
     name = exports.filename(fig, fmt)
     _progress(jid, claimed_at, 60)
     if fmt == "xlsx":
