@@ -24,7 +24,7 @@ from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import StorageError
 from .formparts import TryFiles, files_of_try, held_files_allowed, hold_for_next_try, token_ok
 from .forms import MESSAGES, AddInfoForm, LookupForm
-from .views import _lookup_limit, _submit_limit, accepted, bp, storage
+from .views import _lookup_limit, _submit_flood_limit, _submit_limit, accepted, bp, storage
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,8 @@ def _add_info_again(case, form: AddInfoForm, tried: TryFiles, status: int):
 
 @bp.post("/ho-so/<code>/bo-sung")
 @limiter.limit(_submit_limit, deduct_when=accepted)
+# every try counts here: a refused one holds its files on the server for the next (services.held)
+@limiter.limit(_submit_flood_limit, scope="add-info-flood")
 def add_info(code: str):
     g.no_store = True
     case, redirect_resp = _tracked_case_or_redirect(code)

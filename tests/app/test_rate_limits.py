@@ -45,3 +45,23 @@ def test_one_form_replayed_again_and_again_is_stopped_even_if_each_attempt_fails
     # another person behind the same address, with a form of their own, is not blocked
     other = app.test_client()
     receipt_codes(other, post_case(other, "khieu_nai", complaint()))
+
+
+def test_refused_additions_that_hold_files_are_counted_too(client, app):
+    """A refused "bổ sung" keeps its files on the server for the next try (services.held): every
+    POST counts against the flood limit, or one address could fill the disk with held files
+    through tries that are never accepted."""
+    import io
+
+    from tests.app.helpers import stored_files
+    from tests.factories import jpeg_bytes
+    code, _pin = receipt_codes(client, post_case(client, "khieu_nai", complaint()))
+    tokens = form_tokens(client, f"/ho-so/{code}")
+    photo = jpeg_bytes()
+    statuses = []
+    for _ in range(13):
+        resp = client.post(f"/ho-so/{code}/bo-sung", content_type="multipart/form-data",
+                           data={**tokens, "text": "x" * 10001, "attachments": [(io.BytesIO(photo), "a.jpg")]})
+        statuses.append(resp.status_code)
+    assert statuses == [422] * 12 + [429]
+    assert len(stored_files(app)) == 12  # the refused tries' held photos; none once over the limit

@@ -397,3 +397,57 @@ def test_a_failure_while_writing_writes_nothing_and_the_import_can_run_again(app
     assert "tạo mới 3" in again.output
     with app.app_context():
         assert verify_all() == []
+
+
+def test_visits_imported_while_the_desk_numbers_a_visit_of_the_same_year(app, runner, tmp_path):
+    """The reception desk numbers a visit under its year's lock (``services.reception._next_serial``);
+    an import of the same year's register takes the same lock before reading the year's numbers, so
+    it waits for the desk and numbers after it instead of failing on the unique number (or making
+    the desk's visit fail). PostgreSQL only: on SQLite each write holds the whole database."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from danvan_feedback.services import reception, uow
+    from tests.factories import visit_values
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer at a time: the import and the desk never overlap")
+    rows = [["STT", "Ngày tiếp", "Hình thức tiếp", "Họ và tên", "Nội dung", "Phân loại", "Hướng xử lý"],
+            ["1/2023", "02/02/2023", "Thường xuyên", "Đỗ H", "Tranh chấp đất", "Khiếu nại", "Tiếp nhận đơn"],
+            ["2/2023", "03/02/2023", "Định kỳ", "Ngô K", "Đền bù", "Kiến nghị", "Tiếp nhận đơn"]]
+    path = write_xlsx(tmp_path / "tiep.xlsx", rows)
+    numbered, failed = threading.Event(), []
+
+    def desk():
+        try:
+            with app.app_context():
+                uow.begin_write()
+                reception._write_visit(None, visit_values(visit_date=date(2023, 2, 1)), case_id=None, case_code=None,
+                                       case_pin=None, actor_id=None, now=datetime.now(timezone.utc),
+                                       token="desk-visit-2023", seen_version=None)
+                numbered.set()   # serial 1/2023 taken, not committed yet
+                with db.engine.connect() as watch:   # commit once the import waits for us
+                    for _ in range(300):
+                        if watch.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                              "current_database() AND wait_event_type = 'Lock'")).scalar():
+                            break
+                        time.sleep(0.05)
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            failed.append(exc)
+            numbered.set()
+
+    t = threading.Thread(target=desk)
+    t.start()
+    assert numbered.wait(30)
+    result = runner.invoke(args=["import", "visits", path])
+    t.join(30)
+    assert not failed and not t.is_alive()
+    assert result.exit_code == 0, (result.output, repr(result.exception))
+    with app.app_context():
+        vs = db.session.execute(select(ReceptionVisit.serial, ReceptionVisit.submission_token, ReceptionVisit.content)
+                                .where(ReceptionVisit.year == 2023).order_by(ReceptionVisit.serial)).all()
+    assert [(s, tok) for s, tok, _c in vs] == [(1, "desk-visit-2023"), (2, None), (3, None)]
+    assert [c for _s, _t, c in vs][1:] == ["Tranh chấp đất", "Đền bù"]

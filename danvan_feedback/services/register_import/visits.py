@@ -10,6 +10,7 @@ from ...extensions import db
 from ...models.reception import ReceptionVisit
 from .. import bulk
 from ..audit import append_audit
+from ..uow import lock_name
 from .plan import SECRET_KINDS
 
 
@@ -29,6 +30,8 @@ def _visit_values(rec: dict, serial: int, actor_id: int | None, now: datetime) -
 
 def _insert_visits(recs: list[dict], actor_id: int | None, now: datetime) -> None:
     years = sorted({r["visit_date"].year for r in recs})
+    for y in years:   # the desk numbers its visits under the year's lock (services.reception._next_serial)
+        lock_name(f"reception_visit_serial:{y}", begin=False)
     taken: dict[int, set[int]] = {y: set() for y in years}
     for y, s in db.session.execute(select(ReceptionVisit.year, ReceptionVisit.serial)
                                    .where(ReceptionVisit.year.in_(years))):
