@@ -8,7 +8,8 @@
 
 Everything runs against 127.0.0.1 only, on a fresh database in a temporary directory, with every
 loop bounded in count and in time; the servers, databases and directories it makes are removed at
-the end. ``python -m bench.profile_submit`` profiles 500 submissions of one kind in one process (cProfile).
+the end. ``python -m bench.profile_submit`` profiles 500 submissions of one kind in one process (cProfile);
+``python -m bench.profile_workers`` samples gunicorn's workers answering them over HTTP.
 """
 from __future__ import annotations
 
