@@ -32,6 +32,18 @@ def _engines(value: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+ONLY = ("weight", "submit", "inbox", "reports", "import", "triage")
+
+
+def _only(value: str) -> str:
+    """One benchmark, or several comma-separated (``submit,triage``, with ``--baseline``)."""
+    names = [v.strip().lower() for v in value.split(",") if v.strip()]
+    bad = [n for n in names if n not in ONLY]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"choose among {','.join(ONLY)}; got {value!r}")
+    return ",".join(dict.fromkeys(names))
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m bench",
@@ -58,11 +70,25 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "the minimal app it is paired with see the same load on a shared machine)")
     p.add_argument("--seconds", type=float, default=2.0, metavar="S",
                    help="seconds per kind per repetition (default 2; a 1.5 s warm-up per kind comes first)")
-    p.add_argument("--only", choices=("weight", "submit", "inbox", "reports", "import", "triage"),  # reports: issue 5, bench/reports.py
-                   help="run only one benchmark; 'inbox' seeds 100,000 cases and times the staff "
-                        "inbox (first page, filtered search) in process, p50/p95, target <= 18 ms; "
-                        "'triage' times an inspector's accept (thụ lý) through gunicorn: server CPU per action")
-    return p.parse_args(argv)
+    p.add_argument("--only", type=_only, metavar="NAME",  # reports: issue 5, bench/reports.py
+                   help="run only one benchmark: " + ", ".join(ONLY) + "; 'inbox' seeds 100,000 cases and "
+                        "times the staff inbox (first page, filtered search) in process, p50/p95, target "
+                        "<= 18 ms; 'triage' times an inspector's accept (thụ lý) through gunicorn: server "
+                        "CPU per action. With --baseline: submit, triage or submit,triage (the default)")
+    p.add_argument("--baseline", metavar="PATH",
+                   help="another checkout (e.g. a git worktree of an older commit, its .venv linked to "
+                        "this one's) measured interleaved with this one, same run, same load: server CPU "
+                        "per anonymous góp ý submission and per triage accept, both figures and the ratio "
+                        "per engine (bench/baseline.py; issue 8's target: ratio <= 1.10). Uses --engines, "
+                        "--reps (default 6; 3 or more), --seconds (per submission segment) and --concurrency")
+    args = p.parse_args(argv)
+    if args.baseline:
+        measures = set((args.only or "submit,triage").split(","))
+        if measures - {"submit", "triage"}:
+            p.error("--baseline compares only submit and triage (e.g. --only submit,triage)")
+    elif args.only and "," in args.only:
+        p.error("several benchmarks in --only need --baseline; without it, name one")
+    return args
 
 
 def _term(signum, frame):
@@ -71,6 +97,18 @@ def _term(signum, frame):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.baseline:  # this checkout against another, interleaved (bench/baseline.py)
+        from . import baseline
+        signal.signal(signal.SIGTERM, _term)
+        print(f"danvan_feedback benchmarks — this checkout against {args.baseline}, Python "
+              f"{platform.python_version()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M:%S')}, "
+              f"load average {' '.join(open('/proc/loadavg').read().split()[:3])}")
+        try:
+            return baseline.main(args.engines, args.baseline, measures=set((args.only or "submit,triage").split(",")),
+                                 reps=args.reps, seconds=args.seconds, concurrency=args.concurrency)
+        except KeyboardInterrupt:
+            print("\ninterrupted; servers and temporary files removed", file=sys.stderr)
+            return 130
     if args.only == "reports":  # reports (issue 5): 1,000,000 cases on PostgreSQL, no gunicorn
         from .reports import main as reports_main
         return reports_main([])

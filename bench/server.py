@@ -144,13 +144,19 @@ def machine_busy_seconds() -> float:
 class Server:
     """Use as a context manager: fresh temp dir and database, ``flask db upgrade``, gunicorn."""
 
-    def __init__(self, engine: str, workers: int = 2, app: str = "ours"):
+    def __init__(self, engine: str, workers: int = 2, app: str = "ours", root: Path | None = None,
+                 label: str | None = None):
         """``app``: ``ours`` (wsgi:app, migrated with ``flask db upgrade``), ``plain`` (the same
         with the identity cryptography replaced by identity functions, bench/plain_identity.py) or
-        ``minimal`` (bench.minimal_app); on PostgreSQL each has its own database."""
+        ``minimal`` (bench.minimal_app); on PostgreSQL each has its own database. ``root``: the
+        checkout to serve (default this one; another one, e.g. an older commit in a ``git worktree``,
+        for a same-run comparison, see bench/baseline.py), ``label`` names its database."""
         self.engine = engine
         self.app = app
+        self.root = Path(root) if root else ROOT
         self.pg_db = {"ours": PG_BENCH_DB, "minimal": PG_MINIMAL_DB}.get(app, f"{PG_BENCH_DB}_{app}")
+        if label:
+            self.pg_db = f"{PG_BENCH_DB}_{label}"
         self.api_key = ""
         self.workers = workers
         self.tmp: Path | None = None
@@ -182,11 +188,14 @@ class Server:
             "PUBLIC_BASE_URL": "http://127.0.0.1", "MAIL_SERVER": HOST, "MAIL_PORT": "1",
             "PROXY_COUNT": "0", "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1",
             "MINIMAL_DATABASE_URL": self.db_url, "MINIMAL_UPLOAD_DIR": str(self.tmp / "uploads"),
+            "PYTHONPATH": str(self.root),  # the checkout served, never another one's package
         })
         return env
 
     def _setup(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix=f"danvan-bench-{self.app}-{self.engine}-"))
+        if self.root != ROOT and not (self.root / "wsgi.py").exists():
+            raise RuntimeError(f"{self.root} is not a checkout of danvan_feedback (no wsgi.py)")
         (self.tmp / "instance").mkdir()
         (self.tmp / "uploads").mkdir()
         if self.engine == "sqlite":
@@ -206,12 +215,12 @@ class Server:
             [_bin("gunicorn"), "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
              "--graceful-timeout", "5", "--no-control-socket",
              {"ours": "wsgi:app", "plain": "bench.plain_identity:app"}.get(self.app, "bench.minimal_app:app")],
-            cwd=ROOT, env=self.env(), stdin=subprocess.DEVNULL, stdout=self._log,
+            cwd=self.root, env=self.env(), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready(120)
 
     def _run(self, cmd: list[str]) -> str:
-        r = subprocess.run(cmd, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120)
+        r = subprocess.run(cmd, cwd=self.root, env=self.env(), capture_output=True, text=True, timeout=300)
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd[-3:])} failed:\n" + (r.stdout + r.stderr)[-2000:])
         return r.stdout

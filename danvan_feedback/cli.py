@@ -65,8 +65,19 @@ def users_create(username, role, unit_code, full_name, email):
     db.session.add(User(username=username, role=role, unit_id=unit.id if unit else None,
                         full_name=full_name, email=email, password_hash=hash_password(password),
                         created_at=clock.now()))
-    db.session.commit()
+    _commit_new(f"user {username!r} already exists")
     click.echo(f"created {role} {username}")
+
+
+def _commit_new(taken: str) -> None:
+    """Commit a new named row; the unique constraint is what decides between two operators (or an
+    operator and the administration page) creating the same name at once: the second is told."""
+    from sqlalchemy.exc import IntegrityError
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise click.UsageError(taken) from None
 
 
 @click.group("api-keys", cls=AppGroup, help="Manage keys for the Open311 API.")
@@ -83,7 +94,7 @@ def api_keys_create(name):
     key = "dvk_" + secrets.token_urlsafe(32)
     db.session.add(ApiKey(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(),
                           prefix=key[:10], created_at=clock.now()))
-    db.session.commit()
+    _commit_new(f"an API key named {name!r} already exists")
     click.echo(key)
 
 

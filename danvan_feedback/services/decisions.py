@@ -44,10 +44,12 @@ def decision_ctx(case: Case, ctx: Ctx, *, effective_on: date | None, doc_no: str
     """
     today = ctx.today
     effective_on = effective_on or today
-    prev_at = db.session.execute(select(CaseEvent.created_at).where(
-        CaseEvent.case_id == case.id, CaseEvent.action.not_in(RECORD_ONLY))
-        .order_by(CaseEvent.seq.desc()).limit(1)).scalar_one_or_none()
-    prev_on = local_date(prev_at, ctx.tz) if prev_at else None
+    prev_at = prev_on = None
+    if effective_on != today:  # taking effect today is never before the previous fact: no query
+        prev_at = db.session.execute(select(CaseEvent.created_at).where(
+            CaseEvent.case_id == case.id, CaseEvent.action.not_in(RECORD_ONLY))
+            .order_by(CaseEvent.seq.desc()).limit(1)).scalar_one_or_none()
+        prev_on = local_date(prev_at, ctx.tz) if prev_at else None
     err = effective_date_error(effective_on, today=today, previous_on=prev_on, late_days=late_days)
     # (the case's previous fact: the last event other than paperwork)
     if err:

@@ -193,6 +193,8 @@ def test_loop_survives_a_postgresql_restart(tmp_path, smtp_server):
                 after = queue(app, 3, start=6)
                 _wait(lambda: set(first + later + after) <= set(recorder.ids), 60, "the messages queued", log_path)
                 assert proc.poll() is None
+                # delivered is not yet marked: the sender commits "sent" just after the SMTP server took the message
+                _wait(lambda: statuses(app) == {"sent": 9}, 60, "every message marked sent", log_path)
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)

@@ -10,9 +10,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from danvan_feedback import clock
 from danvan_feedback.extensions import db
 from danvan_feedback.models import Case, CaseKind, HolidayOverride, OrgSetting
 from danvan_feedback.services import refdata
+from danvan_feedback.services.intake import local_date
 from tests.app.helpers import count, post_case, receipt_codes
 from tests.conftest import TEST_SECRET, form_tokens
 from tests.factories import complaint
@@ -87,7 +89,8 @@ def test_the_clock_follows_a_holiday_entered_after_the_copy_was_taken(client, ap
     code1, _ = receipt_codes(client, post_case(client, "khieu_nai", complaint()))
     with app.app_context():
         case = db.session.execute(select(Case).where(Case.tracking_code == code1)).scalar_one()
-        due, received = case.due_on, case.received_at.date()
+        # the organisation's day of receipt (received_at is UTC: from 17:00 UTC on it is already tomorrow in Vietnam)
+        due, received = case.due_on, local_date(case.received_at, clock.org_tz())
         assert due is not None
         # a day off on a working day inside the clock (an extra holiday the government declared)
         cal = refdata.current().calendar
