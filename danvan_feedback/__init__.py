@@ -162,5 +162,5 @@ def _sqlite_begin(conn):
     a deferred transaction that read first and writes later fails at once with SQLITE_BUSY when
     another worker wrote in between, and the busy timeout cannot help it."""
     if conn.dialect.name == "sqlite":
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        from .services.rows import execute_plain  # straight to the driver: every transaction begins here
+        execute_plain(conn, f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}")

@@ -147,6 +147,18 @@ def compute_hash(ev: CaseEvent, prev: str, key_by_id: dict[str, bytes] | None = 
     return keyed_hash(key, ev.hash_version, prev, _fields(ev))
 
 
+def first_event(case: dict, *, action: str, now: datetime, to_status: str, actor_type: str = "citizen",
+                actor_id: int | None = None, is_public: bool = False, kind_code: str | None = None) -> dict:
+    """The first event of a new case, as the row of ``case_events`` (for an insert without the
+    ORM): the values and the hash :func:`append_event` gives with ``first=True``, from the case's
+    row (``case``: its column values, with its ``id``; its status is already ``to_status``)."""
+    return seal({"case_id": case["id"], "seq": 1, "actor_type": actor_type, "actor_id": actor_id,
+                 "action": action, "from_status": None, "to_status": to_status, "note": "",
+                 "is_public": bool(is_public), "created_at": now, "prev_hash": GENESIS, "kind_code": kind_code,
+                 "outcome": None, "due_on": case.get("due_on"), "due_rule_code": case.get("due_rule_code"),
+                 "case_digest": case_digest(case)})
+
+
 def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "citizen",
                  actor_id: int | None = None, to_status: str | None = None, note: str = "",
                  is_public: bool = False, first: bool = False, kind_code: str | None = None,

@@ -18,15 +18,15 @@ from ..domain.vocabulary import AnonymousPolicy, Status
 from ..extensions import db
 from ..policy import SECRET_IDENTITY_KINDS
 from ..crypto import current_keyring
-from ..models import Attachment, Case, CaseIdentity, HolidayOverride
+from ..models import Attachment, Case, CaseEvent, CaseIdentity, HolidayOverride
 from ..models.case import blind_indexes
 from ..storage import CleanFile, LocalStorage
 from .uow import run_write
-from .events import append_event
+from .events import first_event
 from . import refdata
 from .notify import enqueue
 from .receipts import insert_hold
-from .rows import insert_row
+from .rows import insert_values
 
 CODE_ATTEMPTS = 5
 
@@ -220,40 +220,41 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
     ref = refdata.check(sub.ref_version)
     due_on, rule_code = _acceptance_due(ref, sub.kind_code, sub.kind_anonymous, local_date(received, tz),
                                         sub.anonymous)
-    case = Case(
-        tracking_code=code, pin_hash=hash_pin(pin_key, code, pin), submission_token=sub.token,
-        open311_id=None if sub.kind_anonymous == AnonymousPolicy.INFO_ONLY else new_opaque_id(),
-        kind_code=sub.kind_code, status=Status.RECEIVED, channel=sub.channel, locale=sub.locale,
-        submitter_type=sub.submitter_type, is_anonymous=sub.anonymous, unit_id=sub.unit_id,
-        service_id=sub.service_id, commune_id=sub.commune_id, subject=sub.subject,
-        content=sub.content, incident_date=sub.incident_date, incident_place=sub.incident_place,
-        latitude=sub.latitude, longitude=sub.longitude, address_id=sub.address_id,
-        complained_decision=sub.complained_decision, request_text=sub.request_text,
-        is_group=sub.is_group, group_size=sub.group_size if sub.is_group else None,
-        consent_at=now if sub.consent else None, received_at=received, updated_at=now,
-        due_on=due_on, due_rule_code=rule_code, lookup_failures=0,
-        sender_doc_no=sub.sender_doc_no, sender_doc_date=sub.sender_doc_date,
-        registered_by_id=sub.registered_by_id, entered_at=now if sub.registered_by_id else None,
-        protected=sub.kind_code in SECRET_IDENTITY_KINDS or sub.protected)
+    protected = sub.kind_code in SECRET_IDENTITY_KINDS or sub.protected
     identity = {k: v for k, v in sub.identity.items() if v} if not sub.anonymous else {}
-    case.search_text = search_text(code, sub.subject, sub.content, {} if case.protected else identity)
-    # Every row goes in at once with Core (rows.insert_row), not through the session's unit of work:
-    # the case (its id is needed by the event's hash), its identity, its files, its first event and
-    # the receipt e-mail. Nothing is left for the commit to flush.
-    insert_row(case)
-    if identity:  # Core insert: the mapper's before_insert does not run, so the blind indexes are set here
-        insert_row(CaseIdentity(case_id=case.id, **identity, **blind_indexes(
+    case = {  # the row of ``cases`` (the columns a Case(...) would be given)
+        "tracking_code": code, "pin_hash": hash_pin(pin_key, code, pin), "submission_token": sub.token,
+        "open311_id": None if sub.kind_anonymous == AnonymousPolicy.INFO_ONLY else new_opaque_id(),
+        "kind_code": sub.kind_code, "status": Status.RECEIVED, "channel": sub.channel, "locale": sub.locale,
+        "submitter_type": sub.submitter_type, "is_anonymous": sub.anonymous, "unit_id": sub.unit_id,
+        "service_id": sub.service_id, "commune_id": sub.commune_id, "subject": sub.subject,
+        "content": sub.content, "incident_date": sub.incident_date, "incident_place": sub.incident_place,
+        "latitude": sub.latitude, "longitude": sub.longitude, "address_id": sub.address_id,
+        "complained_decision": sub.complained_decision, "request_text": sub.request_text,
+        "is_group": sub.is_group, "group_size": sub.group_size if sub.is_group else None,
+        "consent_at": now if sub.consent else None, "received_at": received, "updated_at": now,
+        "due_on": due_on, "due_rule_code": rule_code, "lookup_failures": 0,
+        "sender_doc_no": sub.sender_doc_no, "sender_doc_date": sub.sender_doc_date,
+        "registered_by_id": sub.registered_by_id, "entered_at": now if sub.registered_by_id else None,
+        "protected": protected,
+        "search_text": search_text(code, sub.subject, sub.content, {} if protected else identity)}
+    # Every row goes straight to the driver (rows.insert_values), not through the session's unit of
+    # work: the case (its id is needed by the event's hash), its identity, its files, its first
+    # event and the receipt e-mail. Nothing is left for the commit to flush.
+    case["id"] = case_id = insert_values(Case.__table__, case)
+    if identity:  # no mapper event runs here: the blind indexes are set here
+        insert_values(CaseIdentity.__table__, {"case_id": case_id, **identity, **blind_indexes(
             current_keyring(), phone=identity.get("phone"), cccd=identity.get("cccd"),
-            full_name=identity.get("full_name"))))
+            full_name=identity.get("full_name"))})
     for f, key in zip(files, keys):
-        insert_row(Attachment(case_id=case.id, storage_key=key, original_name=f.original_name,
-                              content_type=f.content_type, size=len(f.data), sha256=f.sha256,
-                              created_at=now))
+        insert_values(Attachment.__table__, {
+            "case_id": case_id, "storage_key": key, "original_name": f.original_name,
+            "content_type": f.content_type, "size": len(f.data), "sha256": f.sha256, "created_at": now})
     registered = sub.registered_by_id is not None
-    insert_row(append_event(case, action="submitted", now=received,
-                            actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
-                            actor_id=sub.registered_by_id, to_status=Status.RECEIVED, is_public=True, first=True,
-                            kind_code=sub.kind_code))
+    insert_values(CaseEvent.__table__, first_event(
+        case, action="submitted", now=received, to_status=Status.RECEIVED, is_public=True,
+        actor_type="staff" if registered else ("api" if sub.channel == "api" else "citizen"),
+        actor_id=sub.registered_by_id, kind_code=sub.kind_code))
     email = identity.get("email")
     if email:  # rendered by the sender from what the row holds (no identity; the PIN only for a registered letter)
         enqueue(to=email, subject=_l("Đã nhận đơn của bạn — mã %(code)s", code=code),
@@ -261,8 +262,8 @@ def _insert(sub: Submission, files: list[CleanFile], keys: list[str], *, pin_key
                 context={"case": {"tracking_code": code, "received_at": received,
                                   "registered_by_id": sub.registered_by_id},
                          "locale": sub.locale, "pin": pin if registered else None},
-                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case.id, render_later=True,
+                purpose="receipt", ref=code, now=now, locale=sub.locale, case_id=case_id, render_later=True,
                 insert_now=True)
     if hold is not None:
-        insert_hold(hold[0], case.id, pin, now=now, until=hold[1])
-    return Receipt(code, pin, open311_id=case.open311_id, case_id=case.id)
+        insert_hold(hold[0], case_id, pin, now=now, until=hold[1])
+    return Receipt(code, pin, open311_id=case["open311_id"], case_id=case_id)

@@ -16,7 +16,7 @@ from flask_babel import force_locale, get_locale
 
 from ..extensions import db
 from ..models import OutboxMessage
-from .rows import insert_row
+from .rows import insert_values
 
 
 def message_id(purpose: str, ref: str | int) -> str:
@@ -37,13 +37,14 @@ def _decode(obj: dict):
 
 def enqueue(*, to: str, subject: str, template: str, context: dict, purpose: str, ref: str | int,
             now: datetime, locale: str = "vi", case_id: int | None = None,
-            render_later: bool = False, insert_now: bool = False) -> OutboxMessage:
-    """Add the message ``emails/<template>.txt`` and ``.html`` (added, not flushed or committed;
-    ``insert_now``: inserted at once with Core, see :func:`.rows.insert_row`).
+            render_later: bool = False, insert_now: bool = False) -> OutboxMessage | None:
+    """Add the message ``emails/<template>.txt`` and ``.html`` (added, not flushed or committed).
 
     ``render_later``: ``context`` must be plain data (strings, numbers, dicts, lists, datetimes);
     it is stored as JSON and the sender renders it. Otherwise the bodies are rendered now.
     The HTML body is a ``.html`` template, so Jinja escapes what citizens typed.
+    ``insert_now``: the row is inserted at once, straight to the driver (:func:`.rows.insert_values`),
+    and None is returned instead of the message.
     """
     same = has_request_context() and str(get_locale()) == locale
     with nullcontext() if same else force_locale(locale):
@@ -55,14 +56,16 @@ def enqueue(*, to: str, subject: str, template: str, context: dict, purpose: str
             text = render_template(f"emails/{template}.txt", **context)
             html = render_template(f"emails/{template}.html", **context)
             stored = None
-    msg = OutboxMessage(message_id=message_id(purpose, ref), case_id=case_id, to_addr=to,
-                        subject=subject, body_text=text, body_html=html, template=template if render_later else None,
-                        context_json=stored, locale=locale, status="pending", attempts=0,
-                        next_attempt_at=now, created_at=now)
+    row = {"message_id": message_id(purpose, ref), "case_id": case_id, "to_addr": to, "subject": subject,
+           "body_text": text, "body_html": html, "template": template if render_later else None,
+           "context": stored, "locale": locale, "status": "pending", "attempts": 0,
+           "next_attempt_at": now, "created_at": now}
     if insert_now:
-        insert_row(msg)
-    else:
-        db.session.add(msg)
+        insert_values(OutboxMessage.__table__, row)
+        return None
+    row["context_json"] = row.pop("context")
+    msg = OutboxMessage(**row)
+    db.session.add(msg)
     return msg
 
 

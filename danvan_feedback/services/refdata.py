@@ -25,6 +25,7 @@ from ..domain import kinds
 from ..domain.calendar import WorkCalendar
 from ..extensions import db
 from ..models import CaseKind, Commune, DeadlineRule, HolidayOverride, OrgSetting, Service, Unit
+from .rows import fetch_value
 
 VERSION_KEY = "settings_version"
 REFERENCE_MODELS = (OrgSetting, CaseKind, DeadlineRule, HolidayOverride, Unit, Service, Commune)
@@ -106,7 +107,7 @@ def current() -> RefData:
     in_ctx = has_app_context()
     if in_ctx and "refdata" in g:
         return g.refdata
-    version = db.session.connection().execute(_VERSION).scalar()
+    version = fetch_value(_VERSION)
     engine = db.engine
     cached = _cache.get(engine)
     if version is None or cached is None or cached.version != version:

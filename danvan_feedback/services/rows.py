@@ -1,4 +1,6 @@
-"""Writing a few new rows without the session's unit of work, for the public submission path.
+"""Writing a few new rows without the session's unit of work, for the public submission path
+(and the two statements every write sends: ``BEGIN IMMEDIATE`` on SQLite, the reference data's
+version).
 
 :func:`insert_values` sends one ``INSERT`` straight to the driver, in the session's transaction:
 the statement is compiled by SQLAlchemy once per table, dialect and set of columns, with its column
@@ -15,7 +17,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import insert
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
@@ -73,8 +74,7 @@ def insert_values(table, values: dict):
             return None
         return cursor.fetchone()[0] if plan.returning else cursor.lastrowid
     except dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(plan.sql, params, exc, dialect.loaded_dbapi.Error,
-                                  dialect=dialect) from exc
+        _raise_as_sqlalchemy(dialect, plan.sql, params, exc)
     finally:
         cursor.close()
 
@@ -84,26 +84,48 @@ def _insert_stmt(table):
     return insert(table)
 
 
-@lru_cache(maxsize=32)
-def _columns(mapper) -> tuple[tuple[str, str], ...]:
-    """(attribute key, column key) of every column attribute of ``mapper``, looked up once."""
-    return tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
+def _raise_as_sqlalchemy(dialect, sql: str, params, exc: Exception):
+    raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
 
 
-def insert_row(obj) -> None:
-    """INSERT the row of a new (transient) ORM object now (:func:`insert_values`), in the session's
-    transaction, and set its generated primary key on it.
+def execute_plain(conn, sql: str) -> None:
+    """Run ``sql`` (no parameters, no result: ``BEGIN IMMEDIATE``) on ``conn`` straight at the
+    driver; through SQLAlchemy's execution when a listener watches the statements."""
+    if conn.dispatch.before_cursor_execute:
+        conn.exec_driver_sql(sql)
+        return
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        _raise_as_sqlalchemy(conn.dialect, sql, None, exc)
+    finally:
+        cursor.close()
 
-    Column defaults and types apply as for a flush; the object stays out of the session, a plain
-    record of what was written (reading a relationship from it loads nothing). An object already
-    added to the session is taken out of it first, so it is not inserted twice.
-    """
-    state = sa_inspect(obj)
-    if state.session_id is not None:
-        db.session.expunge(obj)
-    mapper = state.mapper
-    given = state.dict
-    values = {column: given[key] for key, column in _columns(mapper) if key in given}
-    pk = insert_values(mapper.local_table, values)
-    if pk is not None:
-        setattr(obj, mapper.get_property_by_column(mapper.primary_key[0]).key, pk)
+
+@lru_cache(maxsize=16)
+def _query_plan(dialect, statement) -> tuple[str, object]:
+    compiled = statement.compile(dialect=dialect)
+    values = compiled.construct_params()
+    names = compiled.positiontup if compiled.positional else list(values)  # names as the SQL holds them
+    processed = [values[n] if (p := compiled._bind_processors.get(n)) is None else p(values[n]) for n in names]
+    return compiled.string, (tuple(processed) if compiled.positional else dict(zip(names, processed)))
+
+
+def fetch_value(statement):
+    """The first column of the first row of ``statement`` (a constant SELECT of one text or number
+    column, e.g. the reference data's version), or None; sent straight to the driver, compiled once,
+    in the session's transaction."""
+    conn = db.session.connection()
+    if conn.dispatch.before_cursor_execute:
+        return conn.execute(statement).scalar()
+    sql, params = _query_plan(conn.dialect, statement)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        return row[0] if row else None
+    except conn.dialect.loaded_dbapi.Error as exc:
+        _raise_as_sqlalchemy(conn.dialect, sql, params, exc)
+    finally:
+        cursor.close()
