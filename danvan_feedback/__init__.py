@@ -87,6 +87,8 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    from . import formdata
+    formdata.install()  # a form's fields read files only under its file fields' names
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     # Flask-Limiter is one object per process: init_app's RATELIMIT_ENABLED (and storage) is the last

@@ -326,3 +326,35 @@ def test_ids_in_urls_beyond_the_column_are_not_found(app):
     client = app.test_client()
     assert client.get("/ho-so/AB/tep/" + "9" * 30).status_code in (302, 404)
     assert client.get("/can-bo/ho-so/" + "9" * 30).status_code in (302, 404)
+
+
+def test_a_file_under_a_text_fields_name_is_left_out_not_a_500(app, client):
+    """No browser sends a file under a text field's name; a script can. The public forms answer
+    as if the field were empty (their usual message), never 500."""
+    import io
+    from datetime import datetime, timezone
+
+    from danvan_feedback.services import survey
+    from tests.app.helpers import post_case, receipt_codes
+    from tests.conftest import form_tokens
+    from tests.factories import complaint
+    with app.app_context():  # the questionnaire, as the migration seeds it (a test may have truncated it)
+        survey.seed_defaults(datetime.now(timezone.utc))
+        db.session.commit()
+    code, _pin = receipt_codes(client, post_case(client, "khieu_nai", complaint()))
+
+    def post(url, page, data, name):
+        payload = {**form_tokens(client, page), **data, name: (io.BytesIO(b"%PDF-1.4 x"), "x.pdf")}
+        return client.post(url, data=payload, content_type="multipart/form-data")
+
+    answers = {}
+    for name in ("text", "token", "website"):
+        answers[f"bo-sung {name}"] = post(f"/ho-so/{code}/bo-sung", f"/ho-so/{code}", {"text": "abc"}, name).status_code
+    for name in ("code", "secret"):
+        answers[f"tra-cuu {name}"] = post("/tra-cuu", "/tra-cuu", {"code": code, "secret": "1"}, name).status_code
+    for name in ("comment", "token", "website"):
+        answers[f"khao-sat {name}"] = post("/khao-sat", "/khao-sat", {}, name).status_code
+    # the file replaces the field's value: no text to add is said; without a token nothing is held
+    assert answers == {"bo-sung text": 422, "bo-sung token": 303, "bo-sung website": 303,
+                       "tra-cuu code": 422, "tra-cuu secret": 422,
+                       "khao-sat comment": 422, "khao-sat token": 422, "khao-sat website": 422}
