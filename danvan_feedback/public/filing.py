@@ -10,7 +10,6 @@ from datetime import timedelta
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale
-from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from .. import drafts
 from ..clock import now as _now
@@ -67,7 +66,7 @@ def file_case(kind_code: str):
     kind = _kind_or_404(ref, kind_code)
     g.allow_geolocation = offers_geolocation(kind.code)
     if lang := drafts.language_asked():
-        return _switch_language(_case_form(), kind, lang)
+        return _switch_language(CaseForm(), kind, lang)
     post = _read_post()
     for _attempt in range(2):
         errors, where = _check(post, kind, ref)
@@ -102,7 +101,7 @@ def _read_post() -> Posted:
     form, form_ok = None, True
     data = quick_read(request.form, request.files)
     if data is None:  # a mistake somewhere, or a value the quick reader leaves to the form
-        form = _case_form()
+        form = CaseForm()
         form_ok = form.validate()
         data = {f.name: f.data for f in form if f.name not in ("csrf_token", "attachments")}
     found: dict[str, str] = {}
@@ -116,19 +115,10 @@ def _read_post() -> Posted:
                   tried=tried)
 
 
-def _case_form() -> CaseForm:
-    """The form of this POST. A file sent under another field's name than ``attachments`` is left
-    out: no browser sends one, and the text fields' validators cannot read a file."""
-    if all(name == "attachments" for name in request.files):
-        return CaseForm()
-    files = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k == "attachments"])
-    return CaseForm(formdata=CombinedMultiDict((files, request.form)))
-
-
 def _form(post: Posted) -> CaseForm:
     """The WTForms form of this POST (built now if the quick reader read it), to show it again."""
     if post.form is None:
-        post.form = _case_form()
+        post.form = CaseForm()
         post.form_ok = post.form.validate()
     return post.form
 
@@ -219,7 +209,7 @@ def too_many(err):
         resp = _render_error(429)
         resp = current_app.make_response(resp)
     else:
-        form = _case_form()
+        form = CaseForm()
         _fill_choices(form)
         show_as_typed(form)
         message = _("Bạn đã gửi nhiều lần trong thời gian ngắn. Những gì bạn nhập vẫn được giữ nguyên bên dưới; "
