@@ -79,3 +79,19 @@ def staff_menu() -> list[dict]:
     items = sorted(_ITEMS, key=lambda i: i.order)
     return [{"url": url_for(i.endpoint), "label": i.label, "hint": i.hint} for i in items
             if i.endpoint in current_app.view_functions and i.allowed(current_user)]
+
+
+# The case page, drawn by staff/cases.py. Other staff blueprints whose forms sit on that page (the
+# letters' "ban hành văn bản" and "phúc đáp") answer a refused form on it, with the message and the
+# typed values, through this one entry instead of importing the staff blueprint.
+_CASE_PAGE: list[Callable] = []
+
+
+def serve_case_page(render: Callable) -> None:
+    """staff/cases.py registers ``render(case_id, *, status_code, error, values)`` at import."""
+    _CASE_PAGE[:] = [render]
+
+
+def case_page(case_id: int, *, status_code: int, error: str, values: dict):
+    """The case page again, with ``error`` and the form's ``values`` (see :func:`serve_case_page`)."""
+    return _CASE_PAGE[0](case_id, status_code=status_code, error=error, values=values)

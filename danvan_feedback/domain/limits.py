@@ -1,5 +1,5 @@
 """How long a case's text fields may be and the range of its numbers: one table used by the web form
-(``public.forms.CaseForm``) and the Open311 API (``api.schemas``, ``api.openapi``, ``api.definitions``),
+(``forms.case.CaseForm``) and the Open311 API (``api.schemas``, ``api.openapi``, ``api.definitions``),
 so a partner and a citizen meet the same limits."""
 from __future__ import annotations
 

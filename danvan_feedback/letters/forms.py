@@ -9,7 +9,7 @@ from wtforms import DateField, FileField, HiddenField, IntegerField, RadioField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from ..public.forms import F, TOO_LONG, CaseForm
+from ..forms.case import F, TOO_LONG, CaseForm
 
 CHANNELS = {
     "post": _l("Bưu điện (thư gửi qua bưu chính)"),

@@ -28,8 +28,8 @@ from ..domain.validation import KindPolicy, submission_errors
 from ..crypto import current_keyring
 from ..extensions import db, file_stores
 from ..models import Case, CaseKind, IssuedDocument
-from ..public.forms import MESSAGES as PUBLIC_MESSAGES
-from ..public.formparts import _fill_choices, _read_files, _resolve_choices
+from ..forms.case import MESSAGES as PUBLIC_MESSAGES
+from ..forms.parts import _fill_choices, _read_files, _resolve_choices
 from ..services import letters as svc
 from ..services import uow
 from ..services.intake import local_date, submission_from
@@ -246,11 +246,10 @@ def document_file(doc_id: int):
 
 
 def _case_error(case_id: int, exc: svc.LetterError, action: str):
-    from ..staff.cases import _load, render_case
     db.session.rollback()
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     values["_action"] = action
-    return render_case(_load(case_id), status_code=422 if exc.code != "forbidden" else 403,
+    return console.case_page(case_id, status_code=422 if exc.code != "forbidden" else 403,
                        error=_msg(exc.code, **exc.params), values=values)
 
 
@@ -261,10 +260,9 @@ def issue(case_id: int):
     if not form.validate():
         first = next((f for f in form if f.errors), None)
         err = svc.LetterError("required", first.name if first else None)
-        from ..staff.cases import _load, render_case
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         values["_action"] = "issue_document"
-        return render_case(_load(case_id), status_code=422,
+        return console.case_page(case_id, status_code=422,
                            error=(first.errors[0] if first else _msg(err.code)), values=values)
     cfg = current_app.config
     kept: list[str] = []
@@ -292,18 +290,16 @@ def issue(case_id: int):
 def agency_reply(case_id: int):
     form = AgencyReplyForm()
     if not form.validate():
-        from ..staff.cases import _load, render_case
         first = next((f for f in form if f.errors), None)
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         values["_action"] = "agency_reply"
-        return render_case(_load(case_id), status_code=422,
+        return console.case_page(case_id, status_code=422,
                            error=first.errors[0] if first else _msg("required"), values=values)
     files, file_errors = _read_files("file", 1)
     if file_errors:
-        from ..staff.cases import _load, render_case
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         values["_action"] = "agency_reply"
-        return render_case(_load(case_id), status_code=422, error=" ".join(file_errors), values=values)
+        return console.case_page(case_id, status_code=422, error=" ".join(file_errors), values=values)
     try:  # one rule for writes: the case's lock, the checks, one commit (run again on a transient refusal)
         uow.run_write(lambda: svc.record_agency_reply(
             case_id, actor=current_user._get_current_object(), now=clock.now(), tz=_tz(),

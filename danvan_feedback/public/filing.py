@@ -21,9 +21,9 @@ from ..services import refdata
 from ..services.intake import submission_from, submit_case
 from ..services.receipts import held_pin, hold_id
 from ..storage import StorageError
-from .formparts import (TryFiles, _fill_choices, _held_from_form, files_of_try, held_files_allowed,
+from ..forms.parts import (TryFiles, _fill_choices, _held_from_form, files_of_try, held_files_allowed,
                         hold_for_next_try, resolve_choice_ids)
-from .forms import MESSAGES, CaseForm, message_for, show_as_typed
+from ..forms.case import MESSAGES, CaseForm, message_for, show_as_typed
 from .quick import quick_read
 from .tracking import RECEIPT_CONTEXT, _held_receipt
 from .views import bp, retry_after_seconds, storage, submit_limits

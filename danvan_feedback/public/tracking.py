@@ -1,8 +1,6 @@
 """Public receipt, tracking and case pages, with the citizen's "bổ sung" (adding information)."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -11,10 +9,10 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import tracked
 from ..clock import now as _now
 from ..crypto import current_keyring
 from ..domain import status as st
-from ..domain.codes import normalize_tracking_code
 from ..extensions import db, limiter
 from ..labels import event_label, status_label
 from ..models import Attachment, Case, CaseEvent
@@ -22,8 +20,8 @@ from ..services import held as held_files
 from ..services.receipts import held_pin
 from ..services.tracking import LookupFailed, add_information, lookup
 from ..storage import StorageError
-from .formparts import TryFiles, files_of_try, held_files_allowed, hold_for_next_try, token_ok
-from .forms import MESSAGES, AddInfoForm, LookupForm
+from ..forms.parts import TryFiles, files_of_try, held_files_allowed, hold_for_next_try, token_ok
+from ..forms.case import MESSAGES, AddInfoForm, LookupForm
 from .views import _lookup_limit, _submit_flood_limit, _submit_limit, accepted, bp, storage
 
 log = logging.getLogger(__name__)
@@ -46,7 +44,7 @@ def receipt():
     if case is None:
         session.pop("receipt", None)
         return redirect(url_for("public.track"))
-    _remember_tracked(case.tracking_code)
+    tracked.remember(case.tracking_code)
     return render_template("public/receipt.html", case=case, pin=held_pin(held.get("hold"), case.id, _now()),
                            status=status_label(case.status))
 
@@ -54,24 +52,6 @@ def receipt():
 def _held_receipt() -> dict | None:
     held = current_keyring().unseal(session.get("receipt"), RECEIPT_CONTEXT)
     return held if isinstance(held, dict) and held.get("code") and held.get("at") else None
-
-
-def _tracked_key(code: str) -> str:
-    """The session remembers which cases this browser opened by a keyed digest, not the code."""
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"tracked:{code}".encode(),
-                    hashlib.sha256).hexdigest()[:32]
-
-
-def _remember_tracked(code: str) -> None:
-    tracked = {k: v for k, v in (session.get("tracked") or {}).items()
-               if datetime.fromisoformat(v) > _now()}
-    tracked[_tracked_key(code)] = (_now() + timedelta(hours=2)).isoformat()
-    session["tracked"] = dict(list(tracked.items())[-10:])
-
-
-def _is_tracked(code: str) -> bool:
-    until = (session.get("tracked") or {}).get(_tracked_key(code))
-    return bool(until) and datetime.fromisoformat(until) > _now()
 
 
 @bp.route("/tra-cuu", methods=["GET", "POST"])
@@ -91,18 +71,8 @@ def track():
     except LookupFailed:
         return render_template("public/track.html", form=form, failed=True,
                                lock_minutes=cfg["LOOKUP_LOCK_MINUTES"]), 422
-    _remember_tracked(case.tracking_code)
+    tracked.remember(case.tracking_code)
     return redirect(url_for("public.case_status", code=case.tracking_code), code=303)
-
-
-def _tracked_case_or_redirect(code: str):
-    norm = normalize_tracking_code(code)
-    if norm is None or not _is_tracked(norm):
-        return None, redirect(url_for("public.track", ma=code[:40]))
-    case = db.session.execute(select(Case).where(Case.tracking_code == norm)).scalar_one_or_none()
-    if case is None:
-        return None, redirect(url_for("public.track"))
-    return case, None
 
 
 def _case_page(case, form, status_code=200, **extra):
@@ -123,7 +93,7 @@ def _case_page(case, form, status_code=200, **extra):
 @bp.get("/ho-so/<code>")
 def case_status(code: str):
     g.no_store = True
-    case, redirect_resp = _tracked_case_or_redirect(code)
+    case, redirect_resp = tracked.case_or_redirect(code)
     if redirect_resp:
         return redirect_resp
     return _case_page(case, AddInfoForm())
@@ -160,7 +130,7 @@ def _add_info_again(case, form: AddInfoForm, tried: TryFiles, status: int):
 @limiter.limit(_submit_flood_limit, scope="add-info-flood")
 def add_info(code: str):
     g.no_store = True
-    case, redirect_resp = _tracked_case_or_redirect(code)
+    case, redirect_resp = tracked.case_or_redirect(code)
     if redirect_resp:
         return redirect_resp
     form = AddInfoForm()
@@ -184,7 +154,7 @@ def add_info(code: str):
 
 @bp.get("/ho-so/<code>/tep/<int:file_id>")
 def attachment(code: str, file_id: int):
-    case, redirect_resp = _tracked_case_or_redirect(code)
+    case, redirect_resp = tracked.case_or_redirect(code)
     if redirect_resp:
         return redirect_resp
     att = db.session.get(Attachment, file_id)

@@ -21,7 +21,7 @@ from .. import policy
 from ..extensions import db, file_stores
 from ..labels import staff_status_label
 from ..models.reception import DialogueSession
-from ..public.forms import file_error_message
+from ..forms.case import file_error_message
 from ..storage import RejectedFile, clean_upload
 from ..services import reception as service
 from ..services import uow

@@ -23,8 +23,8 @@ from wtforms.validators import Length, Optional, ValidationError
 from .. import clock
 from ..domain.validation import Invalid, clean_cccd, clean_phone, clean_text
 from ..labels import HANDLING, HEAD_MODE, RECEPTION_TYPE
-from ..public.forms import MESSAGES as PUBLIC_MESSAGES
-from ..public.forms import TOO_LONG
+from ..forms.case import MESSAGES as PUBLIC_MESSAGES
+from ..forms.case import TOO_LONG
 
 MESSAGES = {
     **PUBLIC_MESSAGES,  # the same words as the public forms for CCCD, phone, files, required

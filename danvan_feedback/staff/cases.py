@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import file_stores
 from ..clock import now as _now
-from .. import policy
+from .. import console, policy
 from ..domain import deadlines as dl
 from ..domain.triage import ACTIONS, outcomes_for
 from ..domain.validation import parse_int
@@ -110,6 +110,14 @@ def _fill_template(case: Case, template_id: str | None, show_name: bool) -> str:
     except ImportError:
         return tpl.body
     return render_template_text(tpl.body, _template_values(case, show_name))
+
+
+def _refused_on_case_page(case_id: int, *, status_code: int, error: str, values: dict):
+    """Another blueprint's form on this page was refused: the page again, with its message and values."""
+    return render_case(_load(case_id), status_code=status_code, error=error, values=values)
+
+
+console.serve_case_page(_refused_on_case_page)
 
 
 def render_case(case: Case, *, status_code: int = 200, error: str | None = None, revealed=None,

@@ -35,7 +35,7 @@ def decision_context(action: str, case, ctx: Ctx):
     """(the context to run ``action`` in, the signed file or None); unchanged for other actions."""
     if action not in decisions.DECISION_ACTIONS:
         return ctx, None
-    from ..public.formparts import _read_files
+    from ..forms.parts import _read_files
     files, errors = _read_files("signed_file", 1)
     if errors:
         raise TriageError("signed_file", field="signed_file", reason=" ".join(errors))

@@ -11,8 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ..domain.validation import parse_int
-from ..public.forms import MESSAGES as PUBLIC_MESSAGES
-from ..public.forms import TOO_LONG, Choice, F
+from ..forms.case import MESSAGES as PUBLIC_MESSAGES
+from ..forms.case import TOO_LONG, Choice, F
 
 COMMENT_MAX = 2000
 

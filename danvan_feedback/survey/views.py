@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import drafts
+from .. import drafts, tracked
 from ..clock import now as _now
 from ..domain.validation import parse_int
 from ..extensions import limiter
@@ -173,9 +173,8 @@ def _rating_page(case, form, version, answers=None, rating_errors=None, notices=
 @bp.route("/ho-so/<code>/danh-gia", methods=["GET", "POST"])
 @limiter.limit(_survey_limit, methods=["POST"], deduct_when=lambda r: r.status_code in (302, 303))
 def rate_case(code: str):
-    from ..public.tracking import _tracked_case_or_redirect
     g.no_store = True
-    case, redirect_resp = _tracked_case_or_redirect(code)
+    case, redirect_resp = tracked.case_or_redirect(code)
     if redirect_resp:
         return redirect_resp
     version = svc.current_version("case")

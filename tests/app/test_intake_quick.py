@@ -16,7 +16,7 @@ from wtforms.validators import Length
 
 from danvan_feedback import create_app
 from danvan_feedback.public import quick
-from danvan_feedback.public.forms import CaseForm
+from danvan_feedback.forms.case import CaseForm
 from danvan_feedback.public.quick import quick_read
 from tests.conftest import base_config, form_tokens
 from tests.factories import complaint, denunciation, suggestion

@@ -7,7 +7,7 @@ from wtforms.validators import Length, NumberRange
 from danvan_feedback.api import schemas
 from danvan_feedback.api.definitions import ATTRIBUTES
 from danvan_feedback.domain.limits import CASE_NUMBER_RANGE, CASE_TEXT_MAX
-from danvan_feedback.public.forms import CaseForm
+from danvan_feedback.forms.case import CaseForm
 
 
 def _form_limits() -> tuple[dict[str, int], dict[str, tuple[int, int]]]:

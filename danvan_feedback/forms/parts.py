@@ -1,6 +1,6 @@
-"""Pieces of the public form that other pages reuse: the choice lists and the uploaded/held files.
+"""Pieces of the case form that several blueprints reuse: the choice lists and the uploaded/held files.
 
-(letters and the staff decision form read files and choices the same way as the public form.)
+(The public forms, the office's letters and the staff decision form read files and choices the same way.)
 """
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..domain.validation import parse_int
-from ..extensions import db
+from ..extensions import db, file_stores
 from ..models import Commune, Service, Unit
 from ..services import held as held_files
 from ..services import refdata
 from ..storage import PixelBudget, RejectedFile, StorageError, clean_upload
-from .forms import MESSAGES, CaseForm, file_error_message
-from .views import storage
+from .case import MESSAGES, CaseForm, file_error_message
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +117,7 @@ def _held_from_form(token: str) -> list[held_files.Held]:
     kept, dropped = held_files.read_refs(
         request.form.getlist("held"), token=token, secret=current_app.config["SECRET_KEY"],
         drop=set(request.form.getlist("drop_held")), limit=current_app.config["UPLOAD_MAX_FILES"])
-    held_files.release(dropped, storage())
+    held_files.release(dropped, file_stores.attachments)
     return kept
 
 
@@ -128,7 +127,7 @@ def _hold_new(files: list, token: str) -> tuple[list[held_files.Held], bool]:
     if not files:
         return [], False
     try:
-        return held_files.hold(files, token=token, secret=current_app.config["SECRET_KEY"], storage=storage()), False
+        return held_files.hold(files, token=token, secret=current_app.config["SECRET_KEY"], storage=file_stores.attachments), False
     except StorageError as exc:
         log.error("storage error while holding files: errno=%s", exc.errno)
         return [], True
@@ -155,7 +154,7 @@ def files_of_try(token: str, *, honeypot: bool = False, field_name: str = "attac
     uploads. A form whose honeypot is filled holds nothing."""
     held = _held_from_form(token) if not honeypot else []
     files, errors = _read_files(field_name, already=len(held))
-    held_data, gone = held_files.load(held, storage())
+    held_data, gone = held_files.load(held, file_stores.attachments)
     if gone:
         held = [h for h in held if h not in gone]
         errors.append(str(MESSAGES["held_gone"]) % {"names": ", ".join(h.name for h in gone)})
@@ -166,4 +165,4 @@ def hold_for_next_try(tried: TryFiles, token: str, allowed: bool) -> tuple[list[
     """The form comes back (an error, a language switch): keep its files for the next try.
     (every held file to show, whether some new files could not be kept and must be chosen again)."""
     new_held, not_kept = _hold_new(tried.files, token) if allowed else ([], bool(tried.files))
-    return held_files.touch(tried.held, storage()) + new_held, not_kept
+    return held_files.touch(tried.held, file_stores.attachments) + new_held, not_kept
