@@ -121,7 +121,8 @@ class Triage:
         def act(cid: int) -> None:
             try:
                 s, _b, _h = self.sess.request("POST", f"/can-bo/ho-so/{cid}/thao-tac/accept",
-                                              {"csrf_token": self.token, "seq": "1", "attempt": "1"})
+                                              {"csrf_token": self.token, "seq": "1", "attempt": "1"},
+                                              keep_cookies=False)
             except Exception as exc:  # a refused or reset connection counts as a failure
                 s = exc.__class__.__name__
             with lock:

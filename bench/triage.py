@@ -63,7 +63,12 @@ class Session:
     def __init__(self, port: int):
         self.port, self.cookies = port, {}
 
-    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str, dict]:
+    def request(self, method: str, path: str, data: dict | None = None,
+                keep_cookies: bool = True) -> tuple[int, str, dict]:
+        """One request with the session's cookies. ``keep_cookies=False`` leaves the session as it
+        was: an accept's answer carries the result message (a flash) for the next page, which the
+        benchmark never opens, so kept cookies would pile up flashes and every later request would
+        pay for (de)serialising them; a person's next page shows and drops the message."""
         conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
@@ -74,7 +79,7 @@ class Session:
         conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
         text = resp.read().decode("utf-8", "replace")
-        for sc in resp.headers.get_all("Set-Cookie") or []:
+        for sc in (resp.headers.get_all("Set-Cookie") or []) if keep_cookies else []:
             name, _, rest = sc.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         conn.close()
@@ -107,7 +112,7 @@ def run(engine: str, n: int = 400, concurrency: int = 1, warmup: int = 40) -> di
         def act(cid: int, measure: bool) -> None:
             t0 = time.perf_counter()
             s, _b, _h = sess.request("POST", f"/can-bo/ho-so/{cid}/thao-tac/accept",
-                                     {"csrf_token": token, "seq": "1", "attempt": "1"})
+                                     {"csrf_token": token, "seq": "1", "attempt": "1"}, keep_cookies=False)
             with lock:
                 statuses[s] = statuses.get(s, 0) + 1
                 if measure:

@@ -21,6 +21,7 @@ from flask import g, has_app_context
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from ..domain import deadlines as dl
 from ..domain import kinds
 from ..domain.calendar import WorkCalendar
 from ..extensions import db
@@ -70,6 +71,7 @@ class RefData:
     units: frozenset[int]  # active unit ids
     services: dict[int, int]  # active service id -> its unit id
     communes: frozenset[int]  # active commune ids
+    rules: tuple[dl.Rule, ...] = ()  # every active legal clock (the triage actions' deadlines)
 
     def active_kinds(self) -> list[KindInfo]:
         return sorted((k for k in self.kinds.values() if k.active), key=lambda k: k.sort_order)
@@ -98,14 +100,19 @@ def _load(version: str | None) -> RefData:
     services = {r.id: r.unit_id for r in s.execute(select(Service.id, Service.unit_id)
                                                    .where(Service.active.is_(True)))}
     communes = frozenset(s.execute(select(Commune.id).where(Commune.active.is_(True))).scalars())
+    d = DeadlineRule
+    all_rules = tuple(dl.Rule(*r) for r in s.execute(
+        select(d.code, d.kind_code, d.step, d.variant, d.days, d.day_unit, d.source)
+        .where(d.active.is_(True)).order_by(d.id)))
     return RefData(version, settings.get("org_name", ""), kinds, rules, WorkCalendar(overrides),
-                   units, services, communes)
+                   units, services, communes, all_rules)
 
 
-def current() -> RefData:
-    """The reference data as committed, at most one small query per request (none when ``g`` has it)."""
+def current(fresh: bool = False) -> RefData:
+    """The reference data as committed, at most one small query per request (none when ``g`` has it).
+    ``fresh``: ask the version again even when ``g`` has a copy (a write reads it under its lock)."""
     in_ctx = has_app_context()
-    if in_ctx and "refdata" in g:
+    if in_ctx and "refdata" in g and not fresh:
         return g.refdata
     version = fetch_value(_VERSION)
     engine = db.engine
@@ -118,6 +125,12 @@ def current() -> RefData:
     if in_ctx:
         g.refdata = cached
     return cached
+
+
+def load_rules() -> list[dl.Rule]:
+    """Every active legal clock, from the reference data as committed (its version asked again, so a
+    write under its lock sees the rules of that moment; the rows themselves are read only after a change)."""
+    return list(current(fresh=True).rules)
 
 
 class Stale(Exception):

@@ -21,8 +21,10 @@ from ..domain.codes import normalize_tracking_code
 from ..domain.triage import (NotAllowed, check_accept, check_action, check_matter_state, check_outcome,
                              default_matter_state)
 from ..extensions import db
-from ..models import Case, CaseEvent, CaseKind, CaseVerifier, DeadlineRule, Unit, User
+from ..models import Case, CaseEvent, CaseKind, CaseVerifier, Unit, User
 from .events import append_event
+from . import refdata
+from .refdata import load_rules
 from .uow import lock_case
 from .intake import load_calendar, local_date, search_text
 from .notify import enqueue
@@ -47,11 +49,6 @@ class Ctx:
     @property
     def today(self) -> date:
         return local_date(self.now, self.tz)
-
-
-def load_rules() -> list[dl.Rule]:
-    rows = db.session.execute(select(DeadlineRule).where(DeadlineRule.active.is_(True))).scalars()
-    return [dl.Rule(r.code, r.kind_code, r.step, r.variant, r.days, r.day_unit, r.source) for r in rows]
 
 
 def _event(case: Case, ctx: Ctx, action: str, *, to: str | None = None, note: str = "",
@@ -103,8 +100,9 @@ def _rule_unit(case: Case, rules: list[dl.Rule]) -> str:
 
 def recompute_clock(case: Case, ctx: Ctx, rules: list[dl.Rule] | None = None) -> None:
     """The running deadline from the case's state: acceptance before thụ lý, resolution after."""
-    rules = rules if rules is not None else load_rules()
-    cal = load_calendar(min(_received_on(case, ctx), ctx.today) if case.received_at else ctx.today, 800)
+    ref = refdata.current(fresh=rules is None)
+    rules = rules if rules is not None else list(ref.rules)
+    cal = ref.calendar  # every override the administrator entered
     try:
         if case.status in (Status.RECEIVED,) or (case.status == Status.WAITING_CITIZEN and case.accepted_on is None):
             kind = db.session.get(CaseKind, case.kind_code)
