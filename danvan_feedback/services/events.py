@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 from datetime import date, datetime, timezone
+from contextlib import nullcontext
 from functools import lru_cache
 
 from flask import current_app
@@ -175,9 +176,13 @@ def append_event(case: Case, *, action: str, now: datetime, actor_type: str = "c
     if first:
         seq, prev = 1, GENESIS
     else:
-        last = db.session.execute(
-            select(CaseEvent.seq, CaseEvent.hash, CaseEvent.to_status).where(CaseEvent.case_id == case.id)
-            .order_by(CaseEvent.seq.desc()).limit(1).with_for_update()).first()
+        # Only a pending event can change what this reads: without one, the case's own pending
+        # changes (``updated_at``…) wait for the one flush below instead of an UPDATE of their own.
+        pending = any(isinstance(o, CaseEvent) for o in db.session.new)
+        with nullcontext() if pending else db.session.no_autoflush:
+            last = db.session.execute(
+                select(CaseEvent.seq, CaseEvent.hash, CaseEvent.to_status).where(CaseEvent.case_id == case.id)
+                .order_by(CaseEvent.seq.desc()).limit(1).with_for_update()).first()
         seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
         if last is not None and last.to_status != case.status:
             # The history is the record: an event starts where the previous one ended, or not at all.
