@@ -17,11 +17,10 @@ import re
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .server import SECRET_KEY
-from .triage import PASSWORD
+from .triage import PASSWORD, seed_app
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -35,11 +34,6 @@ def main(argv: list[str] | None = None) -> None:
     from flask_migrate import upgrade
 
     from danvan_feedback import create_app
-    from danvan_feedback.extensions import db
-    from danvan_feedback.models import Case, CaseKind, User
-    from danvan_feedback.passwords import hash_password
-    from danvan_feedback.services.intake import submission_from, submit_case
-    from danvan_feedback.storage import LocalStorage
     tmp = Path(tempfile.mkdtemp(prefix="danvan-profile-triage-"))
     try:
         app = create_app({
@@ -48,25 +42,10 @@ def main(argv: list[str] | None = None) -> None:
             "UPLOAD_DIR": str(tmp / "uploads"), "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
             "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 1})
         logging.getLogger("alembic").setLevel(logging.WARNING)
-        secret, warmup = pyotp.random_base32(), 20
+        warmup = 20
         with app.app_context():
             upgrade()
-            db.session.add(User(username="bench_thanhtra", role="inspector", password_hash=hash_password(PASSWORD),
-                                full_name="Thanh tra đo hiệu năng", totp_secret=secret))
-            db.session.commit()
-            kind = db.session.get(CaseKind, "khieu_nai")
-            data = {"subject": "Khiếu nại đo hiệu năng", "content": "Nội dung khiếu nại dùng để đo thao tác thụ lý.",
-                    "submitter_type": "citizen", "full_name": "Nguyễn Văn An", "phone": "0912345678",
-                    "address": "Số 1, đường Lê Lợi", "complained_decision": "Quyết định số 12/QĐ-UBND",
-                    "request_text": "Đề nghị xem xét lại"}
-            ids = []
-            for i in range(args.n + warmup):
-                sub = submission_from("khieu_nai", kind.anonymous, data, token=f"profile-{i}", channel="web", locale="vi")
-                code = submit_case(sub, [], storage=LocalStorage(app.config["UPLOAD_DIR"]),
-                                   pin_key=app.config["PIN_HMAC_KEY"], now=datetime.now(timezone.utc),
-                                   tz="Asia/Ho_Chi_Minh").code
-                ids.append(db.session.execute(db.select(Case.id).where(Case.tracking_code == code)).scalar_one())
-            db.session.remove()
+        ids, secret = seed_app(app, args.n + warmup, token_prefix="profile")
         c = app.test_client()
         page = c.get("/dang-nhap").get_data(as_text=True)
         c.post("/dang-nhap", data={"csrf_token": _CSRF.search(page).group(1), "username": "bench_thanhtra",

@@ -25,17 +25,27 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 def seed(srv: Server, n: int) -> tuple[list[int], str]:
     """n complaints and an inspector with a TOTP secret, through the app's own services."""
-    import pyotp
-
     os.environ.update({k: v for k, v in srv.env().items() if k in ("APP_ENV", "SECRET_KEY", "INSTANCE_PATH",
                                                                    "UPLOAD_DIR", "DATABASE_URL")})
     from danvan_feedback import create_app
+    from danvan_feedback.extensions import db
+    app = create_app({"SKIP_DOTENV": True})
+    out = seed_app(app, n)
+    with app.app_context():
+        db.engine.dispose()
+    return out
+
+
+def seed_app(app, n: int, token_prefix: str = "bench-triage") -> tuple[list[int], str]:
+    """In ``app``'s database: the inspector ``bench_thanhtra`` (password ``PASSWORD``, a new TOTP
+    secret) and n new complaints; (their ids, the secret). bench.profile_triage uses it too."""
+    import pyotp
+
     from danvan_feedback.extensions import db
     from danvan_feedback.models import Case, CaseKind, User
     from danvan_feedback.passwords import hash_password
     from danvan_feedback.services.intake import submission_from, submit_case
     from danvan_feedback.storage import LocalStorage
-    app = create_app({"SKIP_DOTENV": True})
     secret = pyotp.random_base32()
     with app.app_context():
         db.session.add(User(username="bench_thanhtra", role="inspector", password_hash=hash_password(PASSWORD),
@@ -48,14 +58,13 @@ def seed(srv: Server, n: int) -> tuple[list[int], str]:
                 "request_text": "Đề nghị xem xét lại"}
         ids = []
         for i in range(n):
-            sub = submission_from("khieu_nai", kind.anonymous, data, token=f"bench-triage-{i}", channel="web",
+            sub = submission_from("khieu_nai", kind.anonymous, data, token=f"{token_prefix}-{i}", channel="web",
                                   locale="vi")
             code = submit_case(sub, [], storage=LocalStorage(app.config["UPLOAD_DIR"]),
                                pin_key=app.config["PIN_HMAC_KEY"], now=datetime.now(timezone.utc),
                                tz="Asia/Ho_Chi_Minh").code
             ids.append(db.session.execute(db.select(Case.id).where(Case.tracking_code == code)).scalar_one())
         db.session.remove()
-        db.engine.dispose()
     return ids, secret
 
 
