@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import CaseKind, ImportJob, ImportMapping, Unit
 from ..services import register_import as svc
 from ..services import register_import_jobs as jobs
+from ..services import uow
 from .. import console
 from ..console import guard_staff
 from . import labels as L
@@ -53,6 +54,17 @@ def _tz() -> str:
 
 def _job(job_id: int) -> ImportJob:
     return db.session.get(ImportJob, job_id) or abort(404)
+
+
+def _locked_job(job_id: int) -> ImportJob:
+    """The job under its row lock, for a POST that checks its status and then queues it: two
+    clicks at once (or a click while the worker claims it) queue it once, never again behind
+    a running step."""
+    job = uow.lock(ImportJob, job_id)
+    if job is None:
+        db.session.rollback()
+        abort(404)
+    return job
 
 
 def _saved() -> list[ImportMapping]:
@@ -105,7 +117,7 @@ def _words_from_form(register: str) -> dict:
 @bp.post("/<int:job_id>/chay-thu")
 def check(job_id: int):
     """The mapping a person confirmed (one select per field), then the dry run."""
-    job = _job(job_id)
+    job = _locked_job(job_id)
     if job.status in ("queued", "checking", "importing", "done"):
         flash(_("Tệp này đang được xử lý hoặc đã nhập xong."), "warn")
         return redirect(url_for("imports.job", job_id=job.id), code=303)
@@ -134,7 +146,7 @@ def check(job_id: int):
 
 @bp.post("/<int:job_id>/nhap")
 def confirm(job_id: int):
-    job = _job(job_id)
+    job = _locked_job(job_id)
     if job.status != "checked":
         flash(_("Hãy chạy thử trước khi nhập."), "warn")
         return redirect(url_for("imports.job", job_id=job.id), code=303)
